@@ -1,0 +1,16 @@
+import type { ServiceInstance } from './service-instance.js';
+
+/** Puts instances into the registry and takes them out. */
+export interface Registrar {
+  /**
+   * Adds the instance (or replaces the one with the same id). Resolves once the registry
+   * has accepted it. Aborting the signal rejects with its reason; the registration may
+   * or may not have happened, and a later `deregister` cleans up either way.
+   */
+  register(instance: ServiceInstance, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Removes the instance; removing an unknown id succeeds. Aborting rejects with the reason. */
+  deregister(instance: ServiceInstance, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Injection token for the configured {@link Registrar}. */
+export const Registrar = Symbol.for('nestmesh.discovery.Registrar');

@@ -1,0 +1,14 @@
+import { InvalidServiceInstanceError } from './discovery.errors.js';
+import type { ServiceInstance } from './service-instance.js';
+
+/** Rejects an instance no registry could route to, with the field that is wrong. */
+export function validateInstance(instance: ServiceInstance): void {
+  if (!instance.id) throw new InvalidServiceInstanceError('instance.id is empty');
+  if (!instance.name || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(instance.name)) {
+    throw new InvalidServiceInstanceError(`instance.name "${instance.name}" is not a valid service name`);
+  }
+  if (!instance.address) throw new InvalidServiceInstanceError(`instance ${instance.id}: address is empty`);
+  if (!Number.isInteger(instance.port) || instance.port < 1 || instance.port > 65535) {
+    throw new InvalidServiceInstanceError(`instance ${instance.id}: port ${instance.port} is not in 1..65535`);
+  }
+}
