@@ -1,0 +1,123 @@
+import { Inject, Module } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { Client, credentials as grpcCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import { Discovery } from '@nestmesh/discovery';
+
+import { InvalidGrpcOptionsError } from '../grpc.errors.js';
+import type { AnyServiceDefinition } from '../server/service-definition.js';
+import { DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_SERVICE_CONFIG, DEFAULT_STREAM_TIMEOUT_MS } from './mesh-client.constants.js';
+import { attachDiscovery, DISCOVERY_CHANNEL_OPTION, MESH_SCHEME, setupMeshResolver } from './mesh.resolver.js';
+import { createMeshClient } from './typed-client.js';
+
+export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition> {
+  /** The service name in discovery; the channel dials `mesh:///<service>`. */
+  service: string;
+  /** ts-proto grpc-js service definition (`InventoryServiceService`). */
+  definition: S;
+  /** Deadline of unary calls that set none, in ms; 0: none. Default 5000. */
+  timeoutMs?: number;
+  /** Deadline of streaming calls that set none, in ms; 0 (default): none. */
+  streamTimeoutMs?: number;
+  /** Default insecure. */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options; `grpc.service_config` defaults to round_robin. */
+  channelOptions?: ChannelOptions;
+}
+
+const tokens = new WeakMap<object, symbol>();
+
+/** The injection token of the client for `definition` (one per definition object). */
+export function meshClientToken(definition: AnyServiceDefinition): symbol {
+  let token = tokens.get(definition);
+  if (!token) {
+    const first = Object.values(definition)[0];
+    token = Symbol(`MeshClient(${first?.path.split('/')[1] ?? 'unknown'})`);
+    tokens.set(definition, token);
+  }
+  return token;
+}
+
+/** Injects the typed client registered for `definition`: `@InjectMeshClient(InventoryServiceService)`. */
+export const InjectMeshClient = (definition: AnyServiceDefinition) => Inject(meshClientToken(definition));
+
+function validate(options: MeshClientOptions): void {
+  if (!options || typeof options !== 'object') throw new InvalidGrpcOptionsError('options', 'are missing');
+  if (typeof options.service !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.service)) {
+    throw new InvalidGrpcOptionsError('service', `must be a service name like "inventory", got ${JSON.stringify(options.service)}`);
+  }
+  const methods = options.definition && typeof options.definition === 'object' ? Object.values(options.definition) : [];
+  if (methods.length === 0 || methods.some((method) => typeof method?.path !== 'string')) {
+    throw new InvalidGrpcOptionsError('definition', 'must be a grpc-js service definition (ts-proto outputServices=grpc-js)');
+  }
+  for (const name of ['timeoutMs', 'streamTimeoutMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
+      throw new InvalidGrpcOptionsError(name, `must be a duration in ms ≥ 0, got ${value}`);
+    }
+  }
+}
+
+/** Closes the channel when the app has finished shutting down (after servers drained). */
+class ChannelCloser implements OnApplicationShutdown {
+  constructor(private readonly close: () => void) {}
+  onApplicationShutdown(): void {
+    this.close();
+  }
+}
+
+/**
+ * A typed client that dials a service by name and round-robins over its live instances:
+ * `MeshClientModule.register({ service: 'inventory', definition: InventoryServiceService })`,
+ * then `@InjectMeshClient(InventoryServiceService) inventory: MeshClient<InventoryServiceService>`.
+ * Needs a Discovery (DiscoveryModule.forRoot()).
+ */
+@Module({})
+export class MeshClientModule {
+  static register<S extends AnyServiceDefinition>(options: MeshClientOptions<S>): DynamicModule {
+    validate(options);
+    const token = meshClientToken(options.definition);
+    const channelToken = Symbol(`channel:${options.service}`);
+    const providers: Provider[] = [
+      {
+        provide: channelToken,
+        inject: [Discovery],
+        useFactory: (discovery: Discovery) => {
+          setupMeshResolver();
+          const attached = attachDiscovery(discovery);
+          const client = new Client(
+            `${MESH_SCHEME}:///${options.service}`,
+            options.credentials ?? grpcCredentials.createInsecure(),
+            {
+              'grpc.service_config': JSON.stringify(DEFAULT_SERVICE_CONFIG),
+              ...options.channelOptions,
+              [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
+            },
+          );
+          return {
+            client,
+            closer: new ChannelCloser(() => {
+              client.close();
+              attached.release();
+            }),
+          };
+        },
+      },
+      {
+        provide: token,
+        inject: [channelToken],
+        useFactory: ({ client }: { client: Client }) =>
+          createMeshClient(options.definition, client, {
+            timeoutMs: options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
+            streamTimeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+          }),
+      },
+      {
+        provide: `${String(channelToken)}:closer`,
+        inject: [channelToken],
+        useFactory: ({ closer }: { closer: ChannelCloser }) => closer,
+      },
+    ];
+    return { module: MeshClientModule, providers, exports: [token] };
+  }
+}

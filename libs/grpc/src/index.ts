@@ -1,0 +1,27 @@
+export { MeshClientModule, InjectMeshClient, meshClientToken, type MeshClientOptions } from './client/mesh-client.module.js';
+export {
+  DEFAULT_CLIENT_TIMEOUT_MS,
+  DEFAULT_SERVICE_CONFIG,
+  DEFAULT_STREAM_TIMEOUT_MS,
+} from './client/mesh-client.constants.js';
+export { attachDiscovery, DISCOVERY_CHANNEL_OPTION, MESH_SCHEME, setupMeshResolver } from './client/mesh.resolver.js';
+export { createMeshClient, type MeshCallOptions, type MeshClient, type MeshClientDefaults } from './client/typed-client.js';
+export { GrpcBindingError, InvalidGrpcOptionsError, MeshGrpcError, RpcError } from './grpc.errors.js';
+export { callSignal, type CancellableCall } from './server/call-signal.js';
+export { observe } from './streaming/observe.js';
+export { HealthService, ServingStatus } from './server/health.service.js';
+export {
+  DEFAULT_DEREGISTER_DELAY_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PORT,
+} from './server/mesh-grpc.constants.js';
+export { MeshGrpcModule } from './server/mesh-grpc.module.js';
+export { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './server/mesh-grpc.module-definition.js';
+export { MeshGrpcServer } from './server/mesh-grpc.server.js';
+export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
+export { GrpcHttpExceptionFilter } from './status/grpc-http-exception.filter.js';
+export { grpcStatusOfHttp, httpStatusOf } from './status/http-status.js';
+export { statusByName, statusOf, type ErrorCodeMap, type StatusOutcome } from './status/status-mapping.js';
+export { status as Status, Metadata } from '@grpc/grpc-js';

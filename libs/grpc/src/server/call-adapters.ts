@@ -1,0 +1,84 @@
+import { isObservable } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  StatusObject,
+  ServerWritableStream,
+} from '@grpc/grpc-js';
+import { once } from 'node:events';
+
+import type { NestHandler } from './grpc-handler.explorer.js';
+
+/** Turns whatever a handler threw into the status object grpc-js sends. */
+export type ErrorToStatus = (error: unknown, method: string) => Partial<StatusObject>;
+
+/** A unary grpc-js handler around a Nest handler: resolve → OK, reject → mapped status. */
+export function unaryCall(handler: NestHandler, toStatus: ErrorToStatus, method: string): handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    handler(call.request, call.metadata, call).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toStatus(error, method)),
+    );
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * A server-streaming grpc-js handler around a Nest handler that returns an Observable or an
+ * AsyncIterable (or a promise of one). AsyncIterables are pulled with backpressure (the next
+ * value is read once the transport has room); a client cancel unsubscribes the Observable or
+ * returns the iterator, so the handler's `finally` runs.
+ */
+export function serverStreamingCall(
+  handler: NestHandler,
+  toStatus: ErrorToStatus,
+  method: string,
+): handleServerStreamingCall<unknown, unknown> {
+  return (call) => {
+    const fail = (error: unknown) => {
+      if (!call.cancelled && !call.writableEnded) call.emit('error', toStatus(error, method));
+    };
+    handler(call.request, call.metadata, call).then((result) => {
+      if (isObservable(result)) return pipeObservable(result, call, fail);
+      if (isAsyncIterable(result)) return pipeIterable(result, call).catch(fail);
+      fail(new TypeError(`${method}: a server-streaming handler must return an Observable or an AsyncIterable`));
+    }, fail);
+  };
+}
+
+function pipeObservable(
+  source: import('rxjs').Observable<unknown>,
+  call: ServerWritableStream<unknown, unknown>,
+  fail: (error: unknown) => void,
+): void {
+  let subscription: Subscription | undefined = undefined;
+  const stop = () => subscription?.unsubscribe();
+  call.once('cancelled', stop);
+  subscription = source.subscribe({
+    next: (value) => call.write(value),
+    error: fail,
+    complete: () => call.end(),
+  });
+  if (call.cancelled) stop();
+}
+
+async function pipeIterable(source: AsyncIterable<unknown>, call: ServerWritableStream<unknown, unknown>): Promise<void> {
+  const iterator = source[Symbol.asyncIterator]();
+  const cancelled = new Promise<'cancelled'>((resolve) => call.once('cancelled', () => resolve('cancelled')));
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), cancelled]);
+      if (next === 'cancelled' || next.done) break;
+      if (!call.write(next.value)) await Promise.race([once(call, 'drain'), cancelled]);
+    }
+    if (!call.cancelled) call.end();
+  } finally {
+    // Not awaited: a generator parked in an await finishes its return after that await;
+    // handlers that wait on events take callSignal(call) to wake up on cancel.
+    iterator.return?.()?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,39 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { ServerCredentials, ServerOptions } from '@grpc/grpc-js';
+
+import type { ErrorCodeMap } from '../status/status-mapping.js';
+import type { AnyServiceDefinition } from './service-definition.js';
+
+export interface MeshGrpcModuleOptions {
+  /** Service name registered in discovery; clients dial `mesh:///<name>`. */
+  name: string;
+  /** grpc-js service definitions to serve (ts-proto `outputServices=grpc-js`: `InventoryServiceService`). */
+  services: readonly AnyServiceDefinition[];
+  /** Interface to bind. Default `127.0.0.1`; use `0.0.0.0` in containers. */
+  host?: string;
+  /** TCP port; 0 (default) lets the kernel pick one. */
+  port?: number;
+  /** Address others reach this instance on. Default: `host`, or the machine's hostname when `host` is a wildcard. */
+  advertiseAddress?: string;
+  /** Registry id of this instance. Default `<name>-<hostname>-<port>-<random>`. */
+  instanceId?: string;
+  tags?: readonly string[];
+  metadata?: Readonly<Record<string, string>>;
+  /** FileDescriptorSet for gRPC reflection (`descriptorSet` from `@nestmesh/contracts`); no reflection without it. */
+  descriptorSet?: Uint8Array;
+  /** Shutdown: how long in-flight calls may run before being cancelled, in ms. Default 10 000. */
+  drainTimeoutMs?: number;
+  /** Shutdown: pause between deregistering and refusing new calls, in ms. Default 100. */
+  deregisterDelayMs?: number;
+  /** Error `code` strings to gRPC statuses, beyond the status names themselves. */
+  errorCodes?: ErrorCodeMap;
+  /** Default insecure. */
+  credentials?: ServerCredentials;
+  /** Passed to grpc-js' Server (keepalive, message sizes, …). */
+  serverOptions?: ServerOptions;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: MESH_GRPC_OPTIONS } =
+  new ConfigurableModuleBuilder<MeshGrpcModuleOptions>({ moduleName: 'MeshGrpc' })
+    .setClassMethodName('forRoot')
+    .build();

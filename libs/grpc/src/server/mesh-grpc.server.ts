@@ -1,0 +1,143 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthService as HealthServiceDefinition } from '@nestmesh/contracts/grpc/health/v1';
+import { Registrar, type ServiceInstance } from '@nestmesh/discovery';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { statusOf } from '../status/status-mapping.js';
+import type { ErrorToStatus } from './call-adapters.js';
+import { GrpcHandlerExplorer } from './grpc-handler.explorer.js';
+import { HealthService, ServingStatus } from './health.service.js';
+import { DEFAULT_DEREGISTER_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_PORT } from './mesh-grpc.constants.js';
+import { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './mesh-grpc.module-definition.js';
+import { addReflection } from './reflection.js';
+import { bindServices } from './service-binder.js';
+import { serviceNameOf } from './service-definition.js';
+import { validateServerOptions } from './validate-server-options.js';
+
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/**
+ * The app's gRPC server. It starts when the Nest app bootstraps: binds, reports SERVING,
+ * then registers in discovery. It stops first when the app closes (onModuleDestroy), in this
+ * order: health NOT_SERVING → deregister → wait `deregisterDelayMs` for clients to see it →
+ * refuse new calls and let in-flight ones finish for up to `drainTimeoutMs` → cancel the rest.
+ * Resources that handlers use should therefore close in `onApplicationShutdown`, after it.
+ */
+@Injectable()
+export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly health: HealthService;
+  private readonly logger = new Logger('MeshGrpcServer');
+  private server: Server | undefined;
+  private boundPort: number | undefined;
+  private registered: ServiceInstance | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    @Inject(MESH_GRPC_OPTIONS) private readonly options: MeshGrpcModuleOptions,
+    private readonly explorer: GrpcHandlerExplorer,
+    @Optional() @Inject(Registrar) private readonly registrar?: Registrar,
+  ) {
+    validateServerOptions(options);
+    this.health = new HealthService(options.services.map(serviceNameOf));
+  }
+
+  /** The bound TCP port (after bootstrap). */
+  get port(): number {
+    if (this.boundPort === undefined) throw new Error('grpc: the server is not listening yet');
+    return this.boundPort;
+  }
+
+  /** This instance as registered in discovery (after bootstrap). */
+  get instance(): ServiceInstance | undefined {
+    return this.registered;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.shutdown();
+  }
+
+  private async start(): Promise<void> {
+    const { options } = this;
+    const server = new Server(options.serverOptions);
+    const bound = bindServices(server, options.services, this.explorer.explore(), this.toStatus);
+    for (const path of bound.unhandled) this.logger.warn(`${path} has no handler; it answers UNIMPLEMENTED`);
+    server.addService(HealthServiceDefinition, this.health.implementation);
+    if (options.descriptorSet) addReflection(server, options.descriptorSet, [...bound.services, HEALTH_SERVICE]);
+
+    const host = options.host ?? DEFAULT_HOST;
+    const credentials = options.credentials ?? ServerCredentials.createInsecure();
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`, credentials, (error, port) =>
+        error ? reject(error) : resolve(port),
+      ),
+    );
+    this.server = server;
+    this.health.setAll(ServingStatus.SERVING);
+
+    const address = options.advertiseAddress ?? (WILDCARD_HOSTS.has(host) ? hostname() : host);
+    const instance: ServiceInstance = {
+      id: options.instanceId ?? `${options.name}-${hostname()}-${this.boundPort}-${randomUUID().slice(0, 8)}`,
+      name: options.name,
+      address,
+      port: this.boundPort,
+      tags: [...(options.tags ?? [])],
+      metadata: { ...options.metadata, grpcServices: bound.services.join(',') },
+    };
+    if (this.registrar) {
+      await this.registrar.register(instance);
+      this.registered = instance;
+    }
+    this.logger.log(`${options.name} serving ${bound.services.join(', ')} on ${host}:${this.boundPort} as ${instance.id}`);
+  }
+
+  /** The graceful shutdown described on the class; safe to call more than once. */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.health.setAll(ServingStatus.NOT_SERVING);
+    if (this.registered && this.registrar) {
+      try {
+        await this.registrar.deregister(this.registered);
+      } catch (error) {
+        this.logger.error(`deregistering ${this.registered.id} failed; the registry's health check will remove it: ${String(error)}`);
+      }
+      this.registered = undefined;
+      await sleep(this.options.deregisterDelayMs ?? DEFAULT_DEREGISTER_DELAY_MS);
+    }
+    this.health.endWatches();
+    const drainTimeoutMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const drained = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), drainTimeoutMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!drained) {
+      this.logger.warn(`calls still running after ${drainTimeoutMs} ms of draining were cancelled`);
+      server.forceShutdown();
+    }
+  }
+
+  private readonly toStatus: ErrorToStatus = (error, method) => {
+    const outcome = statusOf(error, this.options.errorCodes);
+    if (!outcome.known) {
+      this.logger.error(`${method} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+    return { code: outcome.code, details: outcome.details, metadata: outcome.metadata };
+  };
+}
