@@ -1,0 +1,46 @@
+// The embedded demo: one process, no external services. One order app (HTTP + gRPC) and two
+// inventory instances, each gRPC server on its own port, finding each other through the
+// in-memory registry. Env: PORT (HTTP, default 3000; 0 picks a free one), HOST.
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext, LogLevel } from '@nestjs/common';
+import { MeshGrpcServer } from '@nestmesh/grpc';
+import { InventoryModule } from '@nestmesh/inventory';
+import { configureHttp, OrderModule } from '@nestmesh/order';
+import type { AddressInfo } from 'node:net';
+
+const logger: LogLevel[] = process.env.NESTMESH_VERBOSE ? ['log', 'warn', 'error'] : ['warn', 'error'];
+const host = process.env.HOST ?? '127.0.0.1';
+
+async function startInventory(): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(InventoryModule.forRoot(), { logger });
+  return app.init();
+}
+
+const inventories = [await startInventory(), await startInventory()];
+const order = configureHttp(await NestFactory.create(OrderModule.forRoot(), { logger }));
+await order.listen(Number(process.env.PORT ?? 3000), host);
+const httpPort = (order.getHttpServer().address() as AddressInfo).port;
+
+for (const [index, app] of inventories.entries()) {
+  const server = app.get(MeshGrpcServer);
+  console.log(`inventory #${index + 1}  gRPC ${host}:${server.port}  (${server.instance?.id})`);
+}
+console.log(`order        gRPC ${host}:${order.get(MeshGrpcServer).port}  HTTP http://${host}:${httpPort}`);
+console.log(`NestMesh demo ready: order → mesh:///inventory (2 instances, round robin). Ctrl-C stops.`);
+console.log(`Try:
+  curl -s -X POST http://${host}:${httpPort}/orders -H 'content-type: application/json' -d '{"items":[{"sku":"A-1","quantity":2}]}'
+  curl -s http://${host}:${httpPort}/stock/A-1`);
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log(`${signal}: draining and stopping…`);
+  await order.close();
+  await Promise.all(inventories.map((app) => app.close()));
+  console.log('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', (signal) => void stop(signal));
+process.on('SIGTERM', (signal) => void stop(signal));

@@ -1,0 +1,11 @@
+export { InventoryController } from './inventory.controller.js';
+export {
+  InsufficientStockError,
+  InvalidReservationError,
+  InventoryError,
+  UnknownReservationError,
+  UnknownSkuError,
+} from './inventory.errors.js';
+export { InventoryModule, type InventoryOptions } from './inventory.module.js';
+export { MemoryStockStore } from './stock/memory-stock.store.js';
+export { DEMO_SEED, StockStore, type ReleaseTarget, type ReserveInput } from './stock/stock.store.js';

@@ -1,0 +1,63 @@
+import { Controller, Inject } from '@nestjs/common';
+import {
+  InventoryServiceControllerMethods,
+  type GetStockRequest,
+  type GetStockResponse,
+  type InventoryServiceController,
+  type ReleaseReservationRequest,
+  type ReleaseReservationResponse,
+  type ReserveStockRequest,
+  type ReserveStockResponse,
+  type StockEvent,
+  type WatchStockRequest,
+} from '@nestmesh/contracts/inventory/v1';
+import { MeshGrpcServer, observe } from '@nestmesh/grpc';
+import type { Observable } from 'rxjs';
+
+import { InvalidReservationError, UnknownSkuError } from './inventory.errors.js';
+import { StockStore } from './stock/stock.store.js';
+
+@Controller()
+@InventoryServiceControllerMethods()
+export class InventoryController implements InventoryServiceController {
+  constructor(
+    @Inject(StockStore) private readonly stock: StockStore,
+    private readonly server: MeshGrpcServer,
+  ) {}
+
+  private get servedBy(): string {
+    return this.server.instance?.id ?? 'inventory';
+  }
+
+  async getStock({ sku }: GetStockRequest): Promise<GetStockResponse> {
+    const stock = await this.stock.level(sku);
+    if (!stock) throw new UnknownSkuError(sku);
+    return { stock, servedBy: this.servedBy };
+  }
+
+  async reserveStock(request: ReserveStockRequest): Promise<ReserveStockResponse> {
+    return this.stock.reserve(request, this.servedBy);
+  }
+
+  async releaseReservation({ target }: ReleaseReservationRequest): Promise<ReleaseReservationResponse> {
+    if (!target) throw new InvalidReservationError('one of reservation_id or order_id is required');
+    const released = await this.stock.release(
+      target.$case === 'reservationId' ? { reservationId: target.reservationId } : { orderId: target.orderId },
+    );
+    return { released };
+  }
+
+  watchStock({ skus }: WatchStockRequest): Observable<StockEvent> {
+    const store = this.stock;
+    return observe(async function* (signal) {
+      for (const sku of skus.length ? skus : await store.skus()) {
+        const level = await store.level(sku);
+        if (!level) throw new UnknownSkuError(sku);
+        yield { event: { $case: 'snapshot', snapshot: level }, emittedAt: new Date() } satisfies StockEvent;
+      }
+      for await (const level of store.changes(skus, { signal })) {
+        yield { event: { $case: 'changed', changed: level }, emittedAt: new Date() } satisfies StockEvent;
+      }
+    });
+  }
+}

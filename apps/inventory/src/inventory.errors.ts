@@ -1,0 +1,41 @@
+/**
+ * Inventory's domain errors. Their `code` is a canonical gRPC status name, which is all the
+ * transport needs to answer with the right status; the domain imports nothing from gRPC.
+ */
+export class InventoryError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT',
+    message: string,
+  ) {
+    super(`inventory: ${message}`);
+    this.name = new.target.name;
+  }
+}
+
+export class UnknownSkuError extends InventoryError {
+  constructor(readonly sku: string) {
+    super('NOT_FOUND', `unknown SKU "${sku}"`);
+  }
+}
+
+export class InsufficientStockError extends InventoryError {
+  constructor(
+    readonly sku: string,
+    readonly requested: bigint,
+    readonly available: bigint,
+  ) {
+    super('FAILED_PRECONDITION', `SKU "${sku}" has ${available} available, ${requested} requested`);
+  }
+}
+
+export class InvalidReservationError extends InventoryError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+export class UnknownReservationError extends InventoryError {
+  constructor(readonly reservationId: string) {
+    super('NOT_FOUND', `unknown reservation "${reservationId}"`);
+  }
+}

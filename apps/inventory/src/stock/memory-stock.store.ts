@@ -1,0 +1,120 @@
+import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
+import { randomUUID } from 'node:crypto';
+
+import { InsufficientStockError, InvalidReservationError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
+import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
+
+const namedStores = new Map<string, MemoryStockStore>();
+
+/**
+ * The embedded stock store. Instances in one process that use the same name share it, as
+ * separate processes would share a database; operations are synchronous, hence atomic.
+ */
+export class MemoryStockStore implements StockStore {
+  private readonly levels = new Map<string, StockLevel>();
+  private readonly reservations = new Map<string, Reservation>();
+  /** Each watcher keeps the latest level per SKU it has not read yet: bounded, never stale. */
+  private readonly watchers = new Set<{ skus: ReadonlySet<string>; pending: Map<string, StockLevel>; wake: () => void }>();
+
+  constructor(seed: Readonly<Record<string, bigint>> = {}) {
+    for (const [sku, available] of Object.entries(seed)) {
+      this.levels.set(sku, { sku, available, reserved: 0n, version: 1n, updatedAt: new Date() });
+    }
+  }
+
+  /** The process-wide store called `name`, seeded on first use. */
+  static named(name: string, seed: Readonly<Record<string, bigint>>): MemoryStockStore {
+    let store = namedStores.get(name);
+    if (!store) namedStores.set(name, (store = new MemoryStockStore(seed)));
+    return store;
+  }
+
+  async level(sku: string): Promise<StockLevel | undefined> {
+    return this.levels.get(sku);
+  }
+
+  async skus(): Promise<string[]> {
+    return [...this.levels.keys()];
+  }
+
+  async reserve({ orderId, sku, quantity }: ReserveInput, servedBy: string) {
+    if (quantity < 1n) throw new InvalidReservationError(`quantity must be at least 1, got ${quantity}`);
+    if (!orderId) throw new InvalidReservationError('order_id is required');
+    const level = this.levels.get(sku);
+    if (!level) throw new UnknownSkuError(sku);
+    if (level.available < quantity) throw new InsufficientStockError(sku, quantity, level.available);
+    const stock = this.update(sku, -quantity);
+    const reservation: Reservation = {
+      reservationId: randomUUID(),
+      orderId,
+      sku,
+      quantity,
+      status: ReservationStatus.RESERVATION_STATUS_RESERVED,
+      reservedAt: new Date(),
+      servedBy,
+    };
+    this.reservations.set(reservation.reservationId, reservation);
+    return { reservation, stock };
+  }
+
+  async release(target: ReleaseTarget): Promise<Reservation[]> {
+    let selected: Reservation[];
+    if ('reservationId' in target) {
+      const reservation = this.reservations.get(target.reservationId);
+      if (!reservation) throw new UnknownReservationError(target.reservationId);
+      selected = [reservation];
+    } else {
+      selected = [...this.reservations.values()].filter((r) => r.orderId === target.orderId);
+    }
+    const released: Reservation[] = [];
+    for (const reservation of selected) {
+      if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
+      this.update(reservation.sku, reservation.quantity);
+      const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
+      this.reservations.set(done.reservationId, done);
+      released.push(done);
+    }
+    return released;
+  }
+
+  async *changes(skus: readonly string[], { signal }: { signal: AbortSignal }): AsyncIterable<StockLevel> {
+    let wake = () => {};
+    const watcher = { skus: new Set(skus), pending: new Map<string, StockLevel>(), wake: () => wake() };
+    this.watchers.add(watcher);
+    const onAbort = () => wake();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal.aborted) {
+        if (watcher.pending.size === 0) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        const levels = [...watcher.pending.values()];
+        watcher.pending.clear();
+        yield* levels;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.watchers.delete(watcher);
+    }
+  }
+
+  /** Applies `delta` to available (and its opposite to reserved) and tells watchers. */
+  private update(sku: string, delta: bigint): StockLevel {
+    const current = this.levels.get(sku)!;
+    const next: StockLevel = {
+      sku,
+      available: current.available + delta,
+      reserved: current.reserved - delta,
+      version: current.version + 1n,
+      updatedAt: new Date(),
+    };
+    this.levels.set(sku, next);
+    for (const watcher of this.watchers) {
+      if (watcher.skus.size > 0 && !watcher.skus.has(sku)) continue;
+      watcher.pending.set(sku, next);
+      watcher.wake();
+    }
+    return next;
+  }
+}

@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { descriptorSet } from '@nestmesh/contracts';
+import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
+import { OrderServiceService } from '@nestmesh/contracts/order/v1';
+import { DiscoveryModule } from '@nestmesh/discovery';
+import { MeshClientModule, MeshGrpcModule } from '@nestmesh/grpc';
+
+import { OrdersHttpController } from './http/orders.http-controller.js';
+import { OrderGrpcController } from './order.grpc-controller.js';
+import { OrdersService } from './orders.service.js';
+
+export interface OrderOptions {
+  /** gRPC port; 0 (default) picks a free one. */
+  grpcPort?: number;
+  /** Discovery URL; default DISCOVERY_URL, then memory://. */
+  discoveryUrl?: string;
+  /** Deadline of calls to inventory, in ms (default 5000). */
+  inventoryTimeoutMs?: number;
+  drainTimeoutMs?: number;
+  deregisterDelayMs?: number;
+}
+
+/** The order service: HTTP API and gRPC OrderService; reserves stock on inventory by name. */
+@Module({})
+export class OrderModule {
+  static forRoot(options: OrderOptions = {}): DynamicModule {
+    return {
+      module: OrderModule,
+      imports: [
+        DiscoveryModule.forRoot({ url: options.discoveryUrl }),
+        MeshGrpcModule.forRoot({
+          name: 'order',
+          services: [OrderServiceService],
+          port: options.grpcPort,
+          descriptorSet,
+          drainTimeoutMs: options.drainTimeoutMs,
+          deregisterDelayMs: options.deregisterDelayMs,
+        }),
+        MeshClientModule.register({
+          service: 'inventory',
+          definition: InventoryServiceService,
+          timeoutMs: options.inventoryTimeoutMs,
+        }),
+      ],
+      controllers: [OrderGrpcController, OrdersHttpController],
+      providers: [OrdersService],
+    };
+  }
+}
