@@ -61,10 +61,12 @@ class MeshResolver implements experimental.Resolver {
     return target.path.replace(/^\/+/, '');
   }
 
-  updateResolution(): void {
-    const latest = this.latest;
-    if (latest) process.nextTick(() => this.listener(experimental.statusOrFromValue(latest), {}, null, ''));
-  }
+  /**
+   * The watch pushes every change, so there is nothing to fetch. Re-sending the same list here
+   * would be harmful: grpc-js asks for re-resolution whenever connecting fails, and an
+   * immediate identical answer restarts the attempts at once, a loop with no backoff.
+   */
+  updateResolution(): void {}
 
   destroy(): void {
     this.abort.abort();
@@ -81,7 +83,9 @@ class MeshResolver implements experimental.Resolver {
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.logger.warn(`watching "${this.service}" failed, keeping the last known instances: ${String(error)}`);
+        this.logger.warn(
+          `watching "${this.service}" failed, keeping the last known instances: ${String(error)}`,
+        );
       }
       const delayMs = Math.min(REWATCH_BACKOFF_MS[0] * 2 ** failures++, REWATCH_BACKOFF_MS[1]);
       await sleep(delayMs * (0.5 + Math.random() / 2), undefined, { signal }).catch(() => undefined);
