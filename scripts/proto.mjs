@@ -28,7 +28,8 @@ for (const file of readdirSync(join(base, 'src/generated'), { recursive: true, e
   const stripped = source
     .replace(/^import \{ wrappers \} from "protobufjs";\n/m, '')
     .replace(/^wrappers\["\.google\.protobuf\.Timestamp"\] = \{[\s\S]*?\n\} as any;\n\n/m, '');
-  if (stripped.includes('protobufjs')) throw new Error(`${file}: unexpected protobufjs use left in generated code`);
+  if (stripped.includes('protobufjs'))
+    throw new Error(`${file}: unexpected protobufjs use left in generated code`);
   if (stripped !== source) writeFileSync(path, stripped);
 }
 

@@ -42,7 +42,9 @@ export class InventoryController implements InventoryServiceController {
   async releaseReservation({ target }: ReleaseReservationRequest): Promise<ReleaseReservationResponse> {
     if (!target) throw new InvalidReservationError('one of reservation_id or order_id is required');
     const released = await this.stock.release(
-      target.$case === 'reservationId' ? { reservationId: target.reservationId } : { orderId: target.orderId },
+      target.$case === 'reservationId'
+        ? { reservationId: target.reservationId }
+        : { orderId: target.orderId },
     );
     return { released };
   }

@@ -44,7 +44,8 @@ export class InventoryModule {
       providers: [
         {
           provide: StockStore,
-          useFactory: () => MemoryStockStore.named(options.stockStore ?? 'default', options.seed ?? DEMO_SEED),
+          useFactory: () =>
+            MemoryStockStore.named(options.stockStore ?? 'default', options.seed ?? DEMO_SEED),
         },
       ],
     };

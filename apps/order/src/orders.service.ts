@@ -25,7 +25,9 @@ export class OrdersService {
   private readonly orders = new Map<string, Order>();
   private readonly byIdempotencyKey = new Map<string, string>();
 
-  constructor(@InjectMeshClient(InventoryServiceService) private readonly inventory: MeshClient<InventoryDefinition>) {}
+  constructor(
+    @InjectMeshClient(InventoryServiceService) private readonly inventory: MeshClient<InventoryDefinition>,
+  ) {}
 
   async place({ items, idempotencyKey }: PlaceOrderInput): Promise<Order> {
     if (items.length === 0) throw new InvalidOrderError('an order needs at least one item');
@@ -38,13 +40,23 @@ export class OrdersService {
       for (const { sku, quantity } of items) {
         if (quantity < 1n) throw new InvalidOrderError(`quantity of ${sku} must be at least 1`);
         const { reservation } = await this.inventory.reserveStock({ orderId, sku, quantity });
-        reserved.push({ sku, quantity, reservationId: reservation!.reservationId, reservedBy: reservation!.servedBy });
+        reserved.push({
+          sku,
+          quantity,
+          reservationId: reservation!.reservationId,
+          reservedBy: reservation!.servedBy,
+        });
       }
     } catch (error) {
       if (reserved.length > 0) await this.compensate(orderId);
       throw error;
     }
-    const order: Order = { orderId, items: reserved, status: OrderStatus.ORDER_STATUS_PLACED, createdAt: new Date() };
+    const order: Order = {
+      orderId,
+      items: reserved,
+      status: OrderStatus.ORDER_STATUS_PLACED,
+      createdAt: new Date(),
+    };
     this.orders.set(orderId, order);
     if (idempotencyKey) this.byIdempotencyKey.set(idempotencyKey, orderId);
     return order;

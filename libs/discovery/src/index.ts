@@ -1,7 +1,11 @@
 export { MemoryRegistry } from './adapters/memory/memory.registry.js';
 export { DEFAULT_DISCOVERY_URL, DISCOVERY_URL_ENV } from './discovery.constants.js';
 export { createDiscoveryBackend, type DiscoveryBackend } from './discovery-backend.js';
-export { DiscoveryError, InvalidDiscoveryOptionsError, InvalidServiceInstanceError } from './discovery.errors.js';
+export {
+  DiscoveryError,
+  InvalidDiscoveryOptionsError,
+  InvalidServiceInstanceError,
+} from './discovery.errors.js';
 export { DiscoveryModule } from './discovery.module.js';
 export { DISCOVERY_MODULE_OPTIONS, type DiscoveryModuleOptions } from './discovery.module-definition.js';
 export { Discovery } from './discovery.js';

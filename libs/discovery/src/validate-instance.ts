@@ -9,6 +9,8 @@ export function validateInstance(instance: ServiceInstance): void {
   }
   if (!instance.address) throw new InvalidServiceInstanceError(`instance ${instance.id}: address is empty`);
   if (!Number.isInteger(instance.port) || instance.port < 1 || instance.port > 65535) {
-    throw new InvalidServiceInstanceError(`instance ${instance.id}: port ${instance.port} is not in 1..65535`);
+    throw new InvalidServiceInstanceError(
+      `instance ${instance.id}: port ${instance.port} is not in 1..65535`,
+    );
   }
 }

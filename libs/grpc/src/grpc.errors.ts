@@ -44,11 +44,19 @@ export class RpcError extends MeshGrpcError {
   constructor(
     status: Status,
     details: string,
-    { metadata = new Metadata(), method, cause }: { metadata?: Metadata; method?: string; cause?: unknown } = {},
-  ) {
-    super(Status[status] ?? 'UNKNOWN', `${method ? `${method} ` : ''}${Status[status] ?? status}: ${details}`, {
+    {
+      metadata = new Metadata(),
+      method,
       cause,
-    });
+    }: { metadata?: Metadata; method?: string; cause?: unknown } = {},
+  ) {
+    super(
+      Status[status] ?? 'UNKNOWN',
+      `${method ? `${method} ` : ''}${Status[status] ?? status}: ${details}`,
+      {
+        cause,
+      },
+    );
     this.status = status;
     this.details = details;
     this.metadata = metadata;

@@ -1,11 +1,26 @@
-export { MeshClientModule, InjectMeshClient, meshClientToken, type MeshClientOptions } from './client/mesh-client.module.js';
+export {
+  MeshClientModule,
+  InjectMeshClient,
+  meshClientToken,
+  type MeshClientOptions,
+} from './client/mesh-client.module.js';
 export {
   DEFAULT_CLIENT_TIMEOUT_MS,
   DEFAULT_SERVICE_CONFIG,
   DEFAULT_STREAM_TIMEOUT_MS,
 } from './client/mesh-client.constants.js';
-export { attachDiscovery, DISCOVERY_CHANNEL_OPTION, MESH_SCHEME, setupMeshResolver } from './client/mesh.resolver.js';
-export { createMeshClient, type MeshCallOptions, type MeshClient, type MeshClientDefaults } from './client/typed-client.js';
+export {
+  attachDiscovery,
+  DISCOVERY_CHANNEL_OPTION,
+  MESH_SCHEME,
+  setupMeshResolver,
+} from './client/mesh.resolver.js';
+export {
+  createMeshClient,
+  type MeshCallOptions,
+  type MeshClient,
+  type MeshClientDefaults,
+} from './client/typed-client.js';
 export { GrpcBindingError, InvalidGrpcOptionsError, MeshGrpcError, RpcError } from './grpc.errors.js';
 export { callSignal, type CancellableCall } from './server/call-signal.js';
 export { observe } from './streaming/observe.js';

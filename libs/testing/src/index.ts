@@ -1,2 +1,3 @@
 export { freePort } from './free-port.js';
+export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';

@@ -1,7 +1,12 @@
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 import { randomUUID } from 'node:crypto';
 
-import { InsufficientStockError, InvalidReservationError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
+import {
+  InsufficientStockError,
+  InvalidReservationError,
+  UnknownReservationError,
+  UnknownSkuError,
+} from '../inventory.errors.js';
 import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
@@ -14,7 +19,11 @@ export class MemoryStockStore implements StockStore {
   private readonly levels = new Map<string, StockLevel>();
   private readonly reservations = new Map<string, Reservation>();
   /** Each watcher keeps the latest level per SKU it has not read yet: bounded, never stale. */
-  private readonly watchers = new Set<{ skus: ReadonlySet<string>; pending: Map<string, StockLevel>; wake: () => void }>();
+  private readonly watchers = new Set<{
+    skus: ReadonlySet<string>;
+    pending: Map<string, StockLevel>;
+    wake: () => void;
+  }>();
 
   constructor(seed: Readonly<Record<string, bigint>> = {}) {
     for (const [sku, available] of Object.entries(seed)) {

@@ -12,7 +12,9 @@ import { PlaceOrderBody } from './place-order.body.js';
 
 /** int64 → JSON: a number while it is exact, a decimal string beyond 2^53. */
 function jsonInt(value: bigint): number | string {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 }
 
 function presentOrder(order: Order) {
@@ -30,14 +32,16 @@ function presentOrder(order: Order) {
 }
 
 function presentStock(stock: StockLevel | undefined, servedBy: string) {
-  return stock && {
-    sku: stock.sku,
-    available: jsonInt(stock.available),
-    reserved: jsonInt(stock.reserved),
-    version: jsonInt(stock.version),
-    updatedAt: stock.updatedAt?.toISOString(),
-    servedBy,
-  };
+  return (
+    stock && {
+      sku: stock.sku,
+      available: jsonInt(stock.available),
+      reserved: jsonInt(stock.reserved),
+      version: jsonInt(stock.version),
+      updatedAt: stock.updatedAt?.toISOString(),
+      servedBy,
+    }
+  );
 }
 
 /** The HTTP edge of the order service. Errors map to HTTP through GrpcHttpExceptionFilter. */

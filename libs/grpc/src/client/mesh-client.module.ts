@@ -6,8 +6,17 @@ import { Discovery } from '@nestmesh/discovery';
 
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
 import type { AnyServiceDefinition } from '../server/service-definition.js';
-import { DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_SERVICE_CONFIG, DEFAULT_STREAM_TIMEOUT_MS } from './mesh-client.constants.js';
-import { attachDiscovery, DISCOVERY_CHANNEL_OPTION, MESH_SCHEME, setupMeshResolver } from './mesh.resolver.js';
+import {
+  DEFAULT_CLIENT_TIMEOUT_MS,
+  DEFAULT_SERVICE_CONFIG,
+  DEFAULT_STREAM_TIMEOUT_MS,
+} from './mesh-client.constants.js';
+import {
+  attachDiscovery,
+  DISCOVERY_CHANNEL_OPTION,
+  MESH_SCHEME,
+  setupMeshResolver,
+} from './mesh.resolver.js';
 import { createMeshClient } from './typed-client.js';
 
 export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition> {
@@ -44,11 +53,18 @@ export const InjectMeshClient = (definition: AnyServiceDefinition) => Inject(mes
 function validate(options: MeshClientOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidGrpcOptionsError('options', 'are missing');
   if (typeof options.service !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.service)) {
-    throw new InvalidGrpcOptionsError('service', `must be a service name like "inventory", got ${JSON.stringify(options.service)}`);
+    throw new InvalidGrpcOptionsError(
+      'service',
+      `must be a service name like "inventory", got ${JSON.stringify(options.service)}`,
+    );
   }
-  const methods = options.definition && typeof options.definition === 'object' ? Object.values(options.definition) : [];
+  const methods =
+    options.definition && typeof options.definition === 'object' ? Object.values(options.definition) : [];
   if (methods.length === 0 || methods.some((method) => typeof method?.path !== 'string')) {
-    throw new InvalidGrpcOptionsError('definition', 'must be a grpc-js service definition (ts-proto outputServices=grpc-js)');
+    throw new InvalidGrpcOptionsError(
+      'definition',
+      'must be a grpc-js service definition (ts-proto outputServices=grpc-js)',
+    );
   }
   for (const name of ['timeoutMs', 'streamTimeoutMs'] as const) {
     const value = options[name];

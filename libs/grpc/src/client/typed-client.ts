@@ -92,7 +92,8 @@ function serverStreaming(client: Client, method: MethodShape, defaults: MeshClie
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   return async function* (request: unknown, options: MeshCallOptions = {}): AsyncIterable<unknown> {
     const { signal } = options;
-    if (signal?.aborted) throw new RpcError(Status.CANCELLED, 'aborted before the call started', { method: method.path });
+    if (signal?.aborted)
+      throw new RpcError(Status.CANCELLED, 'aborted before the call started', { method: method.path });
     const call = client.makeServerStreamRequest(
       method.path,
       serialize,
@@ -124,7 +125,9 @@ export function createMeshClient<S extends AnyServiceDefinition>(
   const methods: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(definition) as [string, MethodShape][]) {
     if (method.requestStream) continue;
-    methods[key] = method.responseStream ? serverStreaming(client, method, defaults) : unary(client, method, defaults);
+    methods[key] = method.responseStream
+      ? serverStreaming(client, method, defaults)
+      : unary(client, method, defaults);
   }
   return methods as MeshClient<S>;
 }

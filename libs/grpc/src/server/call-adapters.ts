@@ -14,7 +14,11 @@ import type { NestHandler } from './grpc-handler.explorer.js';
 export type ErrorToStatus = (error: unknown, method: string) => Partial<StatusObject>;
 
 /** A unary grpc-js handler around a Nest handler: resolve → OK, reject → mapped status. */
-export function unaryCall(handler: NestHandler, toStatus: ErrorToStatus, method: string): handleUnaryCall<unknown, unknown> {
+export function unaryCall(
+  handler: NestHandler,
+  toStatus: ErrorToStatus,
+  method: string,
+): handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     handler(call.request, call.metadata, call).then(
       (response) => callback(null, response),
@@ -45,7 +49,9 @@ export function serverStreamingCall(
     handler(call.request, call.metadata, call).then((result) => {
       if (isObservable(result)) return pipeObservable(result, call, fail);
       if (isAsyncIterable(result)) return pipeIterable(result, call).catch(fail);
-      fail(new TypeError(`${method}: a server-streaming handler must return an Observable or an AsyncIterable`));
+      fail(
+        new TypeError(`${method}: a server-streaming handler must return an Observable or an AsyncIterable`),
+      );
     }, fail);
   };
 }
@@ -66,7 +72,10 @@ function pipeObservable(
   if (call.cancelled) stop();
 }
 
-async function pipeIterable(source: AsyncIterable<unknown>, call: ServerWritableStream<unknown, unknown>): Promise<void> {
+async function pipeIterable(
+  source: AsyncIterable<unknown>,
+  call: ServerWritableStream<unknown, unknown>,
+): Promise<void> {
   const iterator = source[Symbol.asyncIterator]();
   const cancelled = new Promise<'cancelled'>((resolve) => call.once('cancelled', () => resolve('cancelled')));
   try {

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, ExternalContextCreator, MetadataScanner } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
-import { PARAM_ARGS_METADATA, PATTERN_METADATA, TRANSPORT_METADATA } from '@nestjs/microservices/constants.js';
+import {
+  PARAM_ARGS_METADATA,
+  PATTERN_METADATA,
+  TRANSPORT_METADATA,
+} from '@nestjs/microservices/constants.js';
 import { RpcParamsFactory } from '@nestjs/microservices/factories/rpc-params-factory.js';
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 
@@ -52,7 +56,12 @@ export class GrpcHandlerExplorer {
       transformToResult: { value: async (result: unknown) => result },
     }) as ExternalContextCreator;
     const paramsFactory = new RpcParamsFactory();
-    const create = (creator: ExternalContextCreator, instance: object, callback: (...args: unknown[]) => unknown, method: string) =>
+    const create = (
+      creator: ExternalContextCreator,
+      instance: object,
+      callback: (...args: unknown[]) => unknown,
+      method: string,
+    ) =>
       creator.create(
         instance,
         callback,

@@ -50,7 +50,10 @@ export class HealthService {
   }
 
   readonly implementation: HealthServer = {
-    check: (call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) => {
+    check: (
+      call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
+      callback: sendUnaryData<HealthCheckResponse>,
+    ) => {
       const status = this.statuses.get(call.request.service);
       if (status === undefined) {
         callback({ code: Status.NOT_FOUND, details: `unknown service "${call.request.service}"` });

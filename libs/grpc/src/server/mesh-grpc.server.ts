@@ -11,7 +11,12 @@ import { statusOf } from '../status/status-mapping.js';
 import type { ErrorToStatus } from './call-adapters.js';
 import { GrpcHandlerExplorer } from './grpc-handler.explorer.js';
 import { HealthService, ServingStatus } from './health.service.js';
-import { DEFAULT_DEREGISTER_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_PORT } from './mesh-grpc.constants.js';
+import {
+  DEFAULT_DEREGISTER_DELAY_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+} from './mesh-grpc.constants.js';
 import { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './mesh-grpc.module-definition.js';
 import { addReflection } from './reflection.js';
 import { bindServices } from './service-binder.js';
@@ -71,13 +76,16 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     const bound = bindServices(server, options.services, this.explorer.explore(), this.toStatus);
     for (const path of bound.unhandled) this.logger.warn(`${path} has no handler; it answers UNIMPLEMENTED`);
     server.addService(HealthServiceDefinition, this.health.implementation);
-    if (options.descriptorSet) addReflection(server, options.descriptorSet, [...bound.services, HEALTH_SERVICE]);
+    if (options.descriptorSet)
+      addReflection(server, options.descriptorSet, [...bound.services, HEALTH_SERVICE]);
 
     const host = options.host ?? DEFAULT_HOST;
     const credentials = options.credentials ?? ServerCredentials.createInsecure();
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`, credentials, (error, port) =>
-        error ? reject(error) : resolve(port),
+      server.bindAsync(
+        `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`,
+        credentials,
+        (error, port) => (error ? reject(error) : resolve(port)),
       ),
     );
     this.server = server;
@@ -93,10 +101,17 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       metadata: { ...options.metadata, grpcServices: bound.services.join(',') },
     };
     if (this.registrar) {
-      await this.registrar.register(instance);
+      try {
+        await this.registrar.register(instance);
+      } catch (error) {
+        server.forceShutdown();
+        throw error;
+      }
       this.registered = instance;
     }
-    this.logger.log(`${options.name} serving ${bound.services.join(', ')} on ${host}:${this.boundPort} as ${instance.id}`);
+    this.logger.log(
+      `${options.name} serving ${bound.services.join(', ')} on ${host}:${this.boundPort} as ${instance.id}`,
+    );
   }
 
   /** The graceful shutdown described on the class; safe to call more than once. */
@@ -113,7 +128,9 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         await this.registrar.deregister(this.registered);
       } catch (error) {
-        this.logger.error(`deregistering ${this.registered.id} failed; the registry's health check will remove it: ${String(error)}`);
+        this.logger.error(
+          `deregistering ${this.registered.id} failed; the registry's health check will remove it: ${String(error)}`,
+        );
       }
       this.registered = undefined;
       await sleep(this.options.deregisterDelayMs ?? DEFAULT_DEREGISTER_DELAY_MS);

@@ -39,16 +39,22 @@ export function bindServices(
       );
     }
     const key = Object.keys(definition).find(
-      (candidate) => candidate === binding.rpc || protoMethodNameOf(definition[candidate]!.path) === binding.rpc,
+      (candidate) =>
+        candidate === binding.rpc || protoMethodNameOf(definition[candidate]!.path) === binding.rpc,
     );
-    if (!key) throw new GrpcBindingError(`${where} handles ${binding.service}/${binding.rpc}, which the service does not have`);
+    if (!key)
+      throw new GrpcBindingError(
+        `${where} handles ${binding.service}/${binding.rpc}, which the service does not have`,
+      );
     const path = definition[key]!.path;
     if (definition[key]!.requestStream) {
       throw new GrpcBindingError(`${where}: client-streaming method ${path} is not supported yet`);
     }
     if (handlers.has(path)) {
       const first = handlers.get(path)!;
-      throw new GrpcBindingError(`${path} is handled twice: ${first.controller}.${first.method} and ${where}`);
+      throw new GrpcBindingError(
+        `${path} is handled twice: ${first.controller}.${first.method} and ${where}`,
+      );
     }
     handlers.set(path, binding);
   }

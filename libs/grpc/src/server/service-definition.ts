@@ -9,7 +9,8 @@ export type AnyServiceDefinition = ServiceDefinition;
 export function serviceNameOf(definition: AnyServiceDefinition): string {
   const first = Object.values(definition)[0];
   const match = first && /^\/([^/]+)\/[^/]+$/.exec(first.path);
-  if (!match) throw new GrpcBindingError('a service definition has no methods with a /package.Service/Method path');
+  if (!match)
+    throw new GrpcBindingError('a service definition has no methods with a /package.Service/Method path');
   return match[1]!;
 }
 

@@ -11,15 +11,22 @@ function assertDuration(name: string, value: number | undefined): void {
 export function validateServerOptions(options: MeshGrpcModuleOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidGrpcOptionsError('options', 'are missing');
   if (typeof options.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.name)) {
-    throw new InvalidGrpcOptionsError('name', `must be a service name like "inventory", got ${JSON.stringify(options.name)}`);
+    throw new InvalidGrpcOptionsError(
+      'name',
+      `must be a service name like "inventory", got ${JSON.stringify(options.name)}`,
+    );
   }
   if (!Array.isArray(options.services) || options.services.length === 0) {
     throw new InvalidGrpcOptionsError('services', 'must list at least one service definition');
   }
   options.services.forEach((definition, index) => {
-    const methods: { path?: unknown }[] = definition && typeof definition === 'object' ? Object.values(definition) : [];
+    const methods: { path?: unknown }[] =
+      definition && typeof definition === 'object' ? Object.values(definition) : [];
     if (methods.length === 0 || methods.some((method) => typeof method?.path !== 'string')) {
-      throw new InvalidGrpcOptionsError(`services[${index}]`, 'is not a grpc-js service definition (ts-proto outputServices=grpc-js)');
+      throw new InvalidGrpcOptionsError(
+        `services[${index}]`,
+        'is not a grpc-js service definition (ts-proto outputServices=grpc-js)',
+      );
     }
   });
   const port = options.port;

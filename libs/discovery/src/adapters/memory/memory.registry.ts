@@ -30,7 +30,10 @@ export class MemoryRegistry implements Registrar, Discovery {
     validateInstance(instance);
     const byId = this.services.get(instance.name) ?? new Map<string, ServiceInstance>();
     this.services.set(instance.name, byId);
-    byId.set(instance.id, Object.freeze({ ...instance, tags: [...instance.tags], metadata: { ...instance.metadata } }));
+    byId.set(
+      instance.id,
+      Object.freeze({ ...instance, tags: [...instance.tags], metadata: { ...instance.metadata } }),
+    );
     this.notify(instance.name);
   }
 

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Module } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
+import { status as Status } from '@grpc/grpc-js';
+import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
+import {
+  DiscoveryModule,
+  MemoryRegistry,
+  type Discovery,
+  type Registrar,
+  type ServiceInstance,
+} from '@nestmesh/discovery';
+import { startContext, waitFor } from '@nestmesh/testing';
+
+import { RpcError } from '../grpc.errors.js';
+import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
+import { FixtureModule } from '../test-fixtures/fixture-inventory.js';
+import { MeshClientModule, meshClientToken } from './mesh-client.module.js';
+import type { MeshClient } from './typed-client.js';
+
+/**
+ * A registry whose watch can be made to fail, standing in for a Consul or etcd outage (the
+ * real backends' own outage tests come with their adapters). Everything else is the real
+ * memory registry.
+ */
+class FlakyDiscovery implements Discovery, Registrar {
+  failing = false;
+  watchesStarted = 0;
+  constructor(private readonly inner: MemoryRegistry) {}
+  register(instance: ServiceInstance) {
+    return this.inner.register(instance);
+  }
+  deregister(instance: ServiceInstance) {
+    return this.inner.deregister(instance);
+  }
+  instances(name: string, options?: { signal?: AbortSignal }) {
+    return this.inner.instances(name, options);
+  }
+  async *watch(name: string, options?: { signal?: AbortSignal }): AsyncIterable<ServiceInstance[]> {
+    this.watchesStarted++;
+    if (this.failing) throw new Error('registry unreachable');
+    for await (const list of this.inner.watch(name, options)) {
+      if (this.failing) throw new Error('registry unreachable');
+      yield list;
+    }
+  }
+}
+
+async function statusOfCall(call: Promise<unknown>): Promise<Status> {
+  return call.then(
+    () => Status.OK,
+    (error: unknown) => (error instanceof RpcError ? error.status : Status.UNKNOWN),
+  );
+}
+
+describe('mesh:/// resolver', () => {
+  const apps: INestApplicationContext[] = [];
+  after(() => Promise.all(apps.map((app) => app.close())));
+
+  it('fails fast with UNAVAILABLE before any instance exists, then follows the registry', async () => {
+    const registryName = randomUUID();
+    const registry = MemoryRegistry.named(registryName);
+    const flaky = new FlakyDiscovery(registry);
+    @Module({
+      imports: [
+        DiscoveryModule.forRoot({ backend: flaky }),
+        MeshClientModule.register({
+          service: 'fixture',
+          definition: InventoryServiceService,
+          timeoutMs: 3000,
+        }),
+      ],
+    })
+    class CallerModule {}
+    const caller = await startContext(CallerModule);
+    apps.push(caller);
+    const client: MeshClient<typeof InventoryServiceService> = caller.get(
+      meshClientToken(InventoryServiceService),
+    );
+
+    assert.equal(
+      Status[await statusOfCall(client.getStock({ sku: 'x' }))],
+      'UNAVAILABLE',
+      'no instances: fail fast, not at the deadline',
+    );
+
+    const server = await startContext(FixtureModule.forRoot({ registry: `memory://${registryName}` }));
+    apps.push(server);
+    const serverId = server.get(MeshGrpcServer).instance!.id;
+    assert.equal((await client.getStock({ sku: 'x' }, { timeoutMs: 3000 })).servedBy, serverId);
+
+    // The registry fails: the channel keeps its last list and calls keep working.
+    flaky.failing = true;
+    const instance = server.get(MeshGrpcServer).instance!;
+    await registry.deregister(instance);
+    await waitFor(() => flaky.watchesStarted >= 2, { description: 'the resolver to re-watch' });
+    assert.equal((await client.getStock({ sku: 'x' })).servedBy, serverId);
+
+    // The registry comes back and reports no instances: still the last good list, never an empty one.
+    flaky.failing = false;
+    await waitFor(async () => flaky.watchesStarted >= 3, {
+      description: 'the resolver to watch again',
+      timeoutMs: 5000,
+    });
+    assert.equal((await client.getStock({ sku: 'x' })).servedBy, serverId);
+
+    // And it follows the registry again once instances appear.
+    const second = await startContext(FixtureModule.forRoot({ registry: `memory://${registryName}` }));
+    apps.push(second);
+    const secondId = second.get(MeshGrpcServer).instance!.id;
+    await waitFor(async () => (await client.getStock({ sku: 'x' })).servedBy === secondId, {
+      description: 'calls to reach the new instance',
+    });
+  });
+});

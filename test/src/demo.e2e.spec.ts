@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join, resolve } from 'node:path';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@nestmesh/testing';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C', async () => {
+  const demo = spawn(process.execPath, [join(root, 'apps/demo/dist/main.js')], {
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  demo.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const exited = once(demo, 'exit');
+  try {
+    await waitFor(() => stdout.includes('NestMesh demo ready'), {
+      timeoutMs: 20_000,
+      description: `the ready line (${stdout}${stderr})`,
+    });
+    assert.equal(
+      stdout.match(/^inventory #\d+ +gRPC 127\.0\.0\.1:\d+/gm)?.length,
+      2,
+      'two inventory instances with their ports',
+    );
+    const url = /HTTP (http:\/\/[\d.]+:\d+)/.exec(stdout)![1]!;
+    assert.match(stdout, /curl -s -X POST/);
+
+    const placed = await fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ sku: 'A-1', quantity: 2 }] }),
+    });
+    assert.equal(placed.status, 201);
+    const { id } = (await placed.json()) as { id: string };
+    assert.equal((await fetch(`${url}/orders/${id}`)).status, 200);
+  } finally {
+    demo.kill('SIGINT');
+  }
+  const [code] = await exited;
+  assert.equal(code, 0, `exit code (stderr: ${stderr})`);
+  assert.match(stdout, /stopped/);
+  assert.doesNotMatch(stdout + stderr, /Error|\n\s+at /, 'no errors or stack traces');
+});
