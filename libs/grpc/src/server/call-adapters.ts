@@ -13,14 +13,33 @@ import type { NestHandler } from './grpc-handler.explorer.js';
 /** Turns whatever a handler threw into the status object grpc-js sends. */
 export type ErrorToStatus = (error: unknown, method: string) => Partial<StatusObject>;
 
-/** A unary grpc-js handler around a Nest handler: resolve → OK, reject → mapped status. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/**
+ * A unary grpc-js handler around a Nest handler: a value or a resolved promise answers OK,
+ * a throw or a rejection answers the mapped status. A synchronous result is answered
+ * without a promise hop.
+ */
 export function unaryCall(
   handler: NestHandler,
   toStatus: ErrorToStatus,
   method: string,
 ): handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
-    handler(call.request, call.metadata, call).then(
+    let result: unknown;
+    try {
+      result = handler(call.request, call.metadata, call);
+    } catch (error) {
+      callback(toStatus(error, method));
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      callback(null, result);
+      return;
+    }
+    result.then(
       (response) => callback(null, response),
       (error: unknown) => callback(toStatus(error, method)),
     );
@@ -46,7 +65,14 @@ export function serverStreamingCall(
     const fail = (error: unknown) => {
       if (!call.cancelled && !call.writableEnded) call.emit('error', toStatus(error, method));
     };
-    handler(call.request, call.metadata, call).then((result) => {
+    let pending: Promise<unknown>;
+    try {
+      pending = Promise.resolve(handler(call.request, call.metadata, call));
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    pending.then((result) => {
       if (isObservable(result)) return pipeObservable(result, call, fail);
       if (isAsyncIterable(result)) return pipeIterable(result, call).catch(fail);
       fail(

@@ -1,5 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { DiscoveryService, ExternalContextCreator, MetadataScanner } from '@nestjs/core';
+import {
+  GUARDS_METADATA,
+  INTERCEPTORS_METADATA,
+  PIPES_METADATA,
+  ROUTE_ARGS_METADATA,
+} from '@nestjs/common/constants.js';
+import {
+  ApplicationConfig,
+  DiscoveryService,
+  ExternalContextCreator,
+  MetadataScanner,
+  ModulesContainer,
+} from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
 import {
   PARAM_ARGS_METADATA,
@@ -8,13 +20,17 @@ import {
 } from '@nestjs/microservices/constants.js';
 import { RpcParamsFactory } from '@nestjs/microservices/factories/rpc-params-factory.js';
 import type { Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { isObservable, lastValueFrom } from 'rxjs';
 
-/** Invokes one controller method through Nest's guards, interceptors and pipes. */
+/**
+ * Invokes one controller method (through Nest's guards, interceptors and pipes when it has
+ * any). Returns the result or a promise of it; may throw synchronously.
+ */
 export type NestHandler = (
   request: unknown,
   metadata: Metadata,
   call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-) => Promise<unknown>;
+) => unknown;
 
 export interface GrpcHandlerBinding {
   /** As written in `@GrpcMethod(service, rpc)`: short (`InventoryService`) or qualified. */
@@ -39,6 +55,10 @@ interface GrpcPattern {
  * controllers and wraps it with Nest's execution context ('rpc'): guards, interceptors and
  * pipes apply as they do for Nest's own transports. Exception filters do not: errors reach
  * the transport untouched so that their gRPC status can be decided in one place.
+ * A method with no guard, interceptor or parameter decorator anywhere (method, class or
+ * global) is called directly: the context machinery costs about a tenth of server
+ * throughput (docs/benchmarks.md) and would do nothing for it. Enhancers registered after
+ * the app has bootstrapped are not seen.
  */
 @Injectable()
 export class GrpcHandlerExplorer {
@@ -46,13 +66,21 @@ export class GrpcHandlerExplorer {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly contextCreator: ExternalContextCreator,
+    private readonly config: ApplicationConfig,
+    private readonly modules: ModulesContainer,
   ) {}
 
   explore(): GrpcHandlerBinding[] {
     const bindings: GrpcHandlerBinding[] = [];
+    // ExternalContextCreator finds the module of a handler among providers (it was made for
+    // resolvers); controllers are not providers, and without their module no guard or
+    // interceptor class could be resolved. This view also looks among controllers.
+    const unaryCreator = Object.create(this.contextCreator, {
+      getContextModuleKey: { value: (classRef: object) => this.moduleKeyOf(classRef) },
+    }) as ExternalContextCreator;
     // ExternalContextCreator turns an Observable result into its last value; a stream must
     // stay a stream, so streaming handlers come from a view whose only difference is that.
-    const streamingCreator = Object.create(this.contextCreator, {
+    const streamingCreator = Object.create(unaryCreator, {
       transformToResult: { value: async (result: unknown) => result },
     }) as ExternalContextCreator;
     const paramsFactory = new RpcParamsFactory();
@@ -85,17 +113,60 @@ export class GrpcHandlerExplorer {
         for (const pattern of patterns) {
           if (typeof pattern?.service !== 'string' || typeof pattern.rpc !== 'string') continue;
           const fn = callback as (...args: unknown[]) => unknown;
+          const direct = !this.usesEnhancers(instance, fn, method);
           bindings.push({
             service: pattern.service,
             rpc: pattern.rpc,
             controller: instance.constructor.name,
             method,
-            unary: create(this.contextCreator, instance, fn, method),
-            streaming: create(streamingCreator, instance, fn, method),
+            unary: direct ? callDirectly(instance, fn, true) : create(unaryCreator, instance, fn, method),
+            streaming: direct
+              ? callDirectly(instance, fn, false)
+              : create(streamingCreator, instance, fn, method),
           });
         }
       }
     }
     return bindings;
   }
+
+  private moduleKeyOf(classRef: object): string {
+    for (const [key, moduleRef] of this.modules) {
+      if (moduleRef.controllers.has(classRef as never) || moduleRef.hasProvider(classRef as never))
+        return key;
+    }
+    return '';
+  }
+
+  private usesEnhancers(
+    instance: object,
+    callback: (...args: unknown[]) => unknown,
+    method: string,
+  ): boolean {
+    const declared = (key: string) =>
+      [callback, instance.constructor].some(
+        (target) => ((Reflect.getMetadata(key, target) as unknown[]) ?? []).length > 0,
+      );
+    if (declared(GUARDS_METADATA) || declared(INTERCEPTORS_METADATA) || declared(PIPES_METADATA)) return true;
+    if (Reflect.getMetadata(ROUTE_ARGS_METADATA, instance.constructor, method)) return true;
+    const { config } = this;
+    return (
+      config.getGlobalGuards().length +
+        config.getGlobalInterceptors().length +
+        config.getGlobalRequestGuards().length +
+        config.getGlobalRequestInterceptors().length >
+      0
+    );
+  }
+}
+
+function callDirectly(
+  instance: object,
+  callback: (...args: unknown[]) => unknown,
+  unary: boolean,
+): NestHandler {
+  return (request, metadata, call) => {
+    const result = callback.call(instance, request, metadata, call);
+    return unary && isObservable(result) ? lastValueFrom(result) : result;
+  };
 }
