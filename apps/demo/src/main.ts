@@ -19,7 +19,19 @@ async function startInventory(): Promise<INestApplicationContext> {
 
 const inventories = [await startInventory(), await startInventory()];
 const order = configureHttp(await NestFactory.create(OrderModule.forRoot(), { logger }));
-await order.listen(Number(process.env.PORT ?? 3000), host);
+const requestedPort = Number(process.env.PORT ?? 3000);
+try {
+  await order.listen(requestedPort, host);
+} catch (error) {
+  const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  console.error(
+    inUse
+      ? `HTTP port ${requestedPort} on ${host} is in use; start with PORT=<another port> (PORT=0 picks a free one)`
+      : `the order app could not listen on ${host}:${requestedPort}: ${String(error)}`,
+  );
+  await Promise.all([order.close(), ...inventories.map((app) => app.close())]);
+  process.exit(1);
+}
 const httpPort = (order.getHttpServer().address() as AddressInfo).port;
 
 for (const [index, app] of inventories.entries()) {
