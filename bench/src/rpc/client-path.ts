@@ -28,8 +28,8 @@ import { percentile, type Sample } from './stats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ports = process.argv.slice(2, 4).map(Number);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const callsPerRound = Number(process.env.BENCH_CLIENT_CALLS ?? 20_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const callsPerRound = Number(process.env.BENCH_CLIENT_CALLS ?? 10_000);
 const staticTarget = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
 const serviceConfig = JSON.stringify(DEFAULT_SERVICE_CONFIG);
 
@@ -116,6 +116,7 @@ async function nestClient(): Promise<Call> {
   return () => lastValueFrom(service.getStock({ sku: BENCH_SKU }));
 }
 
+/** `calls` calls with `concurrency` in flight on one client: throughput and latency. */
 async function drive(call: Call, calls: number, concurrency: number): Promise<Sample> {
   const latencies: number[] = [];
   let next = 0;
@@ -137,6 +138,38 @@ async function drive(call: Call, calls: number, concurrency: number): Promise<Sa
   };
 }
 
+/**
+ * One call at a time, the clients taking turns call by call, so that a noisy moment of this
+ * shared machine hits every client alike. Calls/s is 1 / mean latency.
+ */
+async function interleaved(
+  clients: Record<string, Call>,
+  callsEach: number,
+): Promise<Record<string, Sample>> {
+  const latencies: Record<string, number[]> = Object.fromEntries(
+    Object.keys(clients).map((name) => [name, []]),
+  );
+  const names = Object.keys(clients);
+  for (let index = 0; index < callsEach; index++) {
+    for (let turn = 0; turn < names.length; turn++) {
+      const name = names[(index + turn) % names.length]!;
+      const begin = performance.now();
+      await clients[name]!();
+      latencies[name]!.push(performance.now() - begin);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(latencies).map(([name, values]) => [
+      name,
+      {
+        callsPerSecond: 1000 / (values.reduce((sum, value) => sum + value, 0) / values.length),
+        p50Ms: percentile(values, 50),
+        p99Ms: percentile(values, 99),
+      },
+    ]),
+  );
+}
+
 const mesh = await meshClients();
 const clients: Record<string, Call> = {
   nestmesh: mesh.plain,
@@ -147,13 +180,13 @@ const clients: Record<string, Call> = {
 const samples: Record<string, Sample[]> = {};
 for (const call of Object.values(clients)) await drive(call, 3000, 16); // warm-up: connections, JIT
 for (let round = 0; round < rounds; round++) {
+  for (const [name, sample] of Object.entries(await interleaved(clients, Math.round(callsPerRound / 10)))) {
+    (samples[`${name}@1`] ??= []).push(sample);
+  }
   const order = Object.keys(clients);
   for (let shift = 0; shift < round % order.length; shift++) order.push(order.shift()!);
   for (const name of order) {
-    for (const concurrency of [1, 64]) {
-      const calls = concurrency === 1 ? Math.round(callsPerRound / 4) : callsPerRound;
-      (samples[`${name}@${concurrency}`] ??= []).push(await drive(clients[name]!, calls, concurrency));
-    }
+    (samples[`${name}@64`] ??= []).push(await drive(clients[name]!, callsPerRound, 64));
   }
 }
 console.log(JSON.stringify(samples));

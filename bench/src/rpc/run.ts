@@ -3,7 +3,8 @@
 //    pinned to core 0) loaded in turn by h2load (pinned to core 1), several alternating rounds.
 // 2. Client path: one client process (core 0) against two raw grpc-js servers (core 1), with the
 //    NestMesh typed client via mesh:///, a raw grpc-js client and Nest's ClientGrpc.
-// Env: BENCH_ROUNDS (5), BENCH_REQUESTS (h2load requests per run, 100000), BENCH_CLIENT_CALLS (20000).
+// Env: BENCH_PART (all | server | client), BENCH_ROUNDS (5; the client path uses 7 unless set), BENCH_REQUESTS (h2load requests per
+// run, 100000), BENCH_CLIENT_CALLS (calls per client per round at 64 in flight, 10000; a tenth at 1).
 import { execFileSync } from 'node:child_process';
 import { Client, credentials } from '@grpc/grpc-js';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
@@ -91,7 +92,9 @@ async function clientPath(): Promise<void> {
   );
   await Promise.all(servers.map((server) => server.stop()));
   const samples = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, Sample[]>;
-  console.log(`\n### Client path (one client process, two server processes, medians of ${rounds} rounds)\n`);
+  console.log(
+    `\n### Client path (one client process on core 0, two server processes on core 1, medians of rounds)\n`,
+  );
   console.log('| client | in flight | calls/s | p50 ms | p99 ms | vs raw grpc-js | vs Nest ClientGrpc |');
   console.log('|---|---|---|---|---|---|---|');
   for (const concurrency of [1, 64]) {
@@ -108,6 +111,7 @@ async function clientPath(): Promise<void> {
 }
 
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}`);
-await serverCapacity();
-await clientPath();
+const part = process.env.BENCH_PART ?? 'all'; // all | server | client
+if (part !== 'client') await serverCapacity();
+if (part !== 'server') await clientPath();
 cleanup();
