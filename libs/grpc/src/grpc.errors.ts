@@ -29,6 +29,16 @@ export class GrpcBindingError extends MeshGrpcError {
   }
 }
 
+/** The server could not listen on its address (port taken, interface absent, …). */
+export class GrpcListenError extends MeshGrpcError {
+  constructor(
+    readonly address: string,
+    cause: Error,
+  ) {
+    super('LISTEN', `cannot listen on ${address}: ${cause.message}`, { cause });
+  }
+}
+
 /**
  * A call that ended with a non-OK gRPC status. Clients reject with it (`status` is what the
  * server sent, or what grpc-js decided locally: DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED);

@@ -21,7 +21,13 @@ export {
   type MeshClient,
   type MeshClientDefaults,
 } from './client/typed-client.js';
-export { GrpcBindingError, InvalidGrpcOptionsError, MeshGrpcError, RpcError } from './grpc.errors.js';
+export {
+  GrpcBindingError,
+  GrpcListenError,
+  InvalidGrpcOptionsError,
+  MeshGrpcError,
+  RpcError,
+} from './grpc.errors.js';
 export { callSignal, type CancellableCall } from './server/call-signal.js';
 export { observe } from './streaming/observe.js';
 export { HealthService, ServingStatus } from './server/health.service.js';

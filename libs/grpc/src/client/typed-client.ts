@@ -47,10 +47,11 @@ export interface MeshClientDefaults {
   streamTimeoutMs: number;
 }
 
-function deadlineOf(options: MeshCallOptions, defaultTimeoutMs: number): Date | undefined {
+/** The grpc-js deadline: a Date as given, or ms since the epoch (no Date allocated per call). */
+function deadlineOf(options: MeshCallOptions, defaultTimeoutMs: number): Date | number | undefined {
   if (options.deadline) return options.deadline;
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  return timeoutMs > 0 && Number.isFinite(timeoutMs) ? new Date(Date.now() + timeoutMs) : undefined;
+  return timeoutMs > 0 && Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : undefined;
 }
 
 function toRpcError(error: ServiceError, method: string): RpcError {
@@ -61,30 +62,35 @@ function toRpcError(error: ServiceError, method: string): RpcError {
   });
 }
 
+const NO_OPTIONS: MeshCallOptions = Object.freeze({});
+
 function unary(client: Client, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
-  return (request: unknown, options: MeshCallOptions = {}) =>
+  const { path, responseDeserialize } = method;
+  return (request: unknown, options: MeshCallOptions = NO_OPTIONS) =>
     new Promise<unknown>((resolve, reject) => {
       const { signal } = options;
       if (signal?.aborted) {
-        reject(new RpcError(Status.CANCELLED, 'aborted before the call started', { method: method.path }));
+        reject(new RpcError(Status.CANCELLED, 'aborted before the call started', { method: path }));
         return;
       }
-      const onAbort = () => call.cancel();
+      const deadline = deadlineOf(options, defaults.timeoutMs);
       const call = client.makeUnaryRequest(
-        method.path,
+        path,
         serialize,
-        method.responseDeserialize,
+        responseDeserialize,
         request,
         options.metadata ?? new Metadata(),
-        { deadline: deadlineOf(options, defaults.timeoutMs) },
+        deadline === undefined ? NO_OPTIONS : { deadline },
         (error, response) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (error) reject(toRpcError(error, method.path));
+          if (signal) signal.removeEventListener('abort', onAbort);
+          if (error) reject(toRpcError(error, path));
           else resolve(response);
         },
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Only calls that carry a signal pay for a listener.
+      const onAbort = () => call.cancel();
+      if (signal) signal.addEventListener('abort', onAbort, { once: true });
     });
 }
 

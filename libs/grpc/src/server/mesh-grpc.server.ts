@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { GrpcListenError } from '../grpc.errors.js';
 import { statusOf } from '../status/status-mapping.js';
 import type { ErrorToStatus } from './call-adapters.js';
 import { GrpcHandlerExplorer } from './grpc-handler.explorer.js';
@@ -39,7 +40,8 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MeshGrpcServer');
   private server: Server | undefined;
   private boundPort: number | undefined;
-  private registered: ServiceInstance | undefined;
+  private self: ServiceInstance | undefined;
+  private registered = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -57,9 +59,9 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     return this.boundPort;
   }
 
-  /** This instance as registered in discovery (after bootstrap). */
+  /** This instance as it is (or would be) registered in discovery; set once listening. */
   get instance(): ServiceInstance | undefined {
-    return this.registered;
+    return this.self;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,25 +83,25 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
 
     const host = options.host ?? DEFAULT_HOST;
     const credentials = options.credentials ?? ServerCredentials.createInsecure();
+    const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(
-        `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`,
-        credentials,
-        (error, port) => (error ? reject(error) : resolve(port)),
+      server.bindAsync(address, credentials, (error, port) =>
+        error ? reject(new GrpcListenError(address, error)) : resolve(port),
       ),
     );
     this.server = server;
     this.health.setAll(ServingStatus.SERVING);
 
-    const address = options.advertiseAddress ?? (WILDCARD_HOSTS.has(host) ? hostname() : host);
+    const advertised = options.advertiseAddress ?? (WILDCARD_HOSTS.has(host) ? hostname() : host);
     const instance: ServiceInstance = {
       id: options.instanceId ?? `${options.name}-${hostname()}-${this.boundPort}-${randomUUID().slice(0, 8)}`,
       name: options.name,
-      address,
+      address: advertised,
       port: this.boundPort,
       tags: [...(options.tags ?? [])],
       metadata: { ...options.metadata, grpcServices: bound.services.join(',') },
     };
+    this.self = instance;
     if (this.registrar) {
       try {
         await this.registrar.register(instance);
@@ -107,7 +109,7 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
         server.forceShutdown();
         throw error;
       }
-      this.registered = instance;
+      this.registered = true;
     }
     this.logger.log(
       `${options.name} serving ${bound.services.join(', ')} on ${host}:${this.boundPort} as ${instance.id}`,
@@ -124,15 +126,15 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     const server = this.server;
     if (!server) return;
     this.health.setAll(ServingStatus.NOT_SERVING);
-    if (this.registered && this.registrar) {
+    if (this.registered && this.registrar && this.self) {
       try {
-        await this.registrar.deregister(this.registered);
+        await this.registrar.deregister(this.self);
       } catch (error) {
         this.logger.error(
-          `deregistering ${this.registered.id} failed; the registry's health check will remove it: ${String(error)}`,
+          `deregistering ${this.self.id} failed; the registry's health check will remove it: ${String(error)}`,
         );
       }
-      this.registered = undefined;
+      this.registered = false;
       await sleep(this.options.deregisterDelayMs ?? DEFAULT_DEREGISTER_DELAY_MS);
     }
     this.health.endWatches();

@@ -8,7 +8,8 @@ import { OrderServiceService } from '@nestmesh/contracts/order/v1';
 import { startContext } from '@nestmesh/testing';
 
 import { MeshClientModule } from '../client/mesh-client.module.js';
-import { GrpcBindingError, InvalidGrpcOptionsError } from '../grpc.errors.js';
+import { GrpcBindingError, GrpcListenError, InvalidGrpcOptionsError } from '../grpc.errors.js';
+import { MeshGrpcServer } from './mesh-grpc.server.js';
 import { FixtureModule } from '../test-fixtures/fixture-inventory.js';
 import type { AnyServiceDefinition } from './service-definition.js';
 
@@ -71,6 +72,19 @@ describe('invalid options fail at startup, naming the option', () => {
       startContext(FixtureModule.forRoot({ registry: registry(), server: { drainTimeoutMs: -5 } })),
       namesOption('drainTimeoutMs'),
     );
+  });
+
+  it('server: a port that is taken fails with GrpcListenError naming the address', async () => {
+    const first = await startContext(FixtureModule.forRoot({ registry: registry() }));
+    try {
+      const port = first.get(MeshGrpcServer).port;
+      await assert.rejects(
+        startContext(FixtureModule.forRoot({ registry: registry(), server: { port } })),
+        (error: unknown) => error instanceof GrpcListenError && error.message.includes(`127.0.0.1:${port}`),
+      );
+    } finally {
+      await first.close();
+    }
   });
 
   it('server: a controller method for a service that is not served', async () => {
