@@ -3,7 +3,8 @@
 // clients, alternating them round by round: the NestMesh typed client (mesh:/// through the
 // discovery resolver), a raw grpc-js client (static ipv4: target), and Nest's ClientGrpc.
 // All three round-robin over the same two servers and, as Nest's client does by default, set no
-// deadline; a fourth run is the NestMesh client with its default 5 s deadline (a timer per call).
+// deadline; then the NestMesh client with its default 5 s deadline and raw grpc-js with the same
+// deadline, to show what a deadline itself costs in grpc-js.
 // Prints one JSON line of samples.
 import 'reflect-metadata';
 import { Inject, Module } from '@nestjs/common';
@@ -65,7 +66,7 @@ async function meshClients(): Promise<{ plain: Call; withDeadline: Call }> {
   };
 }
 
-function rawClient(): Call {
+function rawClient(timeoutMs = 0): Call {
   const client = new Client(staticTarget, credentials.createInsecure(), {
     'grpc.service_config': serviceConfig,
   });
@@ -78,7 +79,7 @@ function rawClient(): Call {
         method.responseDeserialize,
         { sku: BENCH_SKU },
         new Metadata(),
-        {},
+        timeoutMs ? { deadline: Date.now() + timeoutMs } : {},
         (error, response) => (error ? fail(error) : done(response)),
       ),
     );
@@ -176,6 +177,7 @@ const clients: Record<string, Call> = {
   raw: rawClient(),
   nest: await nestClient(),
   'nestmesh-deadline': mesh.withDeadline,
+  'raw-deadline': rawClient(DEFAULT_CLIENT_TIMEOUT_MS),
 };
 const samples: Record<string, Sample[]> = {};
 for (const call of Object.values(clients)) await drive(call, 3000, 16); // warm-up: connections, JIT
@@ -183,10 +185,14 @@ for (let round = 0; round < rounds; round++) {
   for (const [name, sample] of Object.entries(await interleaved(clients, Math.round(callsPerRound / 10)))) {
     (samples[`${name}@1`] ??= []).push(sample);
   }
+  // 64 in flight: short batches, the clients in turn, five times a round: slow drifts of the
+  // machine's speed then touch every client alike.
   const order = Object.keys(clients);
-  for (let shift = 0; shift < round % order.length; shift++) order.push(order.shift()!);
-  for (const name of order) {
-    (samples[`${name}@64`] ??= []).push(await drive(clients[name]!, callsPerRound, 64));
+  for (let batch = 0; batch < 5; batch++) {
+    order.push(order.shift()!);
+    for (const name of order) {
+      (samples[`${name}@64`] ??= []).push(await drive(clients[name]!, Math.round(callsPerRound / 5), 64));
+    }
   }
 }
 console.log(JSON.stringify(samples));

@@ -95,18 +95,25 @@ async function clientPath(): Promise<void> {
   console.log(
     `\n### Client path (one client process on core 0, two server processes on core 1, medians of rounds)\n`,
   );
-  console.log('| client | in flight | calls/s | p50 ms | p99 ms | vs raw grpc-js | vs Nest ClientGrpc |');
+  console.log(
+    '| client | in flight | calls/s | p50 ms | p99 ms | vs raw grpc-js (same deadline) | vs Nest ClientGrpc |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const concurrency of [1, 64]) {
-    const [mesh, raw, nest, meshDeadline] = ['nestmesh', 'raw', 'nest', 'nestmesh-deadline'].map((name) =>
-      medianSample(samples[`${name}@${concurrency}`]!),
-    );
+    const [mesh, raw, nest, meshDeadline, rawDeadline] = [
+      'nestmesh',
+      'raw',
+      'nest',
+      'nestmesh-deadline',
+      'raw-deadline',
+    ].map((name) => medianSample(samples[`${name}@${concurrency}`]!));
     const line = (name: string, sample: Sample, base?: Sample, other?: Sample) =>
       row(name, sample, base, other).replace(/^\| ([^|]+) \|/, `| $1 | ${concurrency} |`);
     console.log(line('raw @grpc/grpc-js (static ipv4: target)', raw!));
     console.log(line('Nest ClientGrpc (static ipv4: target)', nest!, raw));
     console.log(line('NestMesh typed client (mesh:///inventory)', mesh!, raw, nest));
-    console.log(line('NestMesh, default 5 s deadline per call', meshDeadline!, raw, nest));
+    console.log(line('raw @grpc/grpc-js, 5 s deadline per call', rawDeadline!, raw));
+    console.log(line('NestMesh, default 5 s deadline per call', meshDeadline!, rawDeadline, nest));
   }
 }
 
