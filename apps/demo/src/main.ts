@@ -44,10 +44,15 @@ console.log(`Try:
   curl -s -X POST http://${host}:${httpPort}/orders -H 'content-type: application/json' -d '{"items":[{"sku":"A-1","quantity":2}]}'
   curl -s http://${host}:${httpPort}/stock/A-1`);
 
-let stopping = false;
+// npm forwards the terminal's Ctrl-C to this process, so one Ctrl-C under `npm start` arrives
+// twice within milliseconds. A second signal a second or more after the first means "now".
+let stoppingSince: number | undefined;
 async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) process.exit(130);
-  stopping = true;
+  if (stoppingSince !== undefined) {
+    if (performance.now() - stoppingSince > 1000) process.exit(130);
+    return;
+  }
+  stoppingSince = performance.now();
   console.log(`${signal}: draining and stopping…`);
   await order.close();
   await Promise.all(inventories.map((app) => app.close()));
