@@ -12,4 +12,4 @@ export { Discovery } from './discovery.js';
 export { LatestValueChannel } from './latest-value.channel.js';
 export { Registrar } from './registrar.js';
 export type { ServiceInstance } from './service-instance.js';
-export { validateInstance } from './validate-instance.js';
+export { isServiceName, validateInstance } from './validate-instance.js';

@@ -2,7 +2,7 @@ import { Inject, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Client, credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
-import { Discovery } from '@nestmesh/discovery';
+import { Discovery, isServiceName } from '@nestmesh/discovery';
 
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
 import type { AnyServiceDefinition } from '../server/service-definition.js';
@@ -52,7 +52,7 @@ export const InjectMeshClient = (definition: AnyServiceDefinition) => Inject(mes
 
 function validate(options: MeshClientOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidGrpcOptionsError('options', 'are missing');
-  if (typeof options.service !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.service)) {
+  if (!isServiceName(options.service)) {
     throw new InvalidGrpcOptionsError(
       'service',
       `must be a service name like "inventory", got ${JSON.stringify(options.service)}`,

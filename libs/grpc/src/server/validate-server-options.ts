@@ -1,3 +1,5 @@
+import { isServiceName } from '@nestmesh/discovery';
+
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
 import type { MeshGrpcModuleOptions } from './mesh-grpc.module-definition.js';
 
@@ -10,7 +12,7 @@ function assertDuration(name: string, value: number | undefined): void {
 /** Fails module construction on options that cannot work, naming the option. */
 export function validateServerOptions(options: MeshGrpcModuleOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidGrpcOptionsError('options', 'are missing');
-  if (typeof options.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.name)) {
+  if (!isServiceName(options.name)) {
     throw new InvalidGrpcOptionsError(
       'name',
       `must be a service name like "inventory", got ${JSON.stringify(options.name)}`,
