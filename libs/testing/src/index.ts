@@ -1,3 +1,4 @@
+export { requireBinary, startEtcd, type EtcdServer } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';

@@ -1,0 +1,105 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
+
+export interface EtcdServer {
+  /** `http://127.0.0.1:<port>`, the client URL. */
+  readonly endpoint: string;
+  /** Stops it for good and removes its data. */
+  stop(): Promise<void>;
+  /** Sends `signal` (default SIGKILL) and waits for the process to end; `start()` brings it back. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same ports; `wipe: true` starts from empty data (every lease lost). */
+  start(options?: { wipe?: boolean }): Promise<void>;
+}
+
+/** Throws, naming the Debian package, when `command` is not on PATH. */
+export function requireBinary(command: string, debianPackage: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) {
+    throw new Error(
+      `testing: "${command}" is not on PATH; install it with: apt-get install -y ${debianPackage}`,
+    );
+  }
+}
+
+/**
+ * A throwaway single-member etcd (Debian `etcd-server`) on free loopback ports with its data in
+ * a temporary folder. Resolves once it answers /health.
+ */
+export async function startEtcd(): Promise<EtcdServer> {
+  requireBinary('etcd', 'etcd-server');
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const endpoint = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  let dataDir = mkdtempSync(join(tmpdir(), 'nestmesh-etcd-'));
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const start = async ({ wipe = false }: { wipe?: boolean } = {}) => {
+    if (wipe) {
+      rmSync(dataDir, { recursive: true, force: true });
+      dataDir = mkdtempSync(join(tmpdir(), 'nestmesh-etcd-'));
+    }
+    output = '';
+    const process_ = spawn(
+      'etcd',
+      [
+        '--name',
+        'test',
+        '--data-dir',
+        dataDir,
+        '--listen-client-urls',
+        endpoint,
+        '--advertise-client-urls',
+        endpoint,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        `test=${peer}`,
+        '--log-level',
+        'error',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = process_;
+    process_.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    process_.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    let exited = false;
+    process_.once('exit', () => (exited = true));
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`etcd exited: ${output}`);
+        const response = await fetch(`${endpoint}/health`);
+        return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+      },
+      { timeoutMs: 15_000, intervalMs: 50, description: `etcd on ${endpoint}` },
+    );
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill(signal);
+    await exited;
+  };
+
+  await start();
+  return {
+    endpoint,
+    start,
+    kill,
+    stop: async () => {
+      await kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
