@@ -23,3 +23,16 @@ export class InvalidServiceInstanceError extends DiscoveryError {
     super('INVALID_INSTANCE', message);
   }
 }
+
+/** The registry did not answer (down, unreachable, timed out); the operation may be retried. */
+export class RegistryUnavailableError extends DiscoveryError {
+  constructor(registry: string, operation: string, cause: unknown) {
+    super(
+      'REGISTRY_UNAVAILABLE',
+      `${registry} ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}

@@ -9,6 +9,7 @@ export {
 export { DiscoveryModule } from './discovery.module.js';
 export { DISCOVERY_MODULE_OPTIONS, type DiscoveryModuleOptions } from './discovery.module-definition.js';
 export { Discovery } from './discovery.js';
+export { instanceListKey } from './instance-list.js';
 export { LatestValueChannel } from './latest-value.channel.js';
 export { Registrar } from './registrar.js';
 export type { ServiceInstance } from './service-instance.js';

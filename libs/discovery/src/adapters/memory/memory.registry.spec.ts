@@ -9,17 +9,26 @@ import { MemoryRegistry } from './memory.registry.js';
 discoveryContract('memory', async () => ({ backend: new MemoryRegistry(), close: async () => {} }));
 
 describe('discovery URL', () => {
-  it('memory://<name> selects one process-wide registry per name', () => {
-    assert.equal(createDiscoveryBackend({ url: 'memory://a' }), MemoryRegistry.named('a'));
-    assert.notEqual(createDiscoveryBackend({ url: 'memory://b' }), MemoryRegistry.named('a'));
-    assert.equal(createDiscoveryBackend({ url: 'memory://' }), MemoryRegistry.named());
+  it('memory://<name> selects one process-wide registry per name', async () => {
+    assert.equal(await createDiscoveryBackend({ url: 'memory://a' }), MemoryRegistry.named('a'));
+    assert.notEqual(await createDiscoveryBackend({ url: 'memory://b' }), MemoryRegistry.named('a'));
+    assert.equal(await createDiscoveryBackend({ url: 'memory://' }), MemoryRegistry.named());
   });
 
-  it('an unknown scheme fails with an error naming the URL', () => {
-    assert.throws(
-      () => createDiscoveryBackend({ url: 'zookeeper://zk:2181' }),
+  it('etcd URLs: several hosts, options in the query; bad values fail naming the URL', async () => {
+    const backend = await createDiscoveryBackend({ url: 'etcd://127.0.0.1:1,127.0.0.1:2?ttl=3&prefix=/x' });
+    assert.equal(backend.constructor.name, 'EtcdRegistry');
+    await backend.close?.();
+    await assert.rejects(createDiscoveryBackend({ url: 'etcd://h:2379?ttl=-1' }), /ttl=-1/);
+    await assert.rejects(createDiscoveryBackend({ url: 'etcd://' }), InvalidDiscoveryOptionsError);
+  });
+
+  it('an unknown scheme fails with an error naming the URL', async () => {
+    await assert.rejects(
+      createDiscoveryBackend({ url: 'zookeeper://zk:2181' }),
       (error: unknown) =>
         error instanceof InvalidDiscoveryOptionsError && error.message.includes('zookeeper://zk:2181'),
     );
+    await assert.rejects(createDiscoveryBackend({ url: 'not a url' }), /not a discovery URL/);
   });
 });
