@@ -49,6 +49,7 @@ function positiveNumber(url: string, query: URLSearchParams, name: string): numb
  * fails here, naming it.
  *   memory://[name]                        in-process registry (default)
  *   etcd://[user:pass@]host:2379[,host:2379…][?ttl=<s>&prefix=<key prefix>&timeout=<ms>]
+ *   consul://[host:8500][?dc=<dc>&token=<acl token>&ns=<namespace>&check=grpc|ttl&wait=<ms>]
  */
 export async function createDiscoveryBackend(options: DiscoveryModuleOptions): Promise<DiscoveryBackend> {
   if (options.backend) return options.backend;
@@ -68,9 +69,25 @@ export async function createDiscoveryBackend(options: DiscoveryModuleOptions): P
         prefix: parsed.query.get('prefix') ?? undefined,
       });
     }
+    case 'consul': {
+      if (parsed.hosts.length > 1) throw new InvalidDiscoveryOptionsError(`"${url}": name one Consul agent`);
+      const check = parsed.query.get('check') ?? 'grpc';
+      if (check !== 'grpc' && check !== 'ttl') {
+        throw new InvalidDiscoveryOptionsError(`"${url}": check=${check} must be grpc or ttl`);
+      }
+      const { ConsulRegistry } = await import('./adapters/consul/consul.registry.js');
+      return new ConsulRegistry({
+        host: parsed.hosts[0],
+        token: parsed.query.get('token') ?? process.env.CONSUL_HTTP_TOKEN ?? undefined,
+        datacenter: parsed.query.get('dc') ?? undefined,
+        namespace: parsed.query.get('ns') ?? undefined,
+        check,
+        waitMs: positiveNumber(url, parsed.query, 'wait'),
+      });
+    }
     default:
       throw new InvalidDiscoveryOptionsError(
-        `"${url}" has the unknown scheme "${parsed.scheme}:"; supported: memory://, etcd://`,
+        `"${url}" has the unknown scheme "${parsed.scheme}:"; supported: memory://, etcd://, consul://`,
       );
   }
 }

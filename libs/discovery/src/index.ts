@@ -11,6 +11,6 @@ export { DISCOVERY_MODULE_OPTIONS, type DiscoveryModuleOptions } from './discove
 export { Discovery } from './discovery.js';
 export { instanceListKey } from './instance-list.js';
 export { LatestValueChannel } from './latest-value.channel.js';
-export { Registrar } from './registrar.js';
+export { Registrar, type RegisterOptions } from './registrar.js';
 export type { ServiceInstance } from './service-instance.js';
 export { isServiceName, validateInstance } from './validate-instance.js';

@@ -104,7 +104,9 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     this.self = instance;
     if (this.registrar) {
       try {
-        await this.registrar.register(instance);
+        await this.registrar.register(instance, {
+          healthy: () => this.health.status('') === ServingStatus.SERVING,
+        });
       } catch (error) {
         server.forceShutdown();
         throw error;

@@ -23,6 +23,13 @@ describe('discovery URL', () => {
     await assert.rejects(createDiscoveryBackend({ url: 'etcd://' }), InvalidDiscoveryOptionsError);
   });
 
+  it('consul URLs: agent, dc, token, check mode; a bad check mode fails naming the URL', async () => {
+    const backend = await createDiscoveryBackend({ url: 'consul://127.0.0.1:8500?dc=dc1&token=t&check=ttl' });
+    assert.equal(backend.constructor.name, 'ConsulRegistry');
+    await backend.close?.();
+    await assert.rejects(createDiscoveryBackend({ url: 'consul://a:1?check=http' }), /check=http/);
+  });
+
   it('an unknown scheme fails with an error naming the URL', async () => {
     await assert.rejects(
       createDiscoveryBackend({ url: 'zookeeper://zk:2181' }),

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { waitFor } from '@nestmesh/testing';
+
+import { RegistryUnavailableError } from '../../discovery.errors.js';
+import type { ServiceInstance } from '../../service-instance.js';
+import { discoveryContract } from '../../testing/discovery.contract.js';
+import { ConsulRegistry } from './consul.registry.js';
+import { FakeConsulAgent } from './fake-consul-agent.fixture.js';
+
+const agentAddress = process.env.CONSUL_HTTP_ADDR?.replace(/^https?:\/\//, '');
+
+if (agentAddress) {
+  console.log(
+    `consul: running the discovery contract suite against the agent at ${agentAddress} (CONSUL_HTTP_ADDR)`,
+  );
+  discoveryContract(`consul (agent at ${agentAddress})`, async () => {
+    const backend = new ConsulRegistry({ host: agentAddress, check: 'ttl', waitMs: 1000 });
+    return { backend, close: async () => backend.close() };
+  });
+} else {
+  console.log(
+    'consul: CONSUL_HTTP_ADDR is not set, so no agent: running the HTTP-level tests against Consul’s documented API shapes',
+  );
+}
+
+function instance(name = `svc-${randomUUID().slice(0, 8)}`, port = 7100): ServiceInstance {
+  return { id: `${name}-${port}`, name, address: '127.0.0.1', port, tags: ['v1'], metadata: { zone: 'a' } };
+}
+
+describe('consul registry at the HTTP level (documented API shapes, no agent)', () => {
+  const agent = new FakeConsulAgent();
+  let host: string;
+  before(async () => (host = await agent.start()));
+  after(() => agent.stop());
+  beforeEach(() => {
+    agent.requests.length = 0;
+    agent.override = undefined;
+  });
+
+  it('registers with ID, Name, Address, Port, Tags, Meta and a native gRPC health check; token and dc go where Consul reads them', async () => {
+    const registry = new ConsulRegistry({ host, token: 'secret-token', datacenter: 'dc2' });
+    const one = instance();
+    await registry.register(one);
+    const [request] = agent.requestsTo('/v1/agent/service/register');
+    assert.equal(request!.method, 'PUT');
+    assert.equal(request!.headers['x-consul-token'], 'secret-token');
+    assert.equal(request!.query.get('dc'), 'dc2');
+    assert.deepEqual(request!.body, {
+      ID: one.id,
+      Name: one.name,
+      Address: '127.0.0.1',
+      Port: 7100,
+      Tags: ['v1'],
+      Meta: { zone: 'a' },
+      Check: {
+        GRPC: '127.0.0.1:7100',
+        Interval: '10s',
+        Timeout: '5s',
+        DeregisterCriticalServiceAfter: '60s',
+      },
+    });
+    registry.close();
+  });
+
+  it('TTL mode registers a TTL check and passes it while the app says it is healthy, fails it when not', async () => {
+    let healthy = true;
+    const registry = new ConsulRegistry({ host, check: 'ttl', ttlMs: 300 });
+    const one = instance();
+    await registry.register(one, { healthy: () => healthy });
+    const [request] = agent.requestsTo('/v1/agent/service/register');
+    assert.deepEqual((request!.body as { Check: unknown }).Check, {
+      TTL: '300ms',
+      DeregisterCriticalServiceAfter: '60s',
+    });
+    await waitFor(() => agent.requestsTo(`/v1/agent/check/pass/service:${one.id}`).length >= 2, {
+      description: 'heartbeats',
+    });
+    healthy = false;
+    await waitFor(() => agent.requestsTo(`/v1/agent/check/fail/service:${one.id}`).length >= 1, {
+      description: 'a failing heartbeat',
+    });
+    await registry.deregister(one);
+    const beats = agent.requestsTo('/v1/agent/check/').length;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(agent.requestsTo('/v1/agent/check/').length, beats, 'no heartbeat after deregistering');
+    registry.close();
+  });
+
+  it('deregistering puts the instance into maintenance first, then removes it', async () => {
+    const registry = new ConsulRegistry({ host });
+    const one = instance();
+    await registry.register(one);
+    await registry.deregister(one);
+    const calls = agent.requests
+      .filter((r) => r.path.includes(one.id))
+      .map((r) => `${r.method} ${r.path.replace(one.id, '<id>')}`);
+    assert.deepEqual(calls, [
+      'PUT /v1/agent/service/maintenance/<id>',
+      'PUT /v1/agent/service/deregister/<id>',
+    ]);
+    const maintenance = agent.requestsTo('/v1/agent/service/maintenance/')[0]!;
+    assert.equal(maintenance.query.get('enable'), 'true');
+    registry.close();
+  });
+
+  it('watches with blocking queries that follow X-Consul-Index, with a jittered wait, and wake only on real changes', async () => {
+    const registry = new ConsulRegistry({ host, waitMs: 1000 });
+    const name = `svc-${randomUUID().slice(0, 8)}`;
+    const controller = new AbortController();
+    const lists: ServiceInstance[][] = [];
+    const watching = (async () => {
+      for await (const list of registry.watch(name, { signal: controller.signal })) lists.push(list);
+    })();
+    await waitFor(() => lists.length === 1, { description: 'the first list' });
+    assert.deepEqual(lists[0], []);
+    const first = agent.requestsTo(`/v1/health/service/${name}`)[0]!;
+    assert.equal(first.query.get('passing'), 'true');
+    assert.equal(first.query.has('index'), false, 'the first query does not block');
+
+    const one = instance(name, 7200);
+    await registry.register(one);
+    await waitFor(() => lists.length === 2, { description: 'the registration' });
+    assert.deepEqual(
+      lists[1]!.map((i) => [i.id, i.address, i.port]),
+      [[one.id, '127.0.0.1', 7200]],
+    );
+
+    const queries = agent.requestsTo(`/v1/health/service/${name}`).slice(1);
+    for (const query of queries) {
+      assert.ok(Number(query.query.get('index')) > 0, 'blocking queries send the last index');
+      const waitMs = Number(
+        /^(\d+)ms$/.exec(query.query.get('wait') ?? '')?.[1] ??
+          /^(\d+)s$/.exec(query.query.get('wait') ?? '')![1]! + '000',
+      );
+      assert.ok(
+        waitMs >= 1000 && waitMs <= 1000 + 1000 / 16 + 1,
+        `wait ${query.query.get('wait')} is 1 s plus at most 1/16 jitter`,
+      );
+    }
+
+    // An unrelated change bumps the index; the passing list is the same: no wake-up.
+    agent.changed();
+    await waitFor(() => agent.requestsTo(`/v1/health/service/${name}`).length > queries.length + 2, {
+      description: 'more queries',
+    });
+    assert.equal(lists.length, 2, 'no new list when nothing changed');
+
+    controller.abort();
+    await watching;
+    registry.close();
+  });
+
+  it('resets the index to 0 when Consul’s index goes backwards, and never spins on index 0', async () => {
+    const registry = new ConsulRegistry({ host, waitMs: 1000 });
+    const name = `svc-${randomUUID().slice(0, 8)}`;
+    const controller = new AbortController();
+    let served = 0;
+    agent.override = (request, response) => {
+      if (!request.path.startsWith(`/v1/health/service/${name}`)) return false;
+      served++;
+      // 1st answer: index 50. 2nd: index 7 (backwards). Then index 0 forever.
+      const index = served === 1 ? 50 : served === 2 ? 7 : 0;
+      response
+        .writeHead(200, { 'x-consul-index': String(index), 'content-type': 'application/json' })
+        .end('[]');
+      return true;
+    };
+    const watching = (async () => {
+      for await (const _list of registry.watch(name, { signal: controller.signal })) void _list;
+    })();
+    await waitFor(() => served >= 6, { description: 'several queries' });
+    const indexes = agent.requestsTo(`/v1/health/service/${name}`).map((r) => r.query.get('index'));
+    assert.deepEqual(
+      indexes.slice(0, 4),
+      [null, '50', null, '1'],
+      'after 50 → 7 the client starts over; a 0 index becomes 1',
+    );
+    const sinceStart = agent.requestsTo(`/v1/health/service/${name}`).length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(
+      agent.requestsTo(`/v1/health/service/${name}`).length - sinceStart <= 5,
+      'at most one query per 50 ms',
+    );
+    controller.abort();
+    await watching;
+    registry.close();
+  });
+
+  it('keeps its last list through 500s and hung requests, backs off, and recovers', async () => {
+    const registry = new ConsulRegistry({ host, waitMs: 200 });
+    const name = `svc-${randomUUID().slice(0, 8)}`;
+    const one = instance(name, 7300);
+    await registry.register(one);
+    const lists: ServiceInstance[][] = [];
+    const controller = new AbortController();
+    const watching = (async () => {
+      for await (const list of registry.watch(name, { signal: controller.signal })) lists.push(list);
+    })();
+    await waitFor(() => lists.length === 1, { description: 'the first list' });
+
+    let failures = 0;
+    agent.override = (request, response) => {
+      if (!request.path.startsWith(`/v1/health/service/${name}`)) return false;
+      failures++;
+      if (failures === 2) return true; // never answered: the client times out (wait + 5 s margin)
+      response.writeHead(500).end('rpc error: No cluster leader');
+      return true;
+    };
+    await waitFor(() => failures >= 3, {
+      timeoutMs: 15_000,
+      description: 'retries through errors and a hang',
+    });
+    assert.equal(lists.length, 1, 'errors do not empty or change the list');
+    await assert.rejects(registry.instances(name), RegistryUnavailableError);
+
+    agent.override = undefined;
+    await registry.deregister(one);
+    await waitFor(() => lists.length === 2, { timeoutMs: 15_000, description: 'recovery after the errors' });
+    assert.deepEqual(lists[1], []);
+    controller.abort();
+    await watching;
+    registry.close();
+  });
+});

@@ -1,0 +1,267 @@
+import { Logger } from '@nestjs/common';
+import Consul from 'consul';
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { Discovery } from '../../discovery.js';
+import { RegistryUnavailableError } from '../../discovery.errors.js';
+import { instanceListKey } from '../../instance-list.js';
+import type { RegisterOptions, Registrar } from '../../registrar.js';
+import type { ServiceInstance } from '../../service-instance.js';
+import { validateInstance } from '../../validate-instance.js';
+import * as defaults from './consul.constants.js';
+
+export interface ConsulRegistryOptions {
+  /** Agent `host:port`. Default 127.0.0.1:8500. */
+  host?: string;
+  secure?: boolean;
+  /** ACL token, sent as X-Consul-Token. */
+  token?: string;
+  /** Datacenter (`dc` query parameter). */
+  datacenter?: string;
+  /** Enterprise namespace, sent in the registration body. */
+  namespace?: string;
+  /** `grpc` (default): Consul calls our grpc.health.v1 service. `ttl`: we report health to Consul. */
+  check?: 'grpc' | 'ttl';
+  checkIntervalMs?: number;
+  checkTimeoutMs?: number;
+  ttlMs?: number;
+  deregisterCriticalAfterMs?: number;
+  waitMs?: number;
+  requestTimeoutMs?: number;
+}
+
+interface HealthEntry {
+  Service: {
+    ID: string;
+    Service: string;
+    Address: string;
+    Port: number;
+    Tags: string[] | null;
+    Meta: Record<string, string> | null;
+  };
+  Node?: { Address?: string };
+}
+
+/** Consul durations: whole seconds as `10s`, anything else in ms. */
+function duration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}
+
+/**
+ * Discovery on a Consul agent (the `consul` client). Registers each instance with a native gRPC
+ * health check against its grpc.health.v1 service (or a TTL check passed while the app is
+ * healthy), and discovers with `/v1/health/service/<name>?passing` blocking queries. On
+ * deregistration the instance goes into maintenance first (it leaves `passing` results at once,
+ * without waiting for the next check) and is then removed.
+ */
+export class ConsulRegistry implements Registrar, Discovery {
+  private readonly logger = new Logger('ConsulRegistry');
+  private readonly consul: InstanceType<typeof Consul>;
+  private readonly heartbeats = new Map<string, NodeJS.Timeout>();
+  private readonly requests = new Set<EventEmitter>();
+
+  constructor(private readonly options: ConsulRegistryOptions = {}) {
+    const [host, port] = (options.host ?? defaults.DEFAULT_CONSUL_HOST).split(':');
+    this.consul = new Consul({
+      host,
+      port: Number(port ?? 8500),
+      secure: options.secure ?? false,
+      defaults: {
+        ...(options.token ? { token: options.token } : {}),
+        ...(options.datacenter ? { dc: options.datacenter } : {}),
+      },
+    });
+  }
+
+  async register(instance: ServiceInstance, { signal, healthy }: RegisterOptions = {}): Promise<void> {
+    signal?.throwIfAborted();
+    validateInstance(instance);
+    const { options } = this;
+    const ttl = options.check === 'ttl';
+    const deregisterAfter = duration(
+      options.deregisterCriticalAfterMs ?? defaults.DEFAULT_CONSUL_DEREGISTER_CRITICAL_AFTER_MS,
+    );
+    const check = ttl
+      ? {
+          ttl: duration(options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS),
+          deregistercriticalserviceafter: deregisterAfter,
+        }
+      : {
+          grpc: `${instance.address}:${instance.port}`,
+          interval: duration(options.checkIntervalMs ?? defaults.DEFAULT_CONSUL_CHECK_INTERVAL_MS),
+          timeout: duration(options.checkTimeoutMs ?? defaults.DEFAULT_CONSUL_CHECK_TIMEOUT_MS),
+          deregistercriticalserviceafter: deregisterAfter,
+        };
+    await this.call(`registering ${instance.id}`, (ctx) =>
+      this.consul.agent.service.register({
+        id: instance.id,
+        name: instance.name,
+        address: instance.address,
+        port: instance.port,
+        tags: [...instance.tags],
+        meta: { ...instance.metadata },
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+        check,
+        ctx,
+        timeout: this.requestTimeoutMs,
+      } as never),
+    );
+    if (ttl) this.startHeartbeat(instance, healthy ?? (() => true));
+  }
+
+  async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    signal?.throwIfAborted();
+    clearInterval(this.heartbeats.get(instance.id));
+    this.heartbeats.delete(instance.id);
+    await this.call(`putting ${instance.id} into maintenance`, (ctx) =>
+      this.consul.agent.service.maintenance({
+        id: instance.id,
+        enable: true,
+        reason: 'shutting down',
+        ctx,
+        timeout: this.requestTimeoutMs,
+      } as never),
+    );
+    await this.call(`deregistering ${instance.id}`, (ctx) =>
+      this.consul.agent.service.deregister({ id: instance.id, ctx, timeout: this.requestTimeoutMs } as never),
+    );
+  }
+
+  async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
+    signal?.throwIfAborted();
+    const [, body] = await this.call(`listing ${name}`, (ctx) =>
+      this.consul.health.service({
+        service: name,
+        passing: true,
+        ctx,
+        timeout: this.requestTimeoutMs,
+      } as never),
+    );
+    return (body as HealthEntry[]).map(toInstance);
+  }
+
+  /**
+   * Blocking queries, as Consul documents them: follow X-Consul-Index; reset to 0 when it goes
+   * backwards; never send index 0 twice in a row without a pause; `wait` plus jitter, with a
+   * client timeout above it; jittered backoff on errors while the last list stands; yield only
+   * when the passing instances actually changed. Never throws for registry errors: it retries
+   * until aborted.
+   */
+  async *watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
+    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
+    let index = 0n;
+    let lastKey: string | undefined;
+    let failures = 0;
+    while (!signal?.aborted) {
+      const started = performance.now();
+      const wait = Math.round(waitMs + (Math.random() * waitMs) / 16);
+      let response: [{ headers: Record<string, string> }, HealthEntry[]];
+      try {
+        response = (await this.call(
+          `watching ${name}`,
+          (ctx) =>
+            this.consul.health.service({
+              service: name,
+              passing: true,
+              ...(index > 0n ? { index: String(index), wait: duration(wait) } : {}),
+              ctx,
+              timeout: wait + defaults.CONSUL_CLIENT_TIMEOUT_MARGIN_MS,
+            } as never),
+          signal,
+        )) as typeof response;
+      } catch (error) {
+        if (signal?.aborted) return;
+        const [first, last] = defaults.CONSUL_RETRY_BACKOFF_MS;
+        const delayMs = Math.min(first * 2 ** failures++, last) * (0.5 + Math.random() / 2);
+        this.logger.warn(`${String(error)}; retrying in ${Math.round(delayMs)} ms, keeping the last list`);
+        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+      failures = 0;
+      const [res, body] = response;
+      const next = BigInt(res.headers['x-consul-index'] ?? '0');
+      // Consul: an index that goes backwards means the state was reset; start over. An index
+      // of 0 is never valid to block on: use 1 so the next query blocks.
+      index = next < index ? 0n : next > 0n ? next : 1n;
+      const list = body.map(toInstance);
+      const key = instanceListKey(list);
+      if (key !== lastKey) {
+        lastKey = key;
+        yield list;
+      }
+      const elapsed = performance.now() - started;
+      if (elapsed < defaults.CONSUL_MIN_QUERY_INTERVAL_MS) {
+        await sleep(defaults.CONSUL_MIN_QUERY_INTERVAL_MS - elapsed, undefined, { signal }).catch(
+          () => undefined,
+        );
+      }
+    }
+  }
+
+  /** Stops heartbeats and cancels requests in flight (blocking queries included). */
+  close(): void {
+    for (const timer of this.heartbeats.values()) clearInterval(timer);
+    this.heartbeats.clear();
+    for (const ctx of this.requests) ctx.emit('cancel');
+  }
+
+  private get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? defaults.DEFAULT_CONSUL_REQUEST_TIMEOUT_MS;
+  }
+
+  /** Runs one request with a cancel context (and the response included), mapping failures. */
+  private async call<T>(
+    operation: string,
+    run: (ctx: EventEmitter) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<[{ headers: Record<string, string> }, unknown]> {
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const onAbort = () => ctx.emit('cancel');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.requests.add(ctx);
+    try {
+      return (await run(ctx)) as unknown as [{ headers: Record<string, string> }, unknown];
+    } catch (error) {
+      throw new RegistryUnavailableError('consul', operation, error);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.requests.delete(ctx);
+    }
+  }
+
+  private startHeartbeat(instance: ServiceInstance, healthy: () => boolean): void {
+    const checkId = `service:${instance.id}`;
+    const beat = () => {
+      const passing = healthy();
+      const request = passing
+        ? this.consul.agent.check.pass({
+            id: checkId,
+            note: 'healthy',
+            timeout: this.requestTimeoutMs,
+          } as never)
+        : this.consul.agent.check.fail({
+            id: checkId,
+            note: 'the app reports NOT_SERVING',
+            timeout: this.requestTimeoutMs,
+          } as never);
+      request.catch((error: unknown) => this.logger.warn(`TTL check of ${instance.id}: ${String(error)}`));
+    };
+    beat();
+    const timer = setInterval(beat, (this.options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3);
+    timer.unref();
+    this.heartbeats.set(instance.id, timer);
+  }
+}
+
+function toInstance({ Service, Node }: HealthEntry): ServiceInstance {
+  return {
+    id: Service.ID,
+    name: Service.Service,
+    // Consul leaves Address empty when the service uses its node's address.
+    address: Service.Address || Node?.Address || '',
+    port: Service.Port,
+    tags: Service.Tags ?? [],
+    metadata: Service.Meta ?? {},
+  };
+}

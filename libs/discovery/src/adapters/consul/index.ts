@@ -1,0 +1,2 @@
+export * from './consul.constants.js';
+export { ConsulRegistry, type ConsulRegistryOptions } from './consul.registry.js';
