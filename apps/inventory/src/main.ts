@@ -1,7 +1,9 @@
 // One inventory instance as its own process: `node apps/inventory/dist/main.js`.
-// Env: INVENTORY_GRPC_PORT (default 0), DISCOVERY_URL (default memory://).
+// Env: INVENTORY_GRPC_PORT (default 0), DISCOVERY_URL (default memory://), HOST.
+// Prints `inventory ready grpc=<host:port> id=<instance id>` once serving and registered.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { MeshGrpcServer } from '@nestmesh/grpc';
 
 import { InventoryModule } from './inventory.module.js';
 
@@ -11,3 +13,5 @@ const app = await NestFactory.createApplicationContext(
 );
 app.enableShutdownHooks();
 await app.init();
+const server = app.get(MeshGrpcServer);
+console.log(`inventory ready grpc=${server.instance?.address}:${server.port} id=${server.instance?.id}`);

@@ -1,15 +1,21 @@
 // The order service as its own process: `node apps/order/dist/main.js`.
-// Env: PORT (HTTP, default 3000), ORDER_GRPC_PORT (default 0), DISCOVERY_URL (default memory://).
+// Env: PORT (HTTP, default 3000; 0 picks one), ORDER_GRPC_PORT (default 0), DISCOVERY_URL, HOST.
+// Prints `order ready http=<url> grpc=<host:port>` once listening.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { MeshGrpcServer } from '@nestmesh/grpc';
+import type { AddressInfo } from 'node:net';
 
 import { configureHttp } from './http/configure-http.js';
 import { OrderModule } from './order.module.js';
 
+const host = process.env.HOST ?? '127.0.0.1';
 const app = configureHttp(
   await NestFactory.create(OrderModule.forRoot({ grpcPort: Number(process.env.ORDER_GRPC_PORT ?? 0) }), {
     logger: ['log', 'warn', 'error'],
   }),
 );
 app.enableShutdownHooks();
-await app.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1');
+await app.listen(Number(process.env.PORT ?? 3000), host);
+const { port } = app.getHttpServer().address() as AddressInfo;
+console.log(`order ready http=http://${host}:${port} grpc=${host}:${app.get(MeshGrpcServer).port}`);

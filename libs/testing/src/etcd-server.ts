@@ -31,7 +31,7 @@ export function requireBinary(command: string, debianPackage: string): void {
  * A throwaway single-member etcd (Debian `etcd-server`) on free loopback ports with its data in
  * a temporary folder. Resolves once it answers /health.
  */
-export async function startEtcd(): Promise<EtcdServer> {
+export async function startEtcd({ detached = false }: { detached?: boolean } = {}): Promise<EtcdServer> {
   requireBinary('etcd', 'etcd-server');
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${clientPort}`;
@@ -66,7 +66,9 @@ export async function startEtcd(): Promise<EtcdServer> {
         '--log-level',
         'error',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // detached: its own process group, so a terminal's Ctrl-C does not kill it before the
+      // apps that use it have deregistered.
+      { stdio: ['ignore', 'pipe', 'pipe'], detached },
     );
     child = process_;
     process_.stdout!.on('data', (chunk: Buffer) => (output += chunk));

@@ -1,3 +1,4 @@
+export { startAppProcess, type AppProcess, type StartAppProcessOptions } from './app-process.js';
 export { requireBinary, startEtcd, type EtcdServer } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';

@@ -1,0 +1,56 @@
+// `npm run start:cluster`: the real distributed shape on one machine, without Docker. etcd
+// (started here on free ports unless DISCOVERY_URL names a registry), then one order and three
+// inventory processes that find each other through it. Env: PORT (order HTTP, default 3000),
+// INVENTORIES (default 3), DISCOVERY_URL. Ctrl-C stops everything.
+import { startAppProcess, startEtcd, type AppProcess, type EtcdServer } from '@nestmesh/testing';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const inventoryCount = Number(process.env.INVENTORIES ?? 3);
+
+let etcd: EtcdServer | undefined;
+if (!process.env.DISCOVERY_URL) {
+  etcd = await startEtcd({ detached: true });
+  console.log(`etcd         ${etcd.endpoint}  (throwaway, data in a temporary folder)`);
+}
+const discoveryUrl = process.env.DISCOVERY_URL ?? `etcd://${etcd!.endpoint.replace(/^http:\/\//, '')}`;
+const env = { DISCOVERY_URL: discoveryUrl };
+
+const inventories: AppProcess[] = [];
+for (let index = 1; index <= inventoryCount; index++) {
+  const app = await startAppProcess(join(root, 'apps/inventory/dist/main.js'), {
+    env,
+    readyPattern: /inventory ready grpc=(\S+) id=(\S+)/,
+    echo: `[inventory-${index}]`,
+    detached: true,
+  });
+  inventories.push(app);
+  console.log(`inventory-${index}  gRPC ${app.ready[1]}  pid ${app.child.pid}  (${app.ready[2]})`);
+}
+const order = await startAppProcess(join(root, 'apps/order/dist/main.js'), {
+  env: { ...env, PORT: process.env.PORT ?? '3000' },
+  readyPattern: /order ready http=(\S+) grpc=(\S+)/,
+  echo: '[order]',
+  detached: true,
+});
+const url = order.ready[1]!;
+console.log(`order        HTTP ${url}  gRPC ${order.ready[2]}  pid ${order.child.pid}`);
+console.log(`NestMesh cluster ready: ${inventoryCount} inventory processes and order on ${discoveryUrl}. Ctrl-C stops.
+Try:
+  curl -s -X POST ${url}/orders -H 'content-type: application/json' -d '{"items":[{"sku":"A-1","quantity":1}]}'
+  kill -9 <an inventory pid>   # its lease expires; calls move to the others
+Note: without REDIS_URL each inventory process keeps its own in-memory stock.`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await order.stop('SIGTERM');
+  await Promise.all(inventories.map((app) => app.stop('SIGTERM')));
+  await etcd?.stop();
+  console.log('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface AppProcess {
+  readonly child: ChildProcess;
+  /** What the process printed so far (stdout and stderr). */
+  output(): string;
+  /** The match of `readyPattern` on the ready line. */
+  readonly ready: RegExpExecArray;
+  /** Sends `signal` and waits for the exit; resolves with the exit code or signal name. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export interface StartAppProcessOptions {
+  env?: Record<string, string | undefined>;
+  /** A line on stdout that says the app is ready; its match is returned. */
+  readyPattern: RegExp;
+  timeoutMs?: number;
+  /** Echo the process's output to this process's stderr, prefixed. */
+  echo?: string;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the parent (which stops it in order). */
+  detached?: boolean;
+}
+
+/** Starts `node <script>` and resolves once it prints a line matching `readyPattern`. */
+export async function startAppProcess(
+  script: string,
+  { env = {}, readyPattern, timeoutMs = 20_000, echo, detached = false }: StartAppProcessOptions,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
+  });
+  let output = '';
+  const onData = (chunk: Buffer) => {
+    output += chunk;
+    if (echo) process.stderr.write(chunk.toString().replace(/^(?=.)/gm, `${echo} `));
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = once(child, 'exit');
+  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${script} was not ready after ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const match = readyPattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then(([code, signal]) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code ?? signal}) before it was ready:\n${output}`));
+    });
+  });
+  return {
+    child,
+    ready,
+    output: () => output,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const [code, exitSignal] = (await exited) as [number | null, NodeJS.Signals | null];
+      return code ?? exitSignal ?? 'unknown';
+    },
+  };
+}
