@@ -17,7 +17,7 @@ if (agentAddress) {
   );
   discoveryContract(`consul (agent at ${agentAddress})`, async () => {
     const backend = new ConsulRegistry({ host: agentAddress, check: 'ttl', waitMs: 1000 });
-    return { backend, close: async () => backend.close() };
+    return { backend, close: () => backend.close() };
   });
 } else {
   console.log(
@@ -61,7 +61,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
         DeregisterCriticalServiceAfter: '60s',
       },
     });
-    registry.close();
+    await registry.close();
   });
 
   it('TTL mode registers a TTL check and passes it while the app says it is healthy, fails it when not', async () => {
@@ -85,24 +85,37 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     const beats = agent.requestsTo('/v1/agent/check/').length;
     await new Promise((resolve) => setTimeout(resolve, 250));
     assert.equal(agent.requestsTo('/v1/agent/check/').length, beats, 'no heartbeat after deregistering');
-    registry.close();
+    await registry.close();
   });
 
-  it('deregistering puts the instance into maintenance first, then removes it', async () => {
+  it('deregistering puts the instance into maintenance at once; it is removed after the drain (close)', async () => {
     const registry = new ConsulRegistry({ host });
     const one = instance();
     await registry.register(one);
     await registry.deregister(one);
-    const calls = agent.requests
-      .filter((r) => r.path.includes(one.id))
-      .map((r) => `${r.method} ${r.path.replace(one.id, '<id>')}`);
-    assert.deepEqual(calls, [
+    const calls = () =>
+      agent.requests
+        .filter((r) => r.path.includes(one.id))
+        .map((r) => `${r.method} ${r.path.replace(one.id, '<id>')}`);
+    assert.deepEqual(calls(), ['PUT /v1/agent/service/maintenance/<id>']);
+    assert.equal(agent.requestsTo('/v1/agent/service/maintenance/')[0]!.query.get('enable'), 'true');
+    assert.deepEqual(await registry.instances(one.name), [], 'in maintenance it is no longer passing');
+    await registry.close();
+    assert.deepEqual(calls(), [
       'PUT /v1/agent/service/maintenance/<id>',
       'PUT /v1/agent/service/deregister/<id>',
     ]);
-    const maintenance = agent.requestsTo('/v1/agent/service/maintenance/')[0]!;
-    assert.equal(maintenance.query.get('enable'), 'true');
-    registry.close();
+  });
+
+  it('a deregistered instance is removed after removeAfterMs when the registry is never closed', async () => {
+    const registry = new ConsulRegistry({ host, removeAfterMs: 50 });
+    const one = instance();
+    await registry.register(one);
+    await registry.deregister(one);
+    await waitFor(() => agent.requestsTo(`/v1/agent/service/deregister/${one.id}`).length === 1, {
+      description: 'the removal',
+    });
+    await registry.close();
   });
 
   it('watches with blocking queries that follow X-Consul-Index, with a jittered wait, and wake only on real changes', async () => {
@@ -149,7 +162,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
 
     controller.abort();
     await watching;
-    registry.close();
+    await registry.close();
   });
 
   it('resets the index to 0 when Consul’s index goes backwards, and never spins on index 0', async () => {
@@ -185,7 +198,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     );
     controller.abort();
     await watching;
-    registry.close();
+    await registry.close();
   });
 
   it('keeps its last list through 500s and hung requests, backs off, and recovers', async () => {
@@ -221,6 +234,6 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     assert.deepEqual(lists[1], []);
     controller.abort();
     await watching;
-    registry.close();
+    await registry.close();
   });
 });

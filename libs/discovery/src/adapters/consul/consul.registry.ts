@@ -29,6 +29,8 @@ export interface ConsulRegistryOptions {
   deregisterCriticalAfterMs?: number;
   waitMs?: number;
   requestTimeoutMs?: number;
+  /** After `deregister`, remove the instance this long later if `close()` has not. Default 30 000. */
+  removeAfterMs?: number;
 }
 
 interface HealthEntry {
@@ -51,15 +53,18 @@ function duration(ms: number): string {
 /**
  * Discovery on a Consul agent (the `consul` client). Registers each instance with a native gRPC
  * health check against its grpc.health.v1 service (or a TTL check passed while the app is
- * healthy), and discovers with `/v1/health/service/<name>?passing` blocking queries. On
- * deregistration the instance goes into maintenance first (it leaves `passing` results at once,
- * without waiting for the next check) and is then removed.
+ * healthy), and discovers with `/v1/health/service/<name>?passing` blocking queries.
+ * `deregister` puts the instance into maintenance: it leaves `passing` results at once, without
+ * waiting for the next check, while the app drains. It is removed from the catalog by `close()`
+ * (which the DiscoveryModule calls after the app has drained) or `removeAfterMs` later.
  */
 export class ConsulRegistry implements Registrar, Discovery {
   private readonly logger = new Logger('ConsulRegistry');
   private readonly consul: InstanceType<typeof Consul>;
   private readonly heartbeats = new Map<string, NodeJS.Timeout>();
   private readonly requests = new Set<EventEmitter>();
+  /** Instances in maintenance, to be removed once the app has drained (close) or after a delay. */
+  private readonly leaving = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
     const [host, port] = (options.host ?? defaults.DEFAULT_CONSUL_HOST).split(':');
@@ -118,13 +123,24 @@ export class ConsulRegistry implements Registrar, Discovery {
       this.consul.agent.service.maintenance({
         id: instance.id,
         enable: true,
-        reason: 'shutting down',
+        reason: 'draining before shutdown',
         ctx,
         timeout: this.requestTimeoutMs,
       } as never),
     );
-    await this.call(`deregistering ${instance.id}`, (ctx) =>
-      this.consul.agent.service.deregister({ id: instance.id, ctx, timeout: this.requestTimeoutMs } as never),
+    const timer = setTimeout(
+      () => void this.remove(instance.id).catch((error: unknown) => this.logger.warn(String(error))),
+      this.options.removeAfterMs ?? defaults.DEFAULT_CONSUL_REMOVE_AFTER_MS,
+    );
+    timer.unref();
+    this.leaving.set(instance.id, timer);
+  }
+
+  private async remove(id: string): Promise<void> {
+    clearTimeout(this.leaving.get(id));
+    this.leaving.delete(id);
+    await this.call(`deregistering ${id}`, (ctx) =>
+      this.consul.agent.service.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
     );
   }
 
@@ -199,11 +215,20 @@ export class ConsulRegistry implements Registrar, Discovery {
     }
   }
 
-  /** Stops heartbeats and cancels requests in flight (blocking queries included). */
-  close(): void {
+  /**
+   * Removes the instances left in maintenance by `deregister` (the app has drained by now),
+   * stops heartbeats and cancels requests in flight (blocking queries included).
+   */
+  async close(): Promise<void> {
     for (const timer of this.heartbeats.values()) clearInterval(timer);
     this.heartbeats.clear();
     for (const ctx of this.requests) ctx.emit('cancel');
+    const removals = await Promise.allSettled([...this.leaving.keys()].map((id) => this.remove(id)));
+    for (const removal of removals) {
+      if (removal.status === 'rejected') {
+        this.logger.warn(`${String(removal.reason)}; Consul removes it after DeregisterCriticalServiceAfter`);
+      }
+    }
   }
 
   private get requestTimeoutMs(): number {
