@@ -16,8 +16,14 @@ if (agentAddress) {
     `consul: running the discovery contract suite against the agent at ${agentAddress} (CONSUL_HTTP_ADDR)`,
   );
   discoveryContract(`consul (agent at ${agentAddress})`, async () => {
-    const backend = new ConsulRegistry({ host: agentAddress, check: 'ttl', waitMs: 1000 });
-    return { backend, close: () => backend.close() };
+    const backend = new ConsulRegistry({
+      host: agentAddress,
+      check: 'ttl',
+      ttlMs: 3000,
+      waitMs: 1000,
+      removeAfterMs: 100,
+    });
+    return { backend, close: () => backend.close(), healthFromAppWithinMs: 10_000 };
   });
 } else {
   console.log(

@@ -32,6 +32,8 @@ interface Registration {
   instance: ServiceInstance;
   lease: Lease | undefined;
   closed: boolean;
+  /** One re-registration loop at a time: a lease that fails to attach also reports 'lost'. */
+  reattaching: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export class EtcdRegistry implements Registrar, Discovery {
     signal?.throwIfAborted();
     validateInstance(instance);
     await this.deregister(instance);
-    const registration: Registration = { instance, lease: undefined, closed: false };
+    const registration: Registration = { instance, lease: undefined, closed: false, reattaching: false };
     this.registrations.set(instance.id, registration);
     try {
       await this.attach(registration);
@@ -180,7 +182,7 @@ export class EtcdRegistry implements Registrar, Discovery {
   private async attach(registration: Registration): Promise<void> {
     const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: true });
     lease.on('lost', (error: Error) => {
-      if (registration.closed || registration.lease !== lease) return;
+      if (registration.closed || registration.lease !== lease || registration.reattaching) return;
       this.logger.warn(`lease of ${registration.instance.id} lost (${error.message}); registering again`);
       void this.reattach(registration);
     });
@@ -189,18 +191,23 @@ export class EtcdRegistry implements Registrar, Discovery {
   }
 
   private async reattach(registration: Registration): Promise<void> {
-    registration.lease?.release();
-    for (let attempt = 0; !registration.closed; attempt++) {
-      try {
-        await this.attach(registration);
-        if (registration.closed) await registration.lease?.revoke().catch(() => undefined);
-        else this.logger.log(`${registration.instance.id} registered again`);
-        return;
-      } catch {
-        registration.lease?.release();
-        const delayMs = Math.min(ETCD_RETRY_BACKOFF_MS[0] * 2 ** attempt, ETCD_RETRY_BACKOFF_MS[1]);
-        await sleep(delayMs * (0.5 + Math.random() / 2));
+    registration.reattaching = true;
+    try {
+      registration.lease?.release();
+      for (let attempt = 0; !registration.closed; attempt++) {
+        try {
+          await this.attach(registration);
+          if (registration.closed) await registration.lease?.revoke().catch(() => undefined);
+          else this.logger.log(`${registration.instance.id} registered again`);
+          return;
+        } catch {
+          registration.lease?.release();
+          const delayMs = Math.min(ETCD_RETRY_BACKOFF_MS[0] * 2 ** attempt, ETCD_RETRY_BACKOFF_MS[1]);
+          await sleep(delayMs * (0.5 + Math.random() / 2));
+        }
       }
+    } finally {
+      registration.reattaching = false;
     }
   }
 }
