@@ -70,6 +70,22 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     await registry.close();
   });
 
+  it('a namespace goes on every request as ns, registration included', async () => {
+    const registry = new ConsulRegistry({ host, namespace: 'team-a' });
+    const one = instance();
+    await registry.register(one);
+    await registry.instances(one.name);
+    await registry.deregister(one);
+    await registry.close();
+    assert.ok(agent.requests.length >= 4);
+    assert.deepEqual(
+      agent.requests.map(
+        (request) => `${request.path.split('/').slice(0, 5).join('/')} ns=${request.query.get('ns')}`,
+      ),
+      agent.requests.map((request) => `${request.path.split('/').slice(0, 5).join('/')} ns=team-a`),
+    );
+  });
+
   it('TTL mode registers a TTL check and passes it while the app says it is healthy, fails it when not', async () => {
     let healthy = true;
     const registry = new ConsulRegistry({ host, check: 'ttl', ttlMs: 300 });

@@ -19,7 +19,7 @@ export interface ConsulRegistryOptions {
   token?: string;
   /** Datacenter (`dc` query parameter). */
   datacenter?: string;
-  /** Enterprise namespace, sent in the registration body. */
+  /** Enterprise namespace: `ns` on every request (Consul reads it on registration and queries). */
   namespace?: string;
   /** `grpc` (default): Consul calls our grpc.health.v1 service. `ttl`: we report health to Consul. */
   check?: 'grpc' | 'ttl';
@@ -77,6 +77,20 @@ export class ConsulRegistry implements Registrar, Discovery {
         ...(options.datacenter ? { dc: options.datacenter } : {}),
       },
     });
+    if (options.namespace) {
+      // The client has no namespace option: add `ns` to every request's query (Enterprise).
+      const namespace = options.namespace;
+      const client = this.consul as unknown as {
+        _ext(
+          event: string,
+          hook: (request: { opts: { query?: Record<string, string> } }, next: () => void) => void,
+        ): void;
+      };
+      client._ext('onCreate', (request, next) => {
+        request.opts.query = { ...request.opts.query, ns: namespace };
+        next();
+      });
+    }
   }
 
   async register(instance: ServiceInstance, { signal, healthy }: RegisterOptions = {}): Promise<void> {
@@ -106,7 +120,6 @@ export class ConsulRegistry implements Registrar, Discovery {
         port: instance.port,
         tags: [...instance.tags],
         meta: { ...instance.metadata },
-        ...(options.namespace ? { namespace: options.namespace } : {}),
         check,
         ctx,
         timeout: this.requestTimeoutMs,
