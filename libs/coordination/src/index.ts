@@ -1,0 +1,12 @@
+export {
+  CoordinationError,
+  InvalidLockOptionsError,
+  LockHeldError,
+  LockLostError,
+  LockUnavailableError,
+} from './coordination.errors.js';
+export { MemoryLockBackend } from './lock/adapters/memory/memory.lock-backend.js';
+export { LockBackend } from './lock/lock-backend.js';
+export { LockHandle } from './lock/lock-handle.js';
+export * from './lock/lock.constants.js';
+export { LockService, type AcquireOptions, type LockOptions } from './lock/lock.service.js';

@@ -1,0 +1,1 @@
+export { LOCK_KEY_PREFIX, RedisLockBackend, type RedisLockBackendOptions } from './redis.lock-backend.js';

@@ -1,0 +1,106 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { InvalidLockOptionsError, LockHeldError } from '../coordination.errors.js';
+import { LockBackend } from './lock-backend.js';
+import { LockHandle } from './lock-handle.js';
+import { ACQUIRE_BACKOFF_MS, DEFAULT_LOCK_TTL_MS, RENEW_DEADLINE_MARGIN_FRACTION } from './lock.constants.js';
+
+export interface LockOptions {
+  /** Lease TTL in ms. Default 10 000. */
+  ttlMs?: number;
+  /** Stop (signal fires, lock released) after holding this long, in ms. Default: no limit. */
+  maxHoldMs?: number;
+}
+
+export interface AcquireOptions extends LockOptions {
+  /** How long to wait for a held lock, in ms, before LockHeldError. Default 0 (one try). */
+  waitMs?: number;
+  /** Aborting stops waiting and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+function validate(options: AcquireOptions): void {
+  const { ttlMs, waitMs, maxHoldMs } = options;
+  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 10)) {
+    throw new InvalidLockOptionsError('ttlMs', `must be at least 10 ms, got ${ttlMs}`);
+  }
+  if (waitMs !== undefined && (!Number.isFinite(waitMs) || waitMs < 0)) {
+    throw new InvalidLockOptionsError('waitMs', `must be ≥ 0, got ${waitMs}`);
+  }
+  if (maxHoldMs !== undefined && (!Number.isFinite(maxHoldMs) || maxHoldMs <= 0)) {
+    throw new InvalidLockOptionsError('maxHoldMs', `must be > 0, got ${maxHoldMs}`);
+  }
+}
+
+/** Distributed locks with fencing tokens over the configured {@link LockBackend}. */
+@Injectable()
+export class LockService {
+  constructor(
+    @Inject(LockBackend) private readonly backend: LockBackend,
+    @Optional()
+    @Inject('NESTMESH_LOCK_DEFAULT_TTL_MS')
+    private readonly defaultTtlMs: number = DEFAULT_LOCK_TTL_MS,
+  ) {}
+
+  /** One attempt: the lock, or LockHeldError; LockUnavailableError when the backend is down. */
+  async tryAcquire(key: string, options: LockOptions = {}): Promise<LockHandle> {
+    validate(options);
+    const lock = await this.attempt(key, options);
+    if (!lock) throw new LockHeldError(key);
+    return lock;
+  }
+
+  /**
+   * Waits up to `waitMs` for the lock, retrying with jittered backoff (5 ms doubling to
+   * 250 ms). Aborting `signal` rejects with its reason; backend errors reject at once.
+   */
+  async acquire(key: string, options: AcquireOptions = {}): Promise<LockHandle> {
+    validate(options);
+    const { waitMs = 0, signal } = options;
+    const giveUpAt = performance.now() + waitMs;
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      const lock = await this.attempt(key, options);
+      if (lock) return lock;
+      const remaining = giveUpAt - performance.now();
+      if (remaining <= 0) throw new LockHeldError(key);
+      const backoff = Math.min(ACQUIRE_BACKOFF_MS[0] * 2 ** attempt, ACQUIRE_BACKOFF_MS[1]);
+      await sleep(Math.min(remaining, backoff * (0.5 + Math.random() / 2)), undefined, { signal });
+    }
+  }
+
+  /**
+   * Runs `fn` under the lock: `fn(signal, lock)` gets a signal that fires when the lease is
+   * lost or can no longer be confirmed (or `maxHoldMs` passed); the lock renews itself while
+   * `fn` runs and is released when it settles. `fn`'s own error is rethrown unchanged.
+   */
+  async using<T>(
+    key: string,
+    fn: (signal: AbortSignal, lock: LockHandle) => Promise<T> | T,
+    options: AcquireOptions = {},
+  ): Promise<T> {
+    const lock = await this.acquire(key, options);
+    try {
+      return await fn(lock.signal, lock);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async attempt(
+    key: string,
+    { ttlMs = this.defaultTtlMs, maxHoldMs }: LockOptions,
+  ): Promise<LockHandle | undefined> {
+    const owner = LockHandle.newOwner();
+    const requestedAt = performance.now();
+    const token = await this.backend.acquire(key, owner, ttlMs);
+    if (token === undefined) return undefined;
+    // An answer that arrived after the renew deadline is a lease we cannot use.
+    if (performance.now() - requestedAt > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION)) {
+      await this.backend.release(key, owner).catch(() => undefined);
+      return undefined;
+    }
+    return new LockHandle(key, token, owner, ttlMs, this.backend, requestedAt, maxHoldMs);
+  }
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+
+import { requireBinary } from './etcd-server.js';
+import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly port: number;
+  /** Sends `signal` (default SIGKILL) and waits for the exit; `start()` brings it back, empty. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it for good. */
+  stop(): Promise<void>;
+}
+
+async function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A throwaway redis-server (Debian `redis-server`) on a free loopback port, without
+ * persistence, so a restart starts empty. Resolves once it answers PING.
+ */
+export async function startRedis(): Promise<RedisServer> {
+  requireBinary('redis-server', 'redis-server');
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    let output = '';
+    const process_ = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = process_;
+    process_.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    process_.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    let exited = false;
+    process_.once('exit', () => (exited = true));
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`redis-server exited: ${output}`);
+        return ping(port);
+      },
+      { timeoutMs: 10_000, intervalMs: 20, description: `redis-server on port ${port}` },
+    );
+  };
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill(signal);
+    await exited;
+  };
+
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, kill, start, stop: () => kill('SIGTERM') };
+}
