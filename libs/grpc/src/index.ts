@@ -44,5 +44,11 @@ export { MeshGrpcServer } from './server/mesh-grpc.server.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
 export { GrpcHttpExceptionFilter } from './status/grpc-http-exception.filter.js';
 export { grpcStatusOfHttp, httpStatusOf } from './status/http-status.js';
-export { statusByName, statusOf, type ErrorCodeMap, type StatusOutcome } from './status/status-mapping.js';
+export {
+  LIBRARY_ERROR_CODES,
+  statusByName,
+  statusOf,
+  type ErrorCodeMap,
+  type StatusOutcome,
+} from './status/status-mapping.js';
 export { status as Status, Metadata } from '@grpc/grpc-js';

@@ -28,6 +28,13 @@ describe('error → gRPC status', () => {
     assert.equal(statusOf(new Coded('FAILED_PRECONDITION')).code, Status.FAILED_PRECONDITION);
     assert.equal(statusOf(new Coded('LOCK_HELD'), { LOCK_HELD: Status.ABORTED }).code, Status.ABORTED);
     assert.equal(statusOf(new Coded('OK')).code, Status.INTERNAL, 'an error is never OK');
+    assert.equal(statusOf(new Coded('LOCK_HELD')).code, Status.ABORTED, 'coordination: held lock');
+    assert.equal(
+      statusOf(new Coded('LOCK_UNAVAILABLE')).code,
+      Status.UNAVAILABLE,
+      'coordination: backend down',
+    );
+    assert.equal(statusOf(new Coded('REGISTRY_UNAVAILABLE')).code, Status.UNAVAILABLE);
   });
 
   it('maps Nest HTTP exceptions back to gRPC, with their messages', () => {

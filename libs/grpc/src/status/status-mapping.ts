@@ -15,6 +15,18 @@ const STATUS_BY_NAME = new Map<string, Status>(
 /** Extra string error codes → status, for errors whose `code` is not a gRPC status name. */
 export type ErrorCodeMap = Readonly<Record<string, Status>>;
 
+/**
+ * Codes of NestMesh's own libraries, mapped by name so this lib imports none of them:
+ * a held lock is ABORTED (retry at a higher level), an unreachable lock or registry backend
+ * UNAVAILABLE (retry the call), a lease lost mid-work ABORTED.
+ */
+export const LIBRARY_ERROR_CODES: ErrorCodeMap = {
+  LOCK_HELD: Status.ABORTED,
+  LOCK_LOST: Status.ABORTED,
+  LOCK_UNAVAILABLE: Status.UNAVAILABLE,
+  REGISTRY_UNAVAILABLE: Status.UNAVAILABLE,
+};
+
 export interface StatusOutcome {
   code: Status;
   details: string;
@@ -37,7 +49,8 @@ function isServiceError(error: unknown): error is ServiceError {
  *    so a NOT_FOUND from a dependency stays NOT_FOUND;
  * 2. an error whose string `code` is a status name (`NOT_FOUND`, `FAILED_PRECONDITION`):
  *    domain errors pick from the canonical vocabulary without importing gRPC;
- * 3. an error whose `code` is in `extra` (library codes such as `LOCK_HELD`);
+ * 3. an error whose `code` is in `extra`, or is one of NestMesh's library codes
+ *    (`LOCK_HELD` → ABORTED, `LOCK_UNAVAILABLE` → UNAVAILABLE, …);
  * 4. a Nest HttpException (a ValidationPipe's 400, …): the HTTP status mapped back;
  * 5. anything else: INTERNAL, with a generic message so internals do not leak.
  */
@@ -49,7 +62,7 @@ export function statusOf(error: unknown, extra: ErrorCodeMap = {}): StatusOutcom
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string') {
-      const status = extra[code] ?? STATUS_BY_NAME.get(code);
+      const status = extra[code] ?? LIBRARY_ERROR_CODES[code] ?? STATUS_BY_NAME.get(code);
       if (status !== undefined) return { code: status, details: error.message, known: true };
     }
     if (error instanceof HttpException) {

@@ -1,1 +1,2 @@
 export { LOCK_KEY_PREFIX, RedisLockBackend, type RedisLockBackendOptions } from './redis.lock-backend.js';
+export { RedlockBackend, type RedlockBackendOptions } from './redlock.lock-backend.js';

@@ -26,6 +26,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// Raise the fence counter to at least ARGV[1] (quorum mode: see RedlockBackend).
+const RAISE_FENCE = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
+
 interface LockCommands {
   nestmeshLockAcquire(
     lockKey: string,
@@ -35,6 +41,7 @@ interface LockCommands {
   ): Promise<number | null>;
   nestmeshLockExtend(lockKey: string, owner: string, ttlMs: number): Promise<number>;
   nestmeshLockRelease(lockKey: string, owner: string): Promise<number>;
+  nestmeshLockRaiseFence(fenceKey: string, atLeast: string): Promise<number>;
 }
 
 export interface RedisLockBackendOptions {
@@ -68,6 +75,7 @@ export class RedisLockBackend implements LockBackend {
     client.defineCommand('nestmeshLockAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     client.defineCommand('nestmeshLockExtend', { numberOfKeys: 1, lua: EXTEND });
     client.defineCommand('nestmeshLockRelease', { numberOfKeys: 1, lua: RELEASE });
+    client.defineCommand('nestmeshLockRaiseFence', { numberOfKeys: 1, lua: RAISE_FENCE });
     this.client = client as Redis & LockCommands;
   }
 
@@ -110,6 +118,16 @@ export class RedisLockBackend implements LockBackend {
     try {
       await this.ready();
       await this.client.nestmeshLockRelease(this.keys(key)[0], owner);
+    } catch (error) {
+      throw new LockUnavailableError(key, error);
+    }
+  }
+
+  /** Raises the key's fence counter to at least `atLeast` (quorum mode). */
+  async raiseFence(key: string, atLeast: bigint): Promise<void> {
+    try {
+      await this.ready();
+      await this.client.nestmeshLockRaiseFence(this.keys(key)[1], atLeast.toString());
     } catch (error) {
       throw new LockUnavailableError(key, error);
     }

@@ -1,0 +1,103 @@
+import { LockUnavailableError } from '../../../coordination.errors.js';
+import type { LockBackend } from '../../lock-backend.js';
+import { RedisLockBackend } from './redis.lock-backend.js';
+
+export interface RedlockBackendOptions {
+  /** Independent Redis masters (at least 3, preferably an odd number). */
+  urls: string[];
+  /** Per-node deadline, in ms. Default 100: a slow node is a failed node. */
+  commandTimeoutMs?: number;
+  /** Clock drift allowance as a fraction of the TTL (plus 2 ms). Default 0.01. */
+  driftFactor?: number;
+}
+
+type Outcome<T> = { node: string; value?: T; error?: unknown };
+
+/**
+ * Redlock: a lease is granted when a majority of independent Redis masters grant it within
+ * its validity (TTL − elapsed − drift); otherwise every node is released. A majority refusing
+ * is LockHeld (undefined); failing to reach a majority is LockUnavailableError with what each
+ * node said. Fencing tokens stay monotonic across holders: after a grant, each granted node's
+ * counter is raised to the highest token issued, and the grant only stands if a majority took
+ * the raise — any later majority then shares a node whose counter is already past it.
+ */
+export class RedlockBackend implements LockBackend {
+  private readonly nodes: RedisLockBackend[];
+  private readonly quorum: number;
+  private readonly driftFactor: number;
+
+  constructor(private readonly options: RedlockBackendOptions) {
+    this.nodes = options.urls.map(
+      (url) => new RedisLockBackend({ url, commandTimeoutMs: options.commandTimeoutMs ?? 100 }),
+    );
+    this.quorum = Math.floor(options.urls.length / 2) + 1;
+    this.driftFactor = options.driftFactor ?? 0.01;
+  }
+
+  private async all<T>(run: (node: RedisLockBackend) => Promise<T>): Promise<Outcome<T>[]> {
+    const settled = await Promise.allSettled(this.nodes.map(run));
+    return settled.map((result, index) => ({
+      node: this.options.urls[index]!,
+      ...(result.status === 'fulfilled' ? { value: result.value } : { error: result.reason }),
+    }));
+  }
+
+  private detail(outcomes: Outcome<unknown>[], describe: (value: unknown) => string): string[] {
+    return outcomes.map(
+      ({ node, value, error }) =>
+        `${node}: ${error ? (error instanceof Error ? error.message : String(error)) : describe(value)}`,
+    );
+  }
+
+  async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
+    const startedAt = performance.now();
+    const outcomes = await this.all((node) => node.acquire(key, owner, ttlMs));
+    const granted = outcomes.flatMap((outcome, index) => (typeof outcome.value === 'bigint' ? [index] : []));
+    const validityMs = ttlMs - (performance.now() - startedAt) - (ttlMs * this.driftFactor + 2);
+    if (granted.length >= this.quorum && validityMs > 0) {
+      const token = granted.reduce((max, index) => {
+        const value = outcomes[index]!.value as bigint;
+        return value > max ? value : max;
+      }, 0n);
+      const raised = await Promise.allSettled(
+        granted.map((index) => this.nodes[index]!.raiseFence(key, token)),
+      );
+      if (raised.filter((result) => result.status === 'fulfilled').length >= this.quorum) return token;
+    }
+    await this.release(key, owner);
+    const failed = outcomes.filter((outcome) => outcome.error).length;
+    // Only when failures alone make a majority impossible is it "unavailable"; otherwise the
+    // lock is (or was just) held by someone else and a retry may succeed.
+    if (failed <= this.nodes.length - this.quorum) return undefined;
+    throw new LockUnavailableError(
+      key,
+      new Error(`no quorum: ${granted.length} of ${this.nodes.length} granted, ${this.quorum} needed`),
+      this.detail(outcomes, (value) =>
+        value === undefined ? 'held by another owner' : `granted ${String(value)}`,
+      ),
+    );
+  }
+
+  async extend(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const startedAt = performance.now();
+    const outcomes = await this.all((node) => node.extend(key, owner, ttlMs));
+    const extended = outcomes.filter((o) => o.value === true).length;
+    const validityMs = ttlMs - (performance.now() - startedAt) - (ttlMs * this.driftFactor + 2);
+    if (extended >= this.quorum && validityMs > 0) return true;
+    const refused = outcomes.filter((o) => o.value === false).length;
+    if (refused >= this.quorum) return false;
+    throw new LockUnavailableError(
+      key,
+      new Error(`no quorum to extend (${extended}/${this.nodes.length})`),
+      this.detail(outcomes, String),
+    );
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    await this.all((node) => node.release(key, owner));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.close()));
+  }
+}

@@ -1,0 +1,48 @@
+import { Inject, Module } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+
+import { InvalidLockOptionsError } from '../coordination.errors.js';
+import { LockBackend } from './lock-backend.js';
+import { createLockBackend, type ClosableLockBackend } from './lock-backend.factory.js';
+import {
+  ConfigurableModuleClass,
+  LOCK_MODULE_OPTIONS,
+  type LockModuleOptions,
+} from './lock.module-definition.js';
+import { LockService } from './lock.service.js';
+import { DEFAULT_LOCK_TTL_MS } from './lock.constants.js';
+
+/** Closes the backend's connections last, after servers have drained. */
+class LockBackendCloser implements OnApplicationShutdown {
+  constructor(@Inject(LockBackend) private readonly backend: ClosableLockBackend) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.backend.close?.();
+  }
+}
+
+/**
+ * Distributed locks: `LockModule.forRoot({ url: process.env.REDIS_URL })` provides
+ * {@link LockService}. Global unless `isGlobal: false`.
+ */
+@Module({
+  providers: [
+    {
+      provide: LockBackend,
+      inject: [LOCK_MODULE_OPTIONS],
+      useFactory: (options: LockModuleOptions) => createLockBackend(options),
+    },
+    {
+      provide: 'NESTMESH_LOCK_DEFAULT_TTL_MS',
+      inject: [LOCK_MODULE_OPTIONS],
+      useFactory: ({ ttlMs = DEFAULT_LOCK_TTL_MS }: LockModuleOptions) => {
+        if (!Number.isFinite(ttlMs) || ttlMs < 10)
+          throw new InvalidLockOptionsError('ttlMs', `must be at least 10 ms, got ${ttlMs}`);
+        return ttlMs;
+      },
+    },
+    LockService,
+    LockBackendCloser,
+  ],
+  exports: [LockService, LockBackend],
+})
+export class LockModule extends ConfigurableModuleClass {}
