@@ -4,7 +4,7 @@
  */
 export class InventoryError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT',
+    readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT' | 'ABORTED',
     message: string,
   ) {
     super(`inventory: ${message}`);
@@ -37,5 +37,15 @@ export class InvalidReservationError extends InventoryError {
 export class UnknownReservationError extends InventoryError {
   constructor(readonly reservationId: string) {
     super('NOT_FOUND', `unknown reservation "${reservationId}"`);
+  }
+}
+
+/** A write carried a fencing token older than one the SKU already accepted: its lease had run out. */
+export class StaleWriteError extends InventoryError {
+  constructor(
+    readonly sku: string,
+    readonly token: bigint,
+  ) {
+    super('ABORTED', `write to SKU "${sku}" with fencing token ${token} refused: a newer holder has written`);
   }
 }

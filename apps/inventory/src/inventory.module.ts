@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
-import type { DynamicModule } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { LockModule, LockService } from '@nestmesh/coordination';
 import { descriptorSet } from '@nestmesh/contracts';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { DiscoveryModule } from '@nestmesh/discovery';
@@ -7,6 +8,7 @@ import { MeshGrpcModule } from '@nestmesh/grpc';
 
 import { InventoryController } from './inventory.controller.js';
 import { MemoryStockStore } from './stock/memory-stock.store.js';
+import { RedisStockStore } from './stock/redis-stock.store.js';
 import { DEMO_SEED, StockStore } from './stock/stock.store.js';
 
 export interface InventoryOptions {
@@ -18,6 +20,11 @@ export interface InventoryOptions {
   stockStore?: string;
   /** Initial stock when the store is first created. Default: the demo seed. */
   seed?: Readonly<Record<string, bigint>>;
+  /**
+   * Redis for stock and locks, shared by every instance; default REDIS_URL. Without it, stock
+   * lives in an in-process store (shared only by instances in the same process).
+   */
+  redisUrl?: string;
   /** Shutdown drain timings (see MeshGrpcModule). */
   drainTimeoutMs?: number;
   deregisterDelayMs?: number;
@@ -27,9 +34,11 @@ export interface InventoryOptions {
 @Module({})
 export class InventoryModule {
   static forRoot(options: InventoryOptions = {}): DynamicModule {
+    const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
     return {
       module: InventoryModule,
       imports: [
+        ...(redisUrl ? [LockModule.forRoot({ url: redisUrl })] : []),
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
         MeshGrpcModule.forRoot({
           name: 'inventory',
@@ -41,13 +50,34 @@ export class InventoryModule {
         }),
       ],
       controllers: [InventoryController],
-      providers: [
-        {
-          provide: StockStore,
-          useFactory: () =>
-            MemoryStockStore.named(options.stockStore ?? 'default', options.seed ?? DEMO_SEED),
-        },
-      ],
+      providers: [stockStoreProvider(redisUrl, options), StockStoreCloser],
     };
+  }
+}
+
+function stockStoreProvider(redisUrl: string | undefined, options: InventoryOptions): Provider {
+  const seed = options.seed ?? DEMO_SEED;
+  if (!redisUrl) {
+    return {
+      provide: StockStore,
+      useFactory: () => MemoryStockStore.named(options.stockStore ?? 'default', seed),
+    };
+  }
+  return {
+    provide: StockStore,
+    inject: [LockService],
+    useFactory: async (locks: LockService) => {
+      const store = new RedisStockStore(redisUrl, locks);
+      await store.seed(seed);
+      return store;
+    },
+  };
+}
+
+/** Closes the store's connections after the gRPC server has drained. */
+class StockStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(StockStore) private readonly store: StockStore & { close?(): Promise<void> }) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close?.();
   }
 }

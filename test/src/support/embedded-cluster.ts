@@ -18,14 +18,25 @@ export interface EmbeddedCluster {
 export async function startEmbeddedCluster({
   inventories = 2,
   seed,
-}: { inventories?: number; seed?: Record<string, bigint> } = {}): Promise<EmbeddedCluster> {
+  redisUrl,
+}: {
+  inventories?: number;
+  seed?: Record<string, bigint>;
+  redisUrl?: string;
+} = {}): Promise<EmbeddedCluster> {
   const registry = `memory://${randomUUID()}`;
   const stockStore = randomUUID();
   const started: INestApplicationContext[] = [];
   for (let index = 0; index < inventories; index++) {
     started.push(
       await startContext(
-        InventoryModule.forRoot({ discoveryUrl: registry, stockStore, seed, deregisterDelayMs: 50 }),
+        InventoryModule.forRoot({
+          discoveryUrl: registry,
+          stockStore,
+          seed,
+          redisUrl,
+          deregisterDelayMs: 50,
+        }),
       ),
     );
   }

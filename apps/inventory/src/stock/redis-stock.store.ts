@@ -1,0 +1,220 @@
+import { Logger } from '@nestjs/common';
+import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
+import type { LockHandle, LockService } from '@nestmesh/coordination';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+
+import {
+  InsufficientStockError,
+  InvalidReservationError,
+  StaleWriteError,
+  UnknownReservationError,
+  UnknownSkuError,
+} from '../inventory.errors.js';
+import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
+
+const PREFIX = 'nestmesh:inventory:';
+const CHANGES = `${PREFIX}changes`;
+
+// Writes a SKU's level only if the writer's fencing token is at least the last one the SKU
+// accepted: a holder whose lease ran out (paused, partitioned) cannot overwrite newer stock.
+const FENCED_WRITE = `
+local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
+if tonumber(ARGV[1]) < last then return 0 end
+redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[2], 'reserved', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
+return 1`;
+
+type Fields = Record<string, string>;
+
+function toLevel(sku: string, fields: Fields): StockLevel {
+  return {
+    sku,
+    available: BigInt(fields.available ?? '0'),
+    reserved: BigInt(fields.reserved ?? '0'),
+    version: BigInt(fields.version ?? '0'),
+    updatedAt: new Date(Number(fields.updatedAt ?? 0)),
+  };
+}
+
+/**
+ * Stock in Redis, shared by every inventory instance. Each change to a SKU happens under the
+ * distributed lock `sku:<sku>`, and the write carries the lock's fencing token: Redis refuses
+ * a write older than the last one it accepted (StaleWriteError). Changes are published on a
+ * channel for WatchStock.
+ */
+export class RedisStockStore implements StockStore {
+  private readonly logger = new Logger('RedisStockStore');
+  readonly redis: Redis;
+
+  constructor(
+    url: string,
+    private readonly locks: LockService,
+  ) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
+  }
+
+  private skuKey(sku: string): string {
+    return `${PREFIX}sku:{${sku}}`;
+  }
+
+  /** Creates the SKUs that do not exist yet (the first instance to start seeds; others keep the data). */
+  async seed(levels: Readonly<Record<string, bigint>>): Promise<void> {
+    for (const [sku, available] of Object.entries(levels)) {
+      const key = this.skuKey(sku);
+      await this.redis.hsetnx(key, 'available', available.toString());
+      await this.redis.hsetnx(key, 'reserved', '0');
+      await this.redis.hsetnx(key, 'version', '1');
+      await this.redis.hsetnx(key, 'updatedAt', String(Date.now()));
+      await this.redis.sadd(`${PREFIX}skus`, sku);
+    }
+  }
+
+  async level(sku: string): Promise<StockLevel | undefined> {
+    const fields = await this.redis.hgetall(this.skuKey(sku));
+    return fields.available === undefined ? undefined : toLevel(sku, fields);
+  }
+
+  async skus(): Promise<string[]> {
+    return this.redis.smembers(`${PREFIX}skus`);
+  }
+
+  async reserve({ orderId, sku, quantity }: ReserveInput, servedBy: string) {
+    if (quantity < 1n) throw new InvalidReservationError(`quantity must be at least 1, got ${quantity}`);
+    if (!orderId) throw new InvalidReservationError('order_id is required');
+    return this.locks.using(
+      `sku:${sku}`,
+      async (signal, lock) => {
+        const level = await this.level(sku);
+        if (!level) throw new UnknownSkuError(sku);
+        if (level.available < quantity) throw new InsufficientStockError(sku, quantity, level.available);
+        signal.throwIfAborted();
+        const stock = await this.write(lock, level, -quantity);
+        const reservation: Reservation = {
+          reservationId: randomUUID(),
+          orderId,
+          sku,
+          quantity,
+          status: ReservationStatus.RESERVATION_STATUS_RESERVED,
+          reservedAt: new Date(),
+          servedBy,
+        };
+        await this.saveReservation(reservation);
+        return { reservation, stock };
+      },
+      { waitMs: 5_000, ttlMs: 5_000 },
+    );
+  }
+
+  async release(target: ReleaseTarget): Promise<Reservation[]> {
+    const ids =
+      'reservationId' in target
+        ? [target.reservationId]
+        : await this.redis.smembers(`${PREFIX}order:${target.orderId}`);
+    const released: Reservation[] = [];
+    for (const id of ids) {
+      const raw = await this.redis.get(`${PREFIX}reservation:${id}`);
+      if (!raw) {
+        if ('reservationId' in target) throw new UnknownReservationError(id);
+        continue;
+      }
+      const reservation = this.parseReservation(raw);
+      if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
+      await this.locks.using(
+        `sku:${reservation.sku}`,
+        async (signal, lock) => {
+          const level = (await this.level(reservation.sku))!;
+          signal.throwIfAborted();
+          await this.write(lock, level, reservation.quantity);
+          const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
+          await this.saveReservation(done);
+          released.push(done);
+        },
+        { waitMs: 5_000, ttlMs: 5_000 },
+      );
+    }
+    return released;
+  }
+
+  async *changes(skus: readonly string[], { signal }: { signal: AbortSignal }): AsyncIterable<StockLevel> {
+    const subscriber = this.redis.duplicate();
+    const pending = new Map<string, StockLevel>();
+    let wake = () => {};
+    subscriber.on('message', (_channel: string, message: string) => {
+      const [sku, ...rest] = message.split('\n');
+      if (skus.length > 0 && !skus.includes(sku!)) return;
+      pending.set(sku!, toLevel(sku!, JSON.parse(rest.join('\n')) as Fields));
+      wake();
+    });
+    const onAbort = () => wake();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await subscriber.subscribe(CHANGES);
+      while (!signal.aborted) {
+        if (pending.size === 0) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        const levels = [...pending.values()];
+        pending.clear();
+        yield* levels;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      subscriber.disconnect();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  /** The fenced write of `level` moved by `delta` (available += delta, reserved −= delta). */
+  protected async write(lock: LockHandle, level: StockLevel, delta: bigint): Promise<StockLevel> {
+    const next: StockLevel = {
+      sku: level.sku,
+      available: level.available + delta,
+      reserved: level.reserved - delta,
+      version: level.version + 1n,
+      updatedAt: new Date(),
+    };
+    const fields: Fields = {
+      available: next.available.toString(),
+      reserved: next.reserved.toString(),
+      version: next.version.toString(),
+      updatedAt: String(next.updatedAt!.getTime()),
+    };
+    const accepted = await this.redis.eval(
+      FENCED_WRITE,
+      1,
+      this.skuKey(level.sku),
+      lock.token.toString(),
+      fields.available!,
+      fields.reserved!,
+      fields.version!,
+      fields.updatedAt!,
+    );
+    if (accepted !== 1) throw new StaleWriteError(level.sku, lock.token);
+    await this.redis.publish(CHANGES, `${level.sku}\n${JSON.stringify(fields)}`);
+    return next;
+  }
+
+  private async saveReservation(reservation: Reservation): Promise<void> {
+    await this.redis
+      .multi()
+      .set(
+        `${PREFIX}reservation:${reservation.reservationId}`,
+        JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
+      )
+      .sadd(`${PREFIX}order:${reservation.orderId}`, reservation.reservationId)
+      .exec();
+  }
+
+  private parseReservation(raw: string): Reservation {
+    const parsed = JSON.parse(raw) as Omit<Reservation, 'quantity' | 'reservedAt'> & {
+      quantity: string;
+      reservedAt: string;
+    };
+    return { ...parsed, quantity: BigInt(parsed.quantity), reservedAt: new Date(parsed.reservedAt) };
+  }
+}
