@@ -1,4 +1,5 @@
 import { Inject, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { OnApplicationShutdown } from '@nestjs/common';
 
 import { InvalidLockOptionsError } from '../coordination.errors.js';
@@ -10,6 +11,7 @@ import {
   type LockModuleOptions,
 } from './lock.module-definition.js';
 import { LockService } from './lock.service.js';
+import { LockedMethodsExplorer } from './locked-methods.explorer.js';
 import { DEFAULT_LOCK_TTL_MS } from './lock.constants.js';
 
 /** Closes the backend's connections last, after servers have drained. */
@@ -25,6 +27,7 @@ class LockBackendCloser implements OnApplicationShutdown {
  * {@link LockService}. Global unless `isGlobal: false`.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: LockBackend,
@@ -42,6 +45,7 @@ class LockBackendCloser implements OnApplicationShutdown {
     },
     LockService,
     LockBackendCloser,
+    LockedMethodsExplorer,
   ],
   exports: [LockService, LockBackend],
 })
