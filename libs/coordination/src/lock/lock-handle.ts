@@ -32,7 +32,8 @@ export class LockHandle {
     this.signal = this.controller.signal;
     // The lease started no earlier than the request was sent.
     this.confirmedUntil = requestedAt + ttlMs;
-    this.armDeadline();
+    // One timer in the steady state: the renewal. The deadline is checked when it fires and
+    // guarded by a second timer only while a renewal is outstanding or failing.
     this.scheduleRenewal();
     if (maxHoldMs !== undefined) {
       this.maxHoldTimer = setTimeout(() => this.lose('max-hold'), maxHoldMs);
@@ -54,10 +55,10 @@ export class LockHandle {
    * lost; a backend error is swallowed, since the lease then simply expires by its TTL.
    */
   async release(): Promise<void> {
-    const wasHeld = this.held;
+    if (!this.held) return;
     this.stopTimers();
-    if (wasHeld) this.controller.abort(new LockLostError(this.key, 'released'));
-    if (wasHeld) await this.backend.release(this.key, this.owner).catch(() => undefined);
+    this.controller.abort(releasedReason(this.key));
+    await this.backend.release(this.key, this.owner).catch(() => undefined);
   }
 
   private lose(why: 'expired' | 'unconfirmed' | 'max-hold'): void {
@@ -73,14 +74,9 @@ export class LockHandle {
     clearTimeout(this.maxHoldTimer);
   }
 
-  private armDeadline(): void {
-    clearTimeout(this.deadlineTimer);
-    const deadline = this.confirmedUntil - this.ttlMs * RENEW_DEADLINE_MARGIN_FRACTION;
-    this.deadlineTimer = setTimeout(
-      () => this.lose('unconfirmed'),
-      Math.max(0, deadline - performance.now()),
-    );
-    this.deadlineTimer.unref();
+  /** When the signal must fire unless a renewal confirms the lease first (monotonic ms). */
+  private get deadline(): number {
+    return this.confirmedUntil - this.ttlMs * RENEW_DEADLINE_MARGIN_FRACTION;
   }
 
   private scheduleRenewal(): void {
@@ -90,16 +86,34 @@ export class LockHandle {
 
   private async renew(): Promise<void> {
     if (!this.held) return;
+    // A paused or starved process wakes up here late: past the deadline the lease is gone.
+    if (performance.now() >= this.deadline) return this.lose('unconfirmed');
+    if (this.deadlineTimer === undefined) {
+      this.deadlineTimer = setTimeout(() => this.lose('unconfirmed'), this.deadline - performance.now());
+      this.deadlineTimer.unref();
+    }
     const sentAt = performance.now();
     try {
       const extended = await this.backend.extend(this.key, this.owner, this.ttlMs);
       if (!this.held) return;
       if (!extended) return this.lose('expired');
       this.confirmedUntil = sentAt + this.ttlMs;
-      this.armDeadline();
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
     } catch {
-      // Unreachable backend: keep trying until the renew deadline fires.
+      // Unreachable backend: keep trying; the deadline timer stays armed.
     }
     if (this.held) this.scheduleRenewal();
+  }
+}
+
+/** The reason on a released lock's signal: informational, so built without a stack trace. */
+function releasedReason(key: string): LockLostError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new LockLostError(key, 'released');
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

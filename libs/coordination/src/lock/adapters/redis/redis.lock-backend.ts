@@ -97,7 +97,7 @@ export class RedisLockBackend implements LockBackend {
   async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
     const [lockKey, fenceKey] = this.keys(key);
     try {
-      await this.ready();
+      if (this.client.status !== 'ready') await this.ready();
       const token = await this.client.nestmeshLockAcquire(lockKey, fenceKey, owner, Math.ceil(ttlMs));
       return token === null ? undefined : BigInt(token);
     } catch (error) {
@@ -107,7 +107,7 @@ export class RedisLockBackend implements LockBackend {
 
   async extend(key: string, owner: string, ttlMs: number): Promise<boolean> {
     try {
-      await this.ready();
+      if (this.client.status !== 'ready') await this.ready();
       return (await this.client.nestmeshLockExtend(this.keys(key)[0], owner, Math.ceil(ttlMs))) === 1;
     } catch (error) {
       throw new LockUnavailableError(key, error);
@@ -116,7 +116,7 @@ export class RedisLockBackend implements LockBackend {
 
   async release(key: string, owner: string): Promise<void> {
     try {
-      await this.ready();
+      if (this.client.status !== 'ready') await this.ready();
       await this.client.nestmeshLockRelease(this.keys(key)[0], owner);
     } catch (error) {
       throw new LockUnavailableError(key, error);
@@ -126,7 +126,7 @@ export class RedisLockBackend implements LockBackend {
   /** Raises the key's fence counter to at least `atLeast` (quorum mode). */
   async raiseFence(key: string, atLeast: bigint): Promise<void> {
     try {
-      await this.ready();
+      if (this.client.status !== 'ready') await this.ready();
       await this.client.nestmeshLockRaiseFence(this.keys(key)[1], atLeast.toString());
     } catch (error) {
       throw new LockUnavailableError(key, error);

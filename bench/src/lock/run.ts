@@ -1,0 +1,159 @@
+// `npm run bench:lock`: uncontended acquire+release and contended handoffs against a local
+// redis-server started here on a free port (Debian `redis-server`), in one run:
+//   raw ioredis   SET NX PX + the compare-and-delete script: the two-round-trip floor
+//   NestMesh      LockService.tryAcquire + release (acquire script with fencing token)
+//   redlock       the `redlock` npm package (5.0.0-beta.2) on the same single Redis
+//   raw fenced    the two scripts NestMesh sends (SET NX PX + INCR, release): the floor for a
+//                 lock that issues fencing tokens
+// Rounds alternate them; medians. Env: BENCH_ROUNDS (5), BENCH_OPS (3000 per round).
+import { LockHeldError, LockService } from '@nestmesh/coordination';
+import { RedisLockBackend } from '@nestmesh/coordination/redis';
+import { startRedis } from '@nestmesh/testing';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+// @ts-expect-error redlock 5 beta's package exports hide its types under nodenext
+import Redlock from 'redlock';
+
+import { median, percentile } from '../rpc/stats.js';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const ops = Number(process.env.BENCH_OPS ?? 3000);
+const TTL_MS = 5000;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const FENCED_ACQUIRE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('INCR', KEYS[2]) end return false`;
+
+type Cycle = (key: string) => Promise<boolean>; // true when the lock was taken (and released)
+
+const redis = await startRedis();
+const raw = new Redis(redis.url);
+raw.defineCommand('benchRelease', { numberOfKeys: 1, lua: RELEASE });
+raw.defineCommand('benchFencedAcquire', { numberOfKeys: 2, lua: FENCED_ACQUIRE });
+type RawCommands = Redis & {
+  benchRelease(key: string, owner: string): Promise<number>;
+  benchFencedAcquire(key: string, fence: string, owner: string, ttlMs: number): Promise<number | null>;
+};
+const backend = new RedisLockBackend({ url: redis.url });
+const locks = new LockService(backend);
+const redlockClient = new Redis(redis.url);
+const redlock = new Redlock([redlockClient], { retryCount: 0 });
+
+const cycles: Record<string, Cycle> = {
+  'raw ioredis (SET NX PX + release script)': async (key) => {
+    const owner = randomUUID();
+    if ((await raw.set(key, owner, 'PX', TTL_MS, 'NX')) !== 'OK') return false;
+    await (raw as RawCommands).benchRelease(key, owner);
+    return true;
+  },
+  'raw ioredis, fenced (the scripts NestMesh sends)': async (key) => {
+    const owner = randomUUID();
+    if ((await (raw as RawCommands).benchFencedAcquire(key, `${key}:fence`, owner, TTL_MS)) === null)
+      return false;
+    await (raw as RawCommands).benchRelease(key, owner);
+    return true;
+  },
+  'NestMesh LockService': async (key) => {
+    try {
+      const lock = await locks.tryAcquire(key, { ttlMs: TTL_MS });
+      await lock.release();
+      return true;
+    } catch (error) {
+      if (error instanceof LockHeldError) return false;
+      throw error;
+    }
+  },
+  'redlock 5.0.0-beta.2': async (key) => {
+    try {
+      const lock = await redlock.acquire([key], TTL_MS);
+      await lock.release();
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** Uncontended: one caller, its own key per cycle-set, `ops` acquire+release cycles. */
+async function uncontended(cycle: Cycle): Promise<{ opsPerSecond: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  const key = `bench:${randomUUID()}`;
+  const started = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const begin = performance.now();
+    if (!(await cycle(key))) throw new Error('an uncontended lock was refused');
+    latencies.push(performance.now() - begin);
+  }
+  return {
+    opsPerSecond: ops / ((performance.now() - started) / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+/** Contended: 16 workers loop on one key for `ms`; handoffs/s and the longest any worker waited. */
+async function contended(
+  cycle: Cycle,
+  ms: number,
+): Promise<{ handoffsPerSecond: number; maxWaitMs: number }> {
+  const key = `bench:${randomUUID()}`;
+  const stopAt = performance.now() + ms;
+  let handoffs = 0;
+  let maxWaitMs = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      let waitingSince = performance.now();
+      while (performance.now() < stopAt) {
+        if (await cycle(key)) {
+          handoffs++;
+          maxWaitMs = Math.max(maxWaitMs, performance.now() - waitingSince);
+          waitingSince = performance.now();
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+    }),
+  );
+  return { handoffsPerSecond: handoffs / (ms / 1000), maxWaitMs };
+}
+
+const names = Object.keys(cycles);
+const results: Record<
+  string,
+  { ops: number[]; p50: number[]; p99: number[]; handoffs: number[]; maxWait: number[] }
+> = {};
+for (const name of names) {
+  await uncontended(cycles[name]!); // warm-up
+  results[name] = { ops: [], p50: [], p99: [], handoffs: [], maxWait: [] };
+}
+for (let round = 0; round < rounds; round++) {
+  const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
+  for (const name of order) {
+    const u = await uncontended(cycles[name]!);
+    const c = await contended(cycles[name]!, 1000);
+    const r = results[name]!;
+    r.ops.push(u.opsPerSecond);
+    r.p50.push(u.p50);
+    r.p99.push(u.p99);
+    r.handoffs.push(c.handoffsPerSecond);
+    r.maxWait.push(c.maxWaitMs);
+  }
+}
+const rawName = names[0]!;
+const redlockName = names[3]!;
+console.log(
+  `Node ${process.version}, redis-server 7 on loopback; ${rounds} rounds × ${ops} cycles; medians\n`,
+);
+console.log(
+  '| lock | acquire+release/s | p50 ms | p99 ms | vs raw | vs redlock | contended handoffs/s (16 workers) | max wait ms |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const name of names) {
+  const r = results[name]!;
+  const ops_ = median(r.ops);
+  console.log(
+    `| ${name} | ${Math.round(ops_)} | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} | ${(ops_ / median(results[rawName]!.ops)).toFixed(3)}× | ${(ops_ / median(results[redlockName]!.ops)).toFixed(3)}× | ${Math.round(median(r.handoffs))} | ${median(r.maxWait).toFixed(0)} |`,
+  );
+}
+raw.disconnect();
+redlockClient.disconnect();
+await backend.close();
+await redis.stop();
