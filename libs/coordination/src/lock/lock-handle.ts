@@ -12,8 +12,10 @@ import { RENEW_DEADLINE_MARGIN_FRACTION, RENEW_INTERVAL_FRACTION } from './lock.
  * carry `token` so that a store can refuse a stale holder.
  */
 export class LockHandle {
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  /** Created on first use: a lock taken and released without reading it costs no controller. */
+  private controller: AbortController | undefined;
+  /** Why the lease ended, once it has (released, lost); undefined while held. */
+  private ended: (() => LockLostError) | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private maxHoldTimer: NodeJS.Timeout | undefined;
@@ -29,7 +31,6 @@ export class LockHandle {
     requestedAt: number,
     maxHoldMs: number | undefined,
   ) {
-    this.signal = this.controller.signal;
     // The lease started no earlier than the request was sent.
     this.confirmedUntil = requestedAt + ttlMs;
     // One timer in the steady state: the renewal. The deadline is checked when it fires and
@@ -45,9 +46,24 @@ export class LockHandle {
     return randomUUID();
   }
 
+  /** Fires when the lease is lost, can no longer be confirmed, or is released; its reason is a LockLostError. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.ended) this.controller.abort(this.ended());
+    }
+    return this.controller.signal;
+  }
+
   /** Whether the lease is still believed held (the signal has not fired). */
   get held(): boolean {
-    return !this.signal.aborted;
+    return this.ended === undefined;
+  }
+
+  private end(reason: () => LockLostError): void {
+    this.ended = reason;
+    this.stopTimers();
+    this.controller?.abort(reason());
   }
 
   /**
@@ -56,15 +72,15 @@ export class LockHandle {
    */
   async release(): Promise<void> {
     if (!this.held) return;
-    this.stopTimers();
-    this.controller.abort(releasedReason(this.key));
+    const key = this.key;
+    this.end(() => releasedReason(key));
     await this.backend.release(this.key, this.owner).catch(() => undefined);
   }
 
   private lose(why: 'expired' | 'unconfirmed' | 'max-hold'): void {
     if (!this.held) return;
-    this.stopTimers();
-    this.controller.abort(new LockLostError(this.key, why));
+    const reason = new LockLostError(this.key, why);
+    this.end(() => reason);
     if (why === 'max-hold') void this.backend.release(this.key, this.owner).catch(() => undefined);
   }
 
