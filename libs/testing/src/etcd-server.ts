@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { requireBinary, signalAndWait } from './child-process.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
@@ -16,15 +16,6 @@ export interface EtcdServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports; `wipe: true` starts from empty data (every lease lost). */
   start(options?: { wipe?: boolean }): Promise<void>;
-}
-
-/** Throws, naming the Debian package, when `command` is not on PATH. */
-export function requireBinary(command: string, debianPackage: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) {
-    throw new Error(
-      `testing: "${command}" is not on PATH; install it with: apt-get install -y ${debianPackage}`,
-    );
-  }
 }
 
 /**
@@ -88,10 +79,7 @@ export async function startEtcd({ detached = false }: { detached?: boolean } = {
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill(signal);
-    await exited;
+    await signalAndWait(running, signal);
   };
 
   await start();

@@ -1,5 +1,6 @@
 export { startAppProcess, type AppProcess, type StartAppProcessOptions } from './app-process.js';
-export { requireBinary, startEtcd, type EtcdServer } from './etcd-server.js';
+export { requireBinary, signalAndWait } from './child-process.js';
+export { startEtcd, type EtcdServer } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startRedis, type RedisServer } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { connect } from 'node:net';
 
-import { requireBinary } from './etcd-server.js';
+import { requireBinary, signalAndWait } from './child-process.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
@@ -72,10 +71,7 @@ export async function startRedis(): Promise<RedisServer> {
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill(signal);
-    await exited;
+    await signalAndWait(running, signal);
   };
 
   await start();
