@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ReservationStatus } from '@nestmesh/contracts/inventory/v1';
 import { LockService, MemoryLockBackend } from '@nestmesh/coordination';
 import { RedisStockStore, StaleWriteError } from '@nestmesh/inventory';
 import { startRedis, type RedisServer } from '@nestmesh/testing';
@@ -58,8 +59,22 @@ describe('inventory on Redis (real redis-server), two instances', () => {
       await older.release();
       const newer = await tokens.tryAcquire('x');
       const level = (await store.level('A-1'))!;
-      await store.writeWith(newer, level, -1n);
-      await assert.rejects(store.writeWith(older, level, -1n), StaleWriteError);
+      const reservation = (id: string) => ({
+        reservationId: id,
+        orderId: 'fence-test',
+        sku: 'A-1',
+        quantity: 1n,
+        status: ReservationStatus.RESERVATION_STATUS_RESERVED,
+        reservedAt: new Date(),
+        servedBy: 'test',
+      });
+      await store.writeWith(newer, level, -1n, reservation('r-new'));
+      await assert.rejects(store.writeWith(older, level, -1n, reservation('r-old')), StaleWriteError);
+      assert.equal(
+        await store.redis.exists('nestmesh:inventory:reservation:r-old'),
+        0,
+        'the refused write left no reservation',
+      );
       await newer.release();
       assert.equal(
         (await store.level('A-1'))!.available,

@@ -4,6 +4,7 @@ export {
   InvalidReservationError,
   InventoryError,
   StaleWriteError,
+  StockUnavailableError,
   UnknownReservationError,
   UnknownSkuError,
 } from './inventory.errors.js';

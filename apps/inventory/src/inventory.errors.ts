@@ -4,10 +4,11 @@
  */
 export class InventoryError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT' | 'ABORTED',
+    readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT' | 'ABORTED' | 'UNAVAILABLE',
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`inventory: ${message}`);
+    super(`inventory: ${message}`, options);
     this.name = new.target.name;
   }
 }
@@ -47,5 +48,18 @@ export class StaleWriteError extends InventoryError {
     readonly token: bigint,
   ) {
     super('ABORTED', `write to SKU "${sku}" with fencing token ${token} refused: a newer holder has written`);
+  }
+}
+
+/** The stock store (Redis) did not answer; nothing was changed by the failed operation. */
+export class StockUnavailableError extends InventoryError {
+  constructor(operation: string, cause: unknown) {
+    super(
+      'UNAVAILABLE',
+      `${operation}: the stock store is unavailable (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        cause,
+      },
+    );
   }
 }

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { requireBinary, signalAndWait } from './child-process.js';
 import { freePort } from './free-port.js';
@@ -28,30 +31,27 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /**
- * A throwaway redis-server (Debian `redis-server`) on a free loopback port, without
- * persistence, so a restart starts empty. Resolves once it answers PING.
+ * A throwaway redis-server (Debian `redis-server`) on a free loopback port. Without
+ * `persistent` it keeps nothing, so a restart starts empty; with it, every write is appended
+ * and fsynced (appendfsync always) in a temporary folder, so a restart keeps every
+ * acknowledged write. Resolves once it answers PING.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis({
+  persistent = false,
+}: { persistent?: boolean } = {}): Promise<RedisServer> {
   requireBinary('redis-server', 'redis-server');
   const port = await freePort();
+  const dataDir = persistent ? mkdtempSync(join(tmpdir(), 'nestmesh-redis-')) : undefined;
+  const persistence = dataDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir]
+    : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
 
   const start = async () => {
     let output = '';
     const process_ = spawn(
       'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--loglevel',
-        'warning',
-      ],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = process_;
@@ -75,5 +75,14 @@ export async function startRedis(): Promise<RedisServer> {
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, kill, start, stop: () => kill('SIGTERM') };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill,
+    start,
+    stop: async () => {
+      await kill('SIGTERM');
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

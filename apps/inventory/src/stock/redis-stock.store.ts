@@ -8,6 +8,7 @@ import {
   InsufficientStockError,
   InvalidReservationError,
   StaleWriteError,
+  StockUnavailableError,
   UnknownReservationError,
   UnknownSkuError,
 } from '../inventory.errors.js';
@@ -18,10 +19,14 @@ const CHANGES = `${PREFIX}changes`;
 
 // Writes a SKU's level only if the writer's fencing token is at least the last one the SKU
 // accepted: a holder whose lease ran out (paused, partitioned) cannot overwrite newer stock.
+// The reservation that caused the change is written in the same script, so stock and
+// reservations never disagree, whatever fails in between.
 const FENCED_WRITE = `
 local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
 if tonumber(ARGV[1]) < last then return 0 end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[2], 'reserved', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
+redis.call('SET', KEYS[2], ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[7])
 return 1`;
 
 type Fields = Record<string, string>;
@@ -71,12 +76,12 @@ export class RedisStockStore implements StockStore {
   }
 
   async level(sku: string): Promise<StockLevel | undefined> {
-    const fields = await this.redis.hgetall(this.skuKey(sku));
+    const fields = await this.guard(`reading ${sku}`, () => this.redis.hgetall(this.skuKey(sku)));
     return fields.available === undefined ? undefined : toLevel(sku, fields);
   }
 
   async skus(): Promise<string[]> {
-    return this.redis.smembers(`${PREFIX}skus`);
+    return this.guard('listing SKUs', () => this.redis.smembers(`${PREFIX}skus`));
   }
 
   async reserve({ orderId, sku, quantity }: ReserveInput, servedBy: string) {
@@ -89,7 +94,6 @@ export class RedisStockStore implements StockStore {
         if (!level) throw new UnknownSkuError(sku);
         if (level.available < quantity) throw new InsufficientStockError(sku, quantity, level.available);
         signal.throwIfAborted();
-        const stock = await this.write(lock, level, -quantity);
         const reservation: Reservation = {
           reservationId: randomUUID(),
           orderId,
@@ -99,7 +103,7 @@ export class RedisStockStore implements StockStore {
           reservedAt: new Date(),
           servedBy,
         };
-        await this.saveReservation(reservation);
+        const stock = await this.write(lock, level, -quantity, reservation);
         return { reservation, stock };
       },
       { waitMs: 5_000, ttlMs: 5_000 },
@@ -110,10 +114,14 @@ export class RedisStockStore implements StockStore {
     const ids =
       'reservationId' in target
         ? [target.reservationId]
-        : await this.redis.smembers(`${PREFIX}order:${target.orderId}`);
+        : await this.guard('listing reservations', () =>
+            this.redis.smembers(`${PREFIX}order:${target.orderId}`),
+          );
     const released: Reservation[] = [];
     for (const id of ids) {
-      const raw = await this.redis.get(`${PREFIX}reservation:${id}`);
+      const raw = await this.guard('reading a reservation', () =>
+        this.redis.get(`${PREFIX}reservation:${id}`),
+      );
       if (!raw) {
         if ('reservationId' in target) throw new UnknownReservationError(id);
         continue;
@@ -125,9 +133,8 @@ export class RedisStockStore implements StockStore {
         async (signal, lock) => {
           const level = (await this.level(reservation.sku))!;
           signal.throwIfAborted();
-          await this.write(lock, level, reservation.quantity);
           const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
-          await this.saveReservation(done);
+          await this.write(lock, level, reservation.quantity, done);
           released.push(done);
         },
         { waitMs: 5_000, ttlMs: 5_000 },
@@ -170,7 +177,16 @@ export class RedisStockStore implements StockStore {
   }
 
   /** The fenced write of `level` moved by `delta` (available += delta, reserved −= delta). */
-  protected async write(lock: LockHandle, level: StockLevel, delta: bigint): Promise<StockLevel> {
+  /**
+   * The fenced write of `level` moved by `delta` (available += delta, reserved −= delta),
+   * together with the reservation that moved it. Redis errors become StockUnavailableError.
+   */
+  protected async write(
+    lock: LockHandle,
+    level: StockLevel,
+    delta: bigint,
+    reservation: Reservation,
+  ): Promise<StockLevel> {
     const next: StockLevel = {
       sku: level.sku,
       available: level.available + delta,
@@ -184,30 +200,35 @@ export class RedisStockStore implements StockStore {
       version: next.version.toString(),
       updatedAt: String(next.updatedAt!.getTime()),
     };
-    const accepted = await this.redis.eval(
-      FENCED_WRITE,
-      1,
-      this.skuKey(level.sku),
-      lock.token.toString(),
-      fields.available!,
-      fields.reserved!,
-      fields.version!,
-      fields.updatedAt!,
+    const accepted = await this.guard(`writing ${level.sku}`, () =>
+      this.redis.eval(
+        FENCED_WRITE,
+        3,
+        this.skuKey(level.sku),
+        `${PREFIX}reservation:${reservation.reservationId}`,
+        `${PREFIX}order:${reservation.orderId}`,
+        lock.token.toString(),
+        fields.available!,
+        fields.reserved!,
+        fields.version!,
+        fields.updatedAt!,
+        JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
+        reservation.reservationId,
+      ),
     );
     if (accepted !== 1) throw new StaleWriteError(level.sku, lock.token);
-    await this.redis.publish(CHANGES, `${level.sku}\n${JSON.stringify(fields)}`);
+    // Best effort: watchers miss an event rather than the write failing after it happened.
+    await this.redis.publish(CHANGES, `${level.sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
     return next;
   }
 
-  private async saveReservation(reservation: Reservation): Promise<void> {
-    await this.redis
-      .multi()
-      .set(
-        `${PREFIX}reservation:${reservation.reservationId}`,
-        JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
-      )
-      .sadd(`${PREFIX}order:${reservation.orderId}`, reservation.reservationId)
-      .exec();
+  /** Runs a Redis operation, turning its failure into StockUnavailableError (gRPC UNAVAILABLE). */
+  private async guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new StockUnavailableError(operation, error);
+    }
   }
 
   private parseReservation(raw: string): Reservation {
