@@ -1,12 +1,7 @@
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
-import { randomUUID } from 'node:crypto';
 
-import {
-  InsufficientStockError,
-  InvalidReservationError,
-  UnknownReservationError,
-  UnknownSkuError,
-} from '../inventory.errors.js';
+import { UnknownReservationError } from '../inventory.errors.js';
+import { reserveAgainst, validateReserveInput } from './reservation.js';
 import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
@@ -46,22 +41,10 @@ export class MemoryStockStore implements StockStore {
     return [...this.levels.keys()];
   }
 
-  async reserve({ orderId, sku, quantity }: ReserveInput, servedBy: string) {
-    if (quantity < 1n) throw new InvalidReservationError(`quantity must be at least 1, got ${quantity}`);
-    if (!orderId) throw new InvalidReservationError('order_id is required');
-    const level = this.levels.get(sku);
-    if (!level) throw new UnknownSkuError(sku);
-    if (level.available < quantity) throw new InsufficientStockError(sku, quantity, level.available);
-    const stock = this.update(sku, -quantity);
-    const reservation: Reservation = {
-      reservationId: randomUUID(),
-      orderId,
-      sku,
-      quantity,
-      status: ReservationStatus.RESERVATION_STATUS_RESERVED,
-      reservedAt: new Date(),
-      servedBy,
-    };
+  async reserve(input: ReserveInput, servedBy: string) {
+    validateReserveInput(input);
+    const reservation = reserveAgainst(input, this.levels.get(input.sku), servedBy);
+    const stock = this.update(input.sku, -input.quantity);
     this.reservations.set(reservation.reservationId, reservation);
     return { reservation, stock };
   }

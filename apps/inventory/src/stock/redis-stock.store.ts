@@ -2,16 +2,9 @@ import { Logger } from '@nestjs/common';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 
-import {
-  InsufficientStockError,
-  InvalidReservationError,
-  StaleWriteError,
-  StockUnavailableError,
-  UnknownReservationError,
-  UnknownSkuError,
-} from '../inventory.errors.js';
+import { StaleWriteError, StockUnavailableError, UnknownReservationError } from '../inventory.errors.js';
+import { reserveAgainst, validateReserveInput } from './reservation.js';
 import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
 
 const PREFIX = 'nestmesh:inventory:';
@@ -84,26 +77,16 @@ export class RedisStockStore implements StockStore {
     return this.guard('listing SKUs', () => this.redis.smembers(`${PREFIX}skus`));
   }
 
-  async reserve({ orderId, sku, quantity }: ReserveInput, servedBy: string) {
-    if (quantity < 1n) throw new InvalidReservationError(`quantity must be at least 1, got ${quantity}`);
-    if (!orderId) throw new InvalidReservationError('order_id is required');
+  async reserve(input: ReserveInput, servedBy: string) {
+    validateReserveInput(input);
+    const { sku, quantity } = input;
     return this.locks.using(
       `sku:${sku}`,
       async (signal, lock) => {
         const level = await this.level(sku);
-        if (!level) throw new UnknownSkuError(sku);
-        if (level.available < quantity) throw new InsufficientStockError(sku, quantity, level.available);
+        const reservation = reserveAgainst(input, level, servedBy);
         signal.throwIfAborted();
-        const reservation: Reservation = {
-          reservationId: randomUUID(),
-          orderId,
-          sku,
-          quantity,
-          status: ReservationStatus.RESERVATION_STATUS_RESERVED,
-          reservedAt: new Date(),
-          servedBy,
-        };
-        const stock = await this.write(lock, level, -quantity, reservation);
+        const stock = await this.write(lock, level!, -quantity, reservation);
         return { reservation, stock };
       },
       { waitMs: 5_000, ttlMs: 5_000 },

@@ -1,0 +1,31 @@
+import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
+import { randomUUID } from 'node:crypto';
+
+import { InsufficientStockError, InvalidReservationError, UnknownSkuError } from '../inventory.errors.js';
+import type { ReserveInput } from './stock.store.js';
+
+/** Rejects a request no store should try: a quantity below 1 or a missing order id. */
+export function validateReserveInput({ orderId, quantity }: ReserveInput): void {
+  if (quantity < 1n) throw new InvalidReservationError(`quantity must be at least 1, got ${quantity}`);
+  if (!orderId) throw new InvalidReservationError('order_id is required');
+}
+
+/** The reservation `input` makes against `level` (undefined: unknown SKU), or the error why not. */
+export function reserveAgainst(
+  input: ReserveInput,
+  level: StockLevel | undefined,
+  servedBy: string,
+): Reservation {
+  if (!level) throw new UnknownSkuError(input.sku);
+  if (level.available < input.quantity)
+    throw new InsufficientStockError(input.sku, input.quantity, level.available);
+  return {
+    reservationId: randomUUID(),
+    orderId: input.orderId,
+    sku: input.sku,
+    quantity: input.quantity,
+    status: ReservationStatus.RESERVATION_STATUS_RESERVED,
+    reservedAt: new Date(),
+    servedBy,
+  };
+}
