@@ -15,6 +15,10 @@ export interface RedisServer {
   /** Sends `signal` (default SIGKILL) and waits for the exit; `start()` brings it back, empty. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: it keeps its connections open and answers nothing (a hung server). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Stops it for good. */
   stop(): Promise<void>;
 }
@@ -80,7 +84,10 @@ export async function startRedis({
     port,
     kill,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     stop: async () => {
+      child?.kill('SIGCONT');
       await kill('SIGTERM');
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -118,6 +118,41 @@ describe('redis locks (real redis-server)', () => {
     await lock.release();
   });
 
+  it(
+    'a hung Redis (SIGSTOP): commands fail with LockUnavailableError at their deadline, and work again once it answers',
+    { timeout: 10_000 },
+    async () => {
+      const hurried = new RedisLockBackend({ url: redis.url, commandTimeoutMs: 200 });
+      const hurriedLocks = new LockService(hurried);
+      try {
+        (await hurriedLocks.tryAcquire('hung')).release();
+        redis.pause();
+        const pending = [hurriedLocks.tryAcquire('hung-1'), hurriedLocks.tryAcquire('hung-2')];
+        for (const attempt of pending) {
+          await assert.rejects(attempt, (error: unknown) => {
+            assert.ok(error instanceof LockUnavailableError);
+            return true;
+          });
+        }
+        redis.resume();
+        const again = await waitFor(
+          async () => {
+            try {
+              return await hurriedLocks.tryAcquire('hung');
+            } catch {
+              return undefined;
+            }
+          },
+          { timeoutMs: 5000, description: 'locks to work again' },
+        );
+        await again.release();
+      } finally {
+        redis.resume();
+        await hurried.close();
+      }
+    },
+  );
+
   it('Redis restarted under load: callers get LockUnavailableError, then locks work again and holders are told', async () => {
     const held = await locks.tryAcquire('restart', { ttlMs: 600 });
     await redis.kill();
