@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LockLostError } from '../coordination.errors.js';
 import type { LockBackend } from './lock-backend.js';
 import { RENEW_DEADLINE_MARGIN_FRACTION, RENEW_INTERVAL_FRACTION } from './lock.constants.js';
+import { type Renewable, renewals } from './renewal-scheduler.js';
 
 /**
  * A held lock: its fencing token, and a signal that fires when the lease is lost or can no
@@ -11,12 +12,13 @@ import { RENEW_DEADLINE_MARGIN_FRACTION, RENEW_INTERVAL_FRACTION } from './lock.
  * signal fires and renewal stops: work under the lock must stop, and writes it makes should
  * carry `token` so that a store can refuse a stale holder.
  */
-export class LockHandle {
+export class LockHandle implements Renewable {
   /** Created on first use: a lock taken and released without reading it costs no controller. */
   private controller: AbortController | undefined;
   /** Why the lease ended, once it has (released, lost); undefined while held. */
   private ended: (() => LockLostError) | undefined;
-  private renewTimer: NodeJS.Timeout | undefined;
+  /** When the next renewal goes out (monotonic ms); read by the shared renewal scheduler. */
+  renewAt = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private maxHoldTimer: NodeJS.Timeout | undefined;
   private confirmedUntil: number;
@@ -33,8 +35,9 @@ export class LockHandle {
   ) {
     // The lease started no earlier than the request was sent.
     this.confirmedUntil = requestedAt + ttlMs;
-    // One timer in the steady state: the renewal. The deadline is checked when it fires and
-    // guarded by a second timer only while a renewal is outstanding or failing.
+    // No timer of its own in the steady state: the renewal is on the shared scheduler. The
+    // deadline is checked when it fires and guarded by a timer only while a renewal is
+    // outstanding or failing.
     this.scheduleRenewal();
     if (maxHoldMs !== undefined) {
       this.maxHoldTimer = setTimeout(() => this.lose('max-hold'), maxHoldMs);
@@ -74,7 +77,11 @@ export class LockHandle {
     if (!this.held) return;
     const key = this.key;
     this.end(() => releasedReason(key));
-    await this.backend.release(this.key, this.owner).catch(() => undefined);
+    try {
+      await this.backend.release(this.key, this.owner);
+    } catch {
+      // The lease expires by its TTL.
+    }
   }
 
   private lose(why: 'expired' | 'unconfirmed' | 'max-hold'): void {
@@ -85,7 +92,7 @@ export class LockHandle {
   }
 
   private stopTimers(): void {
-    clearTimeout(this.renewTimer);
+    renewals.delete(this);
     clearTimeout(this.deadlineTimer);
     clearTimeout(this.maxHoldTimer);
   }
@@ -96,8 +103,13 @@ export class LockHandle {
   }
 
   private scheduleRenewal(): void {
-    this.renewTimer = setTimeout(() => void this.renew(), this.ttlMs * RENEW_INTERVAL_FRACTION);
-    this.renewTimer.unref();
+    this.renewAt = performance.now() + this.ttlMs * RENEW_INTERVAL_FRACTION;
+    renewals.add(this);
+  }
+
+  /** Called by the renewal scheduler when `renewAt` has come. */
+  renewNow(): void {
+    void this.renew();
   }
 
   private async renew(): Promise<void> {

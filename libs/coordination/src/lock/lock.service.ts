@@ -44,11 +44,13 @@ export class LockService {
   ) {}
 
   /** One attempt: the lock, or LockHeldError; LockUnavailableError when the backend is down. */
-  async tryAcquire(key: string, options: LockOptions = {}): Promise<LockHandle> {
-    validate(options);
-    const lock = await this.attempt(key, options);
-    if (!lock) throw new LockHeldError(key);
-    return lock;
+  tryAcquire(key: string, options: LockOptions = {}): Promise<LockHandle> {
+    try {
+      validate(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.attempt(key, options).then((lock) => lock ?? Promise.reject(new LockHeldError(key)));
   }
 
   /**
