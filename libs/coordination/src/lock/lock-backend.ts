@@ -15,5 +15,18 @@ export interface LockBackend {
   release(key: string, owner: string): Promise<void>;
 }
 
+/** A lock backend that can say who holds a key: what lease-based leader election runs on. */
+export interface LeaseBackend extends LockBackend {
+  /** The current holder of `key` and the token it was issued, or undefined when free. */
+  holder(key: string): Promise<{ owner: string; token: bigint } | undefined>;
+  /**
+   * Optional: resolves when `key` may be free (released, or its lease ran out), after `maxMs`
+   * at the latest, or when `signal` aborts; never rejects. Followers wait on it instead of
+   * sleeping a whole retry interval, so a resign or an expiry is noticed at once.
+   */
+  waitForRelease?(key: string, maxMs: number, signal?: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
 /** Injection token for the configured {@link LockBackend}. */
 export const LockBackend = Symbol.for('nestmesh.coordination.LockBackend');

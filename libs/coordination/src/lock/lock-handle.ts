@@ -5,6 +5,16 @@ import type { LockBackend } from './lock-backend.js';
 import { RENEW_DEADLINE_MARGIN_FRACTION, RENEW_INTERVAL_FRACTION } from './lock.constants.js';
 import { type Renewable, renewals } from './renewal-scheduler.js';
 
+/** When a lease renews and when it gives up (ms); defaults TTL/3, 0.8 × TTL, TTL/3. */
+export interface LeaseTiming {
+  /** Between a confirmed renewal and the next one. */
+  renewIntervalMs: number;
+  /** After the last confirmation: past it, the signal fires and renewal stops. */
+  renewDeadlineMs: number;
+  /** Between a failed renewal and the next try. */
+  retryIntervalMs: number;
+}
+
 /**
  * A held lock: its fencing token, and a signal that fires when the lease is lost or can no
  * longer be confirmed. It renews itself every TTL/3 (monotonic clock). If no renewal has
@@ -21,7 +31,9 @@ export class LockHandle implements Renewable {
   renewAt = 0;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private maxHoldTimer: NodeJS.Timeout | undefined;
-  private confirmedUntil: number;
+  /** When the last confirmed lease began (the send time of its request; monotonic ms). */
+  private confirmedAt: number;
+  private readonly timing: LeaseTiming;
 
   /** Use LockService; exported for its type. */
   constructor(
@@ -32,9 +44,15 @@ export class LockHandle implements Renewable {
     private readonly backend: LockBackend,
     requestedAt: number,
     maxHoldMs: number | undefined,
+    timing: Partial<LeaseTiming> = {},
   ) {
+    this.timing = {
+      renewIntervalMs: timing.renewIntervalMs ?? ttlMs * RENEW_INTERVAL_FRACTION,
+      renewDeadlineMs: timing.renewDeadlineMs ?? ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION),
+      retryIntervalMs: timing.retryIntervalMs ?? ttlMs * RENEW_INTERVAL_FRACTION,
+    };
     // The lease started no earlier than the request was sent.
-    this.confirmedUntil = requestedAt + ttlMs;
+    this.confirmedAt = requestedAt;
     // No timer of its own in the steady state: the renewal is on the shared scheduler. The
     // deadline is checked when it fires and guarded by a timer only while a renewal is
     // outstanding or failing.
@@ -99,11 +117,11 @@ export class LockHandle implements Renewable {
 
   /** When the signal must fire unless a renewal confirms the lease first (monotonic ms). */
   private get deadline(): number {
-    return this.confirmedUntil - this.ttlMs * RENEW_DEADLINE_MARGIN_FRACTION;
+    return this.confirmedAt + this.timing.renewDeadlineMs;
   }
 
-  private scheduleRenewal(): void {
-    this.renewAt = performance.now() + this.ttlMs * RENEW_INTERVAL_FRACTION;
+  private scheduleRenewal(inMs = this.timing.renewIntervalMs): void {
+    this.renewAt = performance.now() + inMs;
     renewals.add(this);
   }
 
@@ -125,11 +143,13 @@ export class LockHandle implements Renewable {
       const extended = await this.backend.extend(this.key, this.owner, this.ttlMs);
       if (!this.held) return;
       if (!extended) return this.lose('expired');
-      this.confirmedUntil = sentAt + this.ttlMs;
+      this.confirmedAt = sentAt;
       clearTimeout(this.deadlineTimer);
       this.deadlineTimer = undefined;
     } catch {
-      // Unreachable backend: keep trying; the deadline timer stays armed.
+      // Unreachable backend: retry soon; the deadline timer stays armed.
+      if (this.held) this.scheduleRenewal(this.timing.retryIntervalMs);
+      return;
     }
     if (this.held) this.scheduleRenewal();
   }

@@ -4,6 +4,7 @@ import type { LockBackend } from '../../lock-backend.js';
 export class MemoryLockBackend implements LockBackend {
   private readonly leases = new Map<string, { owner: string; expiresAt: number }>();
   private readonly fences = new Map<string, bigint>();
+  private readonly releaseWaiters = new Map<string, Set<() => void>>();
 
   async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
     const lease = this.leases.get(key);
@@ -22,6 +23,37 @@ export class MemoryLockBackend implements LockBackend {
   }
 
   async release(key: string, owner: string): Promise<void> {
-    if (this.leases.get(key)?.owner === owner) this.leases.delete(key);
+    if (this.leases.get(key)?.owner !== owner) return;
+    this.leases.delete(key);
+    for (const wake of this.releaseWaiters.get(key) ?? []) wake();
+  }
+
+  /** Who holds `key` and the token they were issued, or undefined. */
+  async holder(key: string): Promise<{ owner: string; token: bigint } | undefined> {
+    const lease = this.leases.get(key);
+    if (!lease || lease.expiresAt <= performance.now()) return undefined;
+    return { owner: lease.owner, token: this.fences.get(key)! };
+  }
+
+  /** Resolves when `key` is released or its lease runs out, after `maxMs`, or on abort. */
+  async waitForRelease(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+    const lease = this.leases.get(key);
+    const left = lease ? lease.expiresAt - performance.now() : 0;
+    if (left <= 0 || signal?.aborted) return;
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const waiters = this.releaseWaiters.get(key) ?? new Set();
+    this.releaseWaiters.set(key, waiters);
+    waiters.add(wake);
+    const timer = setTimeout(wake, Math.min(maxMs, left + 1));
+    signal?.addEventListener('abort', wake, { once: true });
+    try {
+      await woken;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
+      waiters.delete(wake);
+      if (waiters.size === 0) this.releaseWaiters.delete(key);
+    }
   }
 }

@@ -26,6 +26,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// Release that also announces it (elections): followers waiting on the channel try at once.
+const RELEASE_ANNOUNCED = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], KEYS[1])
+  return 1
+end
+return 0`;
+
 // Raise the fence counter to at least ARGV[1] (quorum mode: see RedlockBackend).
 const RAISE_FENCE = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -41,6 +50,7 @@ interface LockCommands {
   ): Promise<number | null>;
   nestmeshLockExtend(lockKey: string, owner: string, ttlMs: number): Promise<number>;
   nestmeshLockRelease(lockKey: string, owner: string): Promise<number>;
+  nestmeshLockReleaseAnnounced(lockKey: string, owner: string, channel: string): Promise<number>;
   nestmeshLockRaiseFence(fenceKey: string, atLeast: string): Promise<number>;
 }
 
@@ -52,6 +62,13 @@ export interface RedisLockBackendOptions {
    * the connection is then remade (see checkDeadline).
    */
   commandTimeoutMs?: number;
+  /** Namespace of the keys. Default `nestmesh:lock:` (elections use `nestmesh:election:`). */
+  prefix?: string;
+  /**
+   * Publish every release on `<prefix>released`, so that waitForRelease() wakes at once.
+   * Default false (locks); elections turn it on for fast handover.
+   */
+  announceReleases?: boolean;
   /** Extra ioredis options. */
   redis?: RedisOptions;
 }
@@ -69,9 +86,17 @@ export class RedisLockBackend implements LockBackend {
   private nextCommandId = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private connecting: Promise<void> | undefined;
+  private readonly prefix: string;
+  private readonly announceReleases: boolean;
+  /** Subscriber connection for release announcements, made on first waitForRelease(). */
+  private subscriber: Promise<Redis> | undefined;
+  /** Lock key → resolvers of waitForRelease() calls waiting on it. */
+  private readonly releaseWaiters = new Map<string, Set<() => void>>();
 
   constructor(options: RedisLockBackendOptions) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+    this.prefix = options.prefix ?? LOCK_KEY_PREFIX;
+    this.announceReleases = options.announceReleases ?? false;
     const client = new Redis(options.url, {
       enableOfflineQueue: false,
       // With no retries, a dropped connection rejects every command in flight at once.
@@ -86,6 +111,7 @@ export class RedisLockBackend implements LockBackend {
     client.defineCommand('nestmeshLockAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     client.defineCommand('nestmeshLockExtend', { numberOfKeys: 1, lua: EXTEND });
     client.defineCommand('nestmeshLockRelease', { numberOfKeys: 1, lua: RELEASE });
+    client.defineCommand('nestmeshLockReleaseAnnounced', { numberOfKeys: 1, lua: RELEASE_ANNOUNCED });
     client.defineCommand('nestmeshLockRaiseFence', { numberOfKeys: 1, lua: RAISE_FENCE });
     this.client = client as Redis & LockCommands;
   }
@@ -109,11 +135,11 @@ export class RedisLockBackend implements LockBackend {
   }
 
   private lockKey(key: string): string {
-    return `${LOCK_KEY_PREFIX}{${key}}`;
+    return `${this.prefix}{${key}}`;
   }
 
   private fenceKey(key: string): string {
-    return `${LOCK_KEY_PREFIX}{${key}}:fence`;
+    return `${this.prefix}{${key}}:fence`;
   }
 
   async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
@@ -155,7 +181,26 @@ export class RedisLockBackend implements LockBackend {
       if (this.client.status !== 'ready') await this.ready();
       const id = this.sent();
       try {
-        await this.client.nestmeshLockRelease(this.lockKey(key), owner);
+        if (this.announceReleases)
+          await this.client.nestmeshLockReleaseAnnounced(this.lockKey(key), owner, this.releaseChannel);
+        else await this.client.nestmeshLockRelease(this.lockKey(key), owner);
+      } finally {
+        this.inFlight.delete(id);
+      }
+    } catch (error) {
+      throw new LockUnavailableError(key, error);
+    }
+  }
+
+  /** Who holds `key` and the token they were issued (one MGET: both keys in one slot), or undefined. */
+  async holder(key: string): Promise<{ owner: string; token: bigint } | undefined> {
+    try {
+      if (this.client.status !== 'ready') await this.ready();
+      const id = this.sent();
+      try {
+        const [owner, token] = await this.client.mget(this.lockKey(key), this.fenceKey(key));
+        // The counter only moves when the key is set, so while it is set it is the holder's token.
+        return owner && token ? { owner, token: BigInt(token) } : undefined;
       } finally {
         this.inFlight.delete(id);
       }
@@ -179,10 +224,78 @@ export class RedisLockBackend implements LockBackend {
     }
   }
 
+  private get releaseChannel(): string {
+    return `${this.prefix}released`;
+  }
+
+  /**
+   * Resolves when `key` may be free to take: when its holder releases it (announced releases),
+   * when its lease runs out (its PTTL), or after `maxMs`, whichever is first; at once if it is
+   * free. Never rejects: without Redis it just waits `maxMs`. For followers of an election.
+   */
+  async waitForRelease(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+    const lockKey = this.lockKey(key);
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const waiters = this.releaseWaiters.get(lockKey) ?? new Set();
+    this.releaseWaiters.set(lockKey, waiters);
+    waiters.add(wake);
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => wake();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let waitMs = maxMs;
+      try {
+        if (this.announceReleases) await this.subscribed();
+        if (this.client.status !== 'ready') await this.ready();
+        const id = this.sent();
+        try {
+          const pttl = await this.client.pttl(lockKey);
+          if (pttl === -2) return; // no such key: free now
+          if (pttl >= 0) waitMs = Math.min(maxMs, pttl + 1);
+        } finally {
+          this.inFlight.delete(id);
+        }
+      } catch {
+        // Redis away: a plain wait; the caller's next attempt reports the outage.
+      }
+      if (signal?.aborted) return;
+      timer = setTimeout(wake, waitMs);
+      await woken;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      waiters.delete(wake);
+      if (waiters.size === 0) this.releaseWaiters.delete(lockKey);
+    }
+  }
+
+  /** The subscriber connection, subscribed to the release channel (ioredis resubscribes after reconnects). */
+  private subscribed(): Promise<Redis> {
+    this.subscriber ??= (async () => {
+      const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (_channel: string, lockKey: string) => {
+        for (const wake of this.releaseWaiters.get(lockKey) ?? []) wake();
+      });
+      await subscriber.subscribe(this.releaseChannel);
+      return subscriber;
+    })();
+    // Not yet subscribed (Redis away at first use): wait no longer than a command would.
+    return Promise.race([
+      this.subscriber,
+      new Promise<never>((_, reject) => {
+        const timer = setTimeout(() => reject(new Error('not subscribed yet')), this.commandTimeoutMs);
+        timer.unref();
+      }),
+    ]);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     this.watchdog = undefined;
     this.client.disconnect();
+    void this.subscriber?.then((subscriber) => subscriber.disconnect());
   }
 
   /** Notes a command as sent; the watchdog runs while commands are being sent. */
