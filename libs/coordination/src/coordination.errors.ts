@@ -1,11 +1,14 @@
-/** Base of every error @nestmesh/coordination throws; `code` is stable, the message starts `lock: `. */
+/**
+ * Base of every error @nestmesh/coordination throws; `code` is stable, the message starts
+ * `lock: ` or `election: `.
+ */
 export class CoordinationError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { area?: 'lock' | 'election' },
   ) {
-    super(`lock: ${message}`, options);
+    super(`${options?.area ?? 'lock'}: ${message}`, options);
     this.name = new.target.name;
   }
 }
@@ -57,5 +60,63 @@ export class InvalidLockOptionsError extends CoordinationError {
     message: string,
   ) {
     super('INVALID_OPTIONS', `option "${option}" ${message}`);
+  }
+}
+
+/** Leader election options that cannot work together (checked at startup). */
+export class InvalidElectionOptionsError extends CoordinationError {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super('INVALID_OPTIONS', `option "${option}" ${message}`, { area: 'election' });
+  }
+}
+
+/** The election backend could not be reached or did not answer in time. */
+export class ElectionUnavailableError extends CoordinationError {
+  constructor(
+    readonly group: string,
+    cause: unknown,
+  ) {
+    super(
+      'ELECTION_UNAVAILABLE',
+      `${group}: the election backend is unavailable (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause, area: 'election' },
+    );
+  }
+}
+
+/**
+ * The reason a leadership's signal fires: the lease expired or was taken, could not be
+ * confirmed by the renew deadline, the leader resigned, or the election was closed.
+ */
+export class LeadershipLostError extends CoordinationError {
+  constructor(
+    readonly group: string,
+    readonly epoch: bigint,
+    readonly why: 'expired' | 'unconfirmed' | 'resigned' | 'closed',
+  ) {
+    const reasons = {
+      expired: 'the lease expired or another candidate took it',
+      unconfirmed: 'the lease could not be confirmed before its renew deadline',
+      resigned: 'the leader resigned',
+      closed: 'the election was closed',
+    } as const;
+    super('LEADERSHIP_LOST', `${group}: leadership of epoch ${epoch} ended: ${reasons[why]}`, {
+      area: 'election',
+    });
+  }
+}
+
+/** A `@LeaderOnly({ onFollower: 'throw' })` method was called on a follower. */
+export class NotLeaderError extends CoordinationError {
+  constructor(
+    readonly group: string,
+    readonly leader: string | undefined,
+  ) {
+    super('NOT_LEADER', `${group}: this instance is not the leader${leader ? ` (${leader} is)` : ''}`, {
+      area: 'election',
+    });
   }
 }

@@ -1,9 +1,13 @@
 export {
   CoordinationError,
+  ElectionUnavailableError,
+  InvalidElectionOptionsError,
   InvalidLockOptionsError,
+  LeadershipLostError,
   LockHeldError,
   LockLostError,
   LockUnavailableError,
+  NotLeaderError,
 } from './coordination.errors.js';
 export { MemoryLockBackend } from './lock/adapters/memory/memory.lock-backend.js';
 export { LockBackend } from './lock/lock-backend.js';
@@ -14,3 +18,38 @@ export { LOCK_MODULE_OPTIONS, type LockModuleOptions } from './lock/lock.module-
 export { LockHandle } from './lock/lock-handle.js';
 export * from './lock/lock.constants.js';
 export { LockService, type AcquireOptions, type LockOptions } from './lock/lock.service.js';
+export {
+  DEFAULT_ELECTION_TIMING,
+  electionTiming,
+  type CampaignOptions,
+  type ElectionTiming,
+  type LeaderInfo,
+  type Leadership,
+  type ObserveOptions,
+} from './election/leader-election.js';
+export { createLeaderElection, type LeaderElectionOptions } from './election/leader-election.factory.js';
+export { LeaseLeaderElection } from './election/lease-election.js';
+export { LeaderElectionModule } from './election/leader-election.module.js';
+export {
+  DEFAULT_LEADER_DRAIN_TIMEOUT_MS,
+  LEADER_ELECTION_MODULE_OPTIONS,
+  LeaderElection,
+  type LeaderElectionModuleOptions,
+} from './election/leader-election.module-definition.js';
+export { LeaderElectionService, type LeaderElectionStatus } from './election/leader-election.service.js';
+export {
+  LeaderElectionHealthIndicator,
+  type LeaderElectionHealth,
+} from './election/leader-election.health.js';
+export {
+  currentLeadership,
+  LEADER_ONLY_METADATA,
+  LeaderOnly,
+  type LeaderOnlyOptions,
+} from './election/leader-only.decorator.js';
+export {
+  OnLeaderElected,
+  OnLeaderRevoked,
+  type LeaderElectedHook,
+  type LeaderRevokedHook,
+} from './election/leader-hooks.decorator.js';

@@ -37,6 +37,12 @@ describe('error → gRPC status', () => {
     assert.equal(statusOf(new Coded('REGISTRY_UNAVAILABLE')).code, Status.UNAVAILABLE);
   });
 
+  it('maps the election codes: a follower is a failed precondition, a lost leadership an abort', () => {
+    assert.equal(statusOf(new Coded('NOT_LEADER')).code, Status.FAILED_PRECONDITION, 'go to the leader');
+    assert.equal(statusOf(new Coded('ELECTION_UNAVAILABLE')).code, Status.UNAVAILABLE, 'backend down');
+    assert.equal(statusOf(new Coded('LEADERSHIP_LOST')).code, Status.ABORTED, 'lost mid-work');
+  });
+
   it('maps Nest HTTP exceptions back to gRPC, with their messages', () => {
     const outcome = statusOf(new BadRequestException(['items must not be empty']));
     assert.equal(outcome.code, Status.INVALID_ARGUMENT);

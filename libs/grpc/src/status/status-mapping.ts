@@ -17,13 +17,18 @@ export type ErrorCodeMap = Readonly<Record<string, Status>>;
 
 /**
  * Codes of NestMesh's own libraries, mapped by name so this lib imports none of them:
- * a held lock is ABORTED (retry at a higher level), an unreachable lock or registry backend
- * UNAVAILABLE (retry the call), a lease lost mid-work ABORTED.
+ * a held lock is ABORTED (retry at a higher level), an unreachable lock, election or registry
+ * backend UNAVAILABLE (retry the call), a lease or leadership lost mid-work ABORTED. A
+ * leader-only call on a follower is FAILED_PRECONDITION: retrying it here cannot succeed; the
+ * caller must go to the leader.
  */
 export const LIBRARY_ERROR_CODES: ErrorCodeMap = {
   LOCK_HELD: Status.ABORTED,
   LOCK_LOST: Status.ABORTED,
   LOCK_UNAVAILABLE: Status.UNAVAILABLE,
+  NOT_LEADER: Status.FAILED_PRECONDITION,
+  LEADERSHIP_LOST: Status.ABORTED,
+  ELECTION_UNAVAILABLE: Status.UNAVAILABLE,
   REGISTRY_UNAVAILABLE: Status.UNAVAILABLE,
 };
 

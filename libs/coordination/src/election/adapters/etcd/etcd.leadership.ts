@@ -1,0 +1,138 @@
+import type { Etcd3, Lease, Watcher } from 'etcd3';
+
+import { LeadershipLostError } from '../../../coordination.errors.js';
+import type { ElectionTiming, Leadership } from '../../leader-election.js';
+
+/**
+ * The lease of one campaign, renewed every TTL/3 after a confirmation and every retry interval
+ * after a failure. etcd3's automatic keep-alive is not used: an answer that arrives after a
+ * revoke re-arms its TTL-long stream timeout, which held a closed process for 2 s. Tracks
+ * when etcd last confirmed the lease: the send time (monotonic ms) of the grant or
+ * keep-alive it answered.
+ */
+export class CandidateLease {
+  readonly lease: Lease;
+  confirmedAt = -Infinity;
+  /** Called after each confirmation. */
+  onConfirmed = (): void => undefined;
+  private readonly lostController = new AbortController();
+  private readonly requestedAt = performance.now();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private revoked: Promise<void> | undefined;
+
+  constructor(
+    client: Etcd3,
+    private readonly timing: ElectionTiming,
+    private readonly requestTimeoutMs: number,
+  ) {
+    const options = { autoKeepAlive: false, deadline: Date.now() + requestTimeoutMs };
+    this.lease = client.lease(timing.ttlMs / 1000, options);
+    this.lease.on('lost', (error) => this.lostController.abort(error));
+  }
+
+  /** Fires when etcd answers that the lease expired or was revoked, or its grant failed. */
+  get lost(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  async grant(): Promise<string> {
+    const id = await this.lease.grant();
+    this.confirm(this.requestedAt);
+    return id;
+  }
+
+  /** Stops renewing at once and revokes; never rejects (the lease then expires by its TTL). */
+  revoke(): Promise<void> {
+    clearTimeout(this.renewTimer);
+    this.revoked ??= this.lease
+      .revoke({ deadline: Date.now() + this.requestTimeoutMs })
+      .catch(() => undefined);
+    return this.revoked;
+  }
+
+  private confirm(sentAt: number): void {
+    if (this.revoked) return;
+    this.confirmedAt = Math.max(this.confirmedAt, sentAt);
+    this.onConfirmed();
+    this.renewIn(this.timing.ttlMs / 3);
+  }
+
+  private renewIn(ms: number): void {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = setTimeout(() => void this.renew(), ms);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.revoked || this.lost.aborted) return;
+    const sentAt = performance.now();
+    try {
+      await this.lease.keepaliveOnce({ deadline: Date.now() + this.requestTimeoutMs });
+      this.confirm(sentAt);
+    } catch {
+      // Unreachable, or expired (etcd3 then emits 'lost'): try again unless it is gone.
+      if (!this.revoked && !this.lost.aborted) this.renewIn(this.timing.retryIntervalMs);
+    }
+  }
+}
+
+/**
+ * Leadership of one epoch on a candidate lease. It ends for good — the lease lost or not
+ * confirmed by the renew deadline, the leader key deleted, resigned, closed — and its lease
+ * is then revoked; leading again takes a new campaign and a new epoch.
+ */
+export class EtcdLeadership implements Leadership {
+  private readonly controller = new AbortController();
+  private deadlineTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly group: string,
+    readonly candidateId: string,
+    readonly epoch: bigint,
+    private readonly candidate: CandidateLease,
+    /** Deletes of the leader key: an operator or a wipe can remove it while the lease lives. */
+    private readonly watcher: Watcher,
+    private readonly renewDeadlineMs: number,
+    /** Told once, when the leadership ends. */
+    private readonly ended: (leadership: EtcdLeadership) => void,
+  ) {
+    candidate.onConfirmed = () => this.armDeadline();
+    candidate.lost.addEventListener('abort', () => this.end('expired'), { once: true });
+    watcher.on('delete', () => this.end('expired')).on('error', () => undefined); // the lease still guards
+    this.armDeadline();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get active(): boolean {
+    return !this.controller.signal.aborted;
+  }
+
+  resign(): Promise<void> {
+    this.end('resigned');
+    return this.candidate.revoke();
+  }
+
+  close(): Promise<void> {
+    this.end('closed');
+    return this.candidate.revoke();
+  }
+
+  /** Demotes at the renew deadline unless a keep-alive sent before it is confirmed first. */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    const remainingMs = this.candidate.confirmedAt + this.renewDeadlineMs - performance.now();
+    this.deadlineTimer = setTimeout(() => this.end('unconfirmed'), Math.max(0, remainingMs));
+    this.deadlineTimer.unref();
+  }
+
+  private end(why: LeadershipLostError['why']): void {
+    if (!this.active) return;
+    clearTimeout(this.deadlineTimer);
+    this.candidate.onConfirmed = () => undefined;
+    this.watcher.cancel().catch(() => undefined);
+    this.controller.abort(new LeadershipLostError(this.group, this.epoch, why));
+    this.ended(this);
+  }
+}

@@ -1,0 +1,1 @@
+export { EtcdLeaderElection, type EtcdLeaderElectionOptions } from './etcd.election.js';

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { ElectionUnavailableError, LeadershipLostError, type LockLostError } from '../coordination.errors.js';
+import type { LeaseBackend } from '../lock/lock-backend.js';
+import { LockHandle } from '../lock/lock-handle.js';
+import {
+  electionTiming,
+  validateName,
+  type CampaignOptions,
+  type ElectionTiming,
+  type LeaderElection,
+  type LeaderInfo,
+  type Leadership,
+  type ObserveOptions,
+} from './leader-election.js';
+
+/** A lease owner is `<candidateId>/<uuid>`: unique per campaign, and it says who leads. */
+function ownerOf(candidateId: string): string {
+  return `${candidateId}/${randomUUID()}`;
+}
+
+function candidateOf(owner: string): string {
+  const slash = owner.lastIndexOf('/');
+  return slash < 0 ? owner : owner.slice(0, slash);
+}
+
+/** Leadership on a lock lease: the lease's fencing token is the epoch. */
+class LeaseLeadership implements Leadership {
+  private readonly controller = new AbortController();
+  private closing = false;
+
+  constructor(
+    readonly group: string,
+    readonly candidateId: string,
+    private readonly handle: LockHandle,
+    private readonly forget: (leadership: LeaseLeadership) => void,
+  ) {
+    handle.signal.addEventListener(
+      'abort',
+      () => {
+        const why = (handle.signal.reason as LockLostError).why;
+        const reason =
+          why === 'released'
+            ? this.closing
+              ? 'closed'
+              : 'resigned'
+            : why === 'unconfirmed'
+              ? why
+              : 'expired';
+        this.controller.abort(new LeadershipLostError(group, handle.token, reason));
+        forget(this);
+      },
+      { once: true },
+    );
+  }
+
+  get epoch(): bigint {
+    return this.handle.token;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get active(): boolean {
+    return !this.controller.signal.aborted;
+  }
+
+  resign(): Promise<void> {
+    return this.handle.release();
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    return this.handle.release();
+  }
+}
+
+/**
+ * Leader election on a {@link LeaseBackend} (Redis, memory): the lease is a lock on the group
+ * with the candidate as its owner, the epoch is its fencing token (INCR), and the leadership
+ * renews and demotes itself exactly like a lock (every TTL/3; at the renew deadline).
+ * Followers try to take the lease every retry interval.
+ */
+export class LeaseLeaderElection implements LeaderElection {
+  readonly timing: ElectionTiming;
+  private readonly leaderships = new Set<LeaseLeadership>();
+  private readonly closed = new AbortController();
+
+  constructor(
+    private readonly backend: LeaseBackend,
+    readonly group: string,
+    timing: Partial<ElectionTiming> = {},
+    private readonly ownsBackend = false,
+  ) {
+    validateName('group', group);
+    this.timing = electionTiming(timing);
+  }
+
+  async campaign(candidateId: string, { signal }: CampaignOptions = {}): Promise<Leadership> {
+    validateName('candidateId', candidateId);
+    const { ttlMs, renewDeadlineMs, retryIntervalMs } = this.timing;
+    const stop = signal ? AbortSignal.any([signal, this.closed.signal]) : this.closed.signal;
+    for (;;) {
+      stop.throwIfAborted();
+      const owner = ownerOf(candidateId);
+      const requestedAt = performance.now();
+      let epoch: bigint | undefined;
+      try {
+        epoch = await this.backend.acquire(this.group, owner, ttlMs);
+      } catch {
+        // Backend unreachable: a campaign outlives outages; try again next interval.
+      }
+      if (epoch !== undefined) {
+        if (stop.aborted || performance.now() - requestedAt >= renewDeadlineMs) {
+          // Won too late to act on, or no longer wanted: give it back at once.
+          await this.backend.release(this.group, owner).catch(() => undefined);
+          continue;
+        }
+        const handle = new LockHandle(this.group, epoch, owner, ttlMs, this.backend, requestedAt, undefined, {
+          renewIntervalMs: ttlMs / 3,
+          renewDeadlineMs,
+          retryIntervalMs,
+        });
+        const leadership = new LeaseLeadership(this.group, candidateId, handle, (l) =>
+          this.leaderships.delete(l),
+        );
+        if (leadership.active) this.leaderships.add(leadership);
+        return leadership;
+      }
+      // Jittered so that followers started together do not try in lockstep. A backend that can
+      // tell when the lease is released or runs out wakes the follower then instead.
+      const waitMs = retryIntervalMs * (0.8 + Math.random() * 0.4);
+      if (this.backend.waitForRelease) {
+        await this.backend.waitForRelease(this.group, waitMs, stop);
+        stop.throwIfAborted();
+      } else {
+        await sleep(waitMs, undefined, { signal: stop }).catch(() => stop.throwIfAborted());
+      }
+    }
+  }
+
+  async leader(): Promise<LeaderInfo | undefined> {
+    try {
+      const holder = await this.backend.holder(this.group);
+      return holder && { candidateId: candidateOf(holder.owner), epoch: holder.token };
+    } catch (error) {
+      throw new ElectionUnavailableError(this.group, error);
+    }
+  }
+
+  async *observe({ signal }: ObserveOptions = {}): AsyncIterable<LeaderInfo | undefined> {
+    const stop = signal ? AbortSignal.any([signal, this.closed.signal]) : this.closed.signal;
+    let last: string | undefined;
+    while (!stop.aborted) {
+      try {
+        const current = await this.leader();
+        const id = current ? `${current.candidateId}@${current.epoch}` : '';
+        if (id !== last) {
+          last = id;
+          yield current;
+        }
+      } catch {
+        // Unreachable: the last answer stands.
+      }
+      try {
+        await sleep(this.timing.retryIntervalMs, undefined, { signal: stop });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed.signal.aborted) return;
+    this.closed.abort(new Error(`election ${this.group} closed`));
+    await Promise.all([...this.leaderships].map((l) => l.close()));
+    if (this.ownsBackend) await this.backend.close?.();
+  }
+}
