@@ -15,7 +15,12 @@ if (!process.env.DISCOVERY_URL) {
   console.log(`etcd         ${etcd.endpoint}  (throwaway, data in a temporary folder)`);
 }
 const discoveryUrl = process.env.DISCOVERY_URL ?? `etcd://${etcd!.endpoint.replace(/^http:\/\//, '')}`;
-const env = { DISCOVERY_URL: discoveryUrl };
+// The inventory processes elect the restock job's leader on Redis when REDIS_URL is set, else
+// on the etcd they register in.
+const electionUrl =
+  process.env.ELECTION_URL ??
+  (process.env.REDIS_URL ? undefined : discoveryUrl.startsWith('etcd://') ? discoveryUrl : undefined);
+const env = { DISCOVERY_URL: discoveryUrl, ...(electionUrl ? { ELECTION_URL: electionUrl } : {}) };
 
 const inventories: AppProcess[] = [];
 for (let index = 1; index <= inventoryCount; index++) {

@@ -1,9 +1,11 @@
 // The embedded demo: one process, no external services. One order app (HTTP + gRPC) and two
 // inventory instances, each gRPC server on its own port, finding each other through the
-// in-memory registry. Env: PORT (HTTP, default 3000; 0 picks a free one), HOST.
+// in-memory registry. The inventory instances elect a leader (in-memory election), which alone
+// runs the restock job every 10 s. Env: PORT (HTTP, default 3000; 0 picks a free one), HOST.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext, LogLevel } from '@nestjs/common';
+import { LeaderElectionService } from '@nestmesh/coordination';
 import { MeshGrpcServer } from '@nestmesh/grpc';
 import { InventoryModule } from '@nestmesh/inventory';
 import { configureHttp, OrderModule } from '@nestmesh/order';
@@ -13,7 +15,10 @@ const logger: LogLevel[] = process.env.NESTMESH_VERBOSE ? ['log', 'warn', 'error
 const host = process.env.HOST ?? '127.0.0.1';
 
 async function startInventory(): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(InventoryModule.forRoot(), { logger });
+  const app = await NestFactory.createApplicationContext(
+    InventoryModule.forRoot({ restock: { everyMs: 10_000 } }),
+    { logger },
+  );
   return app.init();
 }
 
@@ -34,9 +39,15 @@ try {
 }
 const httpPort = (order.getHttpServer().address() as AddressInfo).port;
 
+// The first campaign takes a round trip to the (in-memory) election: wait for it, briefly.
+const elections = inventories.map((app) => app.get(LeaderElectionService));
+for (let waited = 0; waited < 1000 && !elections.some((e) => e.isLeader); waited += 20) {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
 for (const [index, app] of inventories.entries()) {
   const server = app.get(MeshGrpcServer);
-  console.log(`inventory #${index + 1}  gRPC ${host}:${server.port}  (${server.instance?.id})`);
+  const role = elections[index]!.isLeader ? '  leader: runs the restock job' : '';
+  console.log(`inventory #${index + 1}  gRPC ${host}:${server.port}  (${server.instance?.id})${role}`);
 }
 console.log(`order        gRPC ${host}:${order.get(MeshGrpcServer).port}  HTTP http://${host}:${httpPort}`);
 console.log(`NestMesh demo ready: order → mesh:///inventory (2 instances, round robin). Ctrl-C stops.`);

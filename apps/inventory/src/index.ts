@@ -3,12 +3,20 @@ export {
   InsufficientStockError,
   InvalidReservationError,
   InventoryError,
+  StaleEpochError,
   StaleWriteError,
   StockUnavailableError,
   UnknownReservationError,
   UnknownSkuError,
 } from './inventory.errors.js';
 export { InventoryModule, type InventoryOptions } from './inventory.module.js';
+export { DEFAULT_RESTOCK, RestockJob, type RestockOptions } from './restock.job.js';
 export { MemoryStockStore } from './stock/memory-stock.store.js';
 export { RedisStockStore } from './stock/redis-stock.store.js';
-export { DEMO_SEED, StockStore, type ReleaseTarget, type ReserveInput } from './stock/stock.store.js';
+export {
+  DEMO_SEED,
+  StockStore,
+  type ReleaseTarget,
+  type ReserveInput,
+  type RestockPolicy,
+} from './stock/stock.store.js';

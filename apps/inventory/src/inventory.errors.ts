@@ -51,6 +51,19 @@ export class StaleWriteError extends InventoryError {
   }
 }
 
+/**
+ * A restock carried a leadership epoch older than one the store already accepted: it came
+ * from a leader that has since been replaced.
+ */
+export class StaleEpochError extends InventoryError {
+  constructor(
+    readonly sku: string,
+    readonly epoch: bigint,
+  ) {
+    super('ABORTED', `restock of SKU "${sku}" at epoch ${epoch} refused: a newer leader has written`);
+  }
+}
+
 /** The stock store (Redis) did not answer; nothing was changed by the failed operation. */
 export class StockUnavailableError extends InventoryError {
   constructor(operation: string, cause: unknown) {

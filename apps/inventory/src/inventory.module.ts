@@ -1,12 +1,14 @@
 import { Inject, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { LockModule, LockService } from '@nestmesh/coordination';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LeaderElectionModule, LockModule, LockService } from '@nestmesh/coordination';
 import { descriptorSet } from '@nestmesh/contracts';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshGrpcModule } from '@nestmesh/grpc';
 
 import { InventoryController } from './inventory.controller.js';
+import { DEFAULT_RESTOCK, RESTOCK_OPTIONS, RestockJob, type RestockOptions } from './restock.job.js';
 import { MemoryStockStore } from './stock/memory-stock.store.js';
 import { RedisStockStore } from './stock/redis-stock.store.js';
 import { DEMO_SEED, StockStore } from './stock/stock.store.js';
@@ -25,6 +27,22 @@ export interface InventoryOptions {
    * lives in an in-process store (shared only by instances in the same process).
    */
   redisUrl?: string;
+  /**
+   * The leader-only restock job (see RestockJob). Off unless given; `main.ts` turns it on
+   * (RESTOCK_INTERVAL_MS, default 10 000; 0 turns it off).
+   */
+  restock?: RestockOptions;
+  /**
+   * The leader election the restock job runs under: `group` (default "inventory"), `url`
+   * (default ELECTION_URL, then REDIS_URL, then memory://) and timing. Used with `restock`.
+   */
+  election?: {
+    group?: string;
+    url?: string;
+    ttlMs?: number;
+    renewDeadlineMs?: number;
+    retryIntervalMs?: number;
+  };
   /** Shutdown drain timings (see MeshGrpcModule). */
   drainTimeoutMs?: number;
   deregisterDelayMs?: number;
@@ -35,10 +53,17 @@ export interface InventoryOptions {
 export class InventoryModule {
   static forRoot(options: InventoryOptions = {}): DynamicModule {
     const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+    const restock = options.restock && { ...DEFAULT_RESTOCK, ...options.restock };
     return {
       module: InventoryModule,
       imports: [
         ...(redisUrl ? [LockModule.forRoot({ url: redisUrl })] : []),
+        ...(restock
+          ? [
+              ScheduleModule.forRoot(),
+              LeaderElectionModule.forRoot({ group: 'inventory', ...options.election, isGlobal: false }),
+            ]
+          : []),
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
         MeshGrpcModule.forRoot({
           name: 'inventory',
@@ -50,7 +75,11 @@ export class InventoryModule {
         }),
       ],
       controllers: [InventoryController],
-      providers: [stockStoreProvider(redisUrl, options), StockStoreCloser],
+      providers: [
+        stockStoreProvider(redisUrl, options),
+        StockStoreCloser,
+        ...(restock ? [{ provide: RESTOCK_OPTIONS, useValue: restock }, RestockJob] : []),
+      ],
     };
   }
 }

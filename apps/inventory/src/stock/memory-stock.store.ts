@@ -1,8 +1,8 @@
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 
-import { UnknownReservationError } from '../inventory.errors.js';
+import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
 import { reserveAgainst, validateReserveInput } from './reservation.js';
-import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
+import type { ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
 
@@ -13,6 +13,8 @@ const namedStores = new Map<string, MemoryStockStore>();
 export class MemoryStockStore implements StockStore {
   private readonly levels = new Map<string, StockLevel>();
   private readonly reservations = new Map<string, Reservation>();
+  /** The highest leadership epoch a restock has carried. */
+  private restockEpoch = 0n;
   /** Each watcher keeps the latest level per SKU it has not read yet: bounded, never stale. */
   private readonly watchers = new Set<{
     skus: ReadonlySet<string>;
@@ -91,13 +93,23 @@ export class MemoryStockStore implements StockStore {
     }
   }
 
+  async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
+    const current = this.levels.get(sku);
+    if (!current) throw new UnknownSkuError(sku);
+    if (epoch < this.restockEpoch) throw new StaleEpochError(sku, epoch);
+    this.restockEpoch = epoch;
+    if (current.available >= below || to <= current.available) return undefined;
+    return this.update(sku, to - current.available, { restock: true });
+  }
+
   /** Applies `delta` to available (and its opposite to reserved) and tells watchers. */
-  private update(sku: string, delta: bigint): StockLevel {
+  private update(sku: string, delta: bigint, { restock = false } = {}): StockLevel {
     const current = this.levels.get(sku)!;
     const next: StockLevel = {
       sku,
       available: current.available + delta,
-      reserved: current.reserved - delta,
+      // A restock adds units; a reservation moves them between available and reserved.
+      reserved: restock ? current.reserved : current.reserved - delta,
       version: current.version + 1n,
       updatedAt: new Date(),
     };

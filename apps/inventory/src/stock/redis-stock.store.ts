@@ -3,9 +3,15 @@ import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { Redis } from 'ioredis';
 
-import { StaleWriteError, StockUnavailableError, UnknownReservationError } from '../inventory.errors.js';
+import {
+  StaleEpochError,
+  StaleWriteError,
+  StockUnavailableError,
+  UnknownReservationError,
+  UnknownSkuError,
+} from '../inventory.errors.js';
 import { reserveAgainst, validateReserveInput } from './reservation.js';
-import type { ReleaseTarget, ReserveInput, StockStore } from './stock.store.js';
+import type { ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
 const PREFIX = 'nestmesh:inventory:';
 const CHANGES = `${PREFIX}changes`;
@@ -20,6 +26,20 @@ if tonumber(ARGV[1]) < last then return 0 end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[2], 'reserved', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
 redis.call('SET', KEYS[2], ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[7])
+return 1`;
+
+// A restock: fenced twice. The SKU lock's token (as for every write to a SKU) and the
+// leadership epoch of the job, kept in one key for all SKUs: an older epoch than the last
+// accepted one is refused (-2) even when nothing needs topping up, so that a replaced leader
+// learns it at once. ARGV[3] = '' records the epoch without writing.
+const RESTOCK = `
+local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
+if tonumber(ARGV[1]) < last then return -1 end
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[2]) < epoch then return -2 end
+redis.call('SET', KEYS[2], ARGV[2])
+if ARGV[3] == '' then return 0 end
+redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
 return 1`;
 
 type Fields = Record<string, string>;
@@ -124,6 +144,49 @@ export class RedisStockStore implements StockStore {
       );
     }
     return released;
+  }
+
+  async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
+    return this.locks.using(
+      `sku:${sku}`,
+      async (signal, lock) => {
+        const level = await this.level(sku);
+        if (!level) throw new UnknownSkuError(sku);
+        signal.throwIfAborted();
+        const next: StockLevel | undefined =
+          level.available < below && to > level.available
+            ? { ...level, available: to, version: level.version + 1n, updatedAt: new Date() }
+            : undefined;
+        const fields: Fields = next
+          ? {
+              available: next.available.toString(),
+              reserved: next.reserved.toString(),
+              version: next.version.toString(),
+              updatedAt: String(next.updatedAt!.getTime()),
+            }
+          : {};
+        const outcome = await this.guard(`restocking ${sku}`, () =>
+          this.redis.eval(
+            RESTOCK,
+            2,
+            this.skuKey(sku),
+            `${PREFIX}restock:epoch`,
+            lock.token.toString(),
+            epoch.toString(),
+            fields.available ?? '',
+            fields.version ?? '',
+            fields.updatedAt ?? '',
+          ),
+        );
+        if (outcome === -1) throw new StaleWriteError(sku, lock.token);
+        if (outcome === -2) throw new StaleEpochError(sku, epoch);
+        if (next) {
+          await this.redis.publish(CHANGES, `${sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
+        }
+        return next;
+      },
+      { waitMs: 5_000, ttlMs: 5_000 },
+    );
   }
 
   async *changes(skus: readonly string[], { signal }: { signal: AbortSignal }): AsyncIterable<StockLevel> {

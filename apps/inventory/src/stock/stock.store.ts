@@ -23,6 +23,22 @@ export interface StockStore {
   changes(skus: readonly string[], options: { signal: AbortSignal }): AsyncIterable<StockLevel>;
   /** Every SKU the store knows, for snapshots. */
   skus(): Promise<string[]>;
+  /**
+   * Reconciles `sku`: when fewer than `policy.below` units are available, sets available to
+   * `policy.to`; resolves to the new level, or undefined when nothing needed doing. `epoch` is
+   * the writer's leadership epoch: a restock with an epoch older than one already accepted
+   * throws StaleEpochError, so a replaced leader cannot write (even a no-op check records
+   * the epoch).
+   */
+  restock(sku: string, policy: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined>;
+}
+
+/** When and how far the leader's restock job tops a SKU up. */
+export interface RestockPolicy {
+  /** Restock when fewer than this many units are available. */
+  below: bigint;
+  /** Top available up to this many units. */
+  to: bigint;
 }
 
 /** Injection token for the {@link StockStore}. */
