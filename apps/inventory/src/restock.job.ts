@@ -13,8 +13,8 @@ export interface RestockOptions extends Partial<RestockPolicy> {
 
 export const RESTOCK_OPTIONS = Symbol.for('nestmesh.inventory.RestockOptions');
 
-/** Defaults: top a SKU up to 100 units once fewer than 10 are available. */
-export const DEFAULT_RESTOCK = { everyMs: 10_000, below: 10n, to: 100n } as const;
+/** Defaults: a sold-out SKU (fewer than 1 available) is topped up to 100 units. */
+export const DEFAULT_RESTOCK = { everyMs: 10_000, below: 1n, to: 100n } as const;
 
 /**
  * The inventory's leader-only job: every `everyMs` (an interval in @nestjs/schedule's
