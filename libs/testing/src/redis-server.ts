@@ -15,6 +15,8 @@ export interface RedisServer {
   /** Sends `signal` (default SIGKILL) and waits for the exit; `start()` brings it back, empty. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
+  /** The server's process id while it runs (for pinning it to a CPU in benchmarks). */
+  readonly pid: number | undefined;
   /** SIGSTOP: it keeps its connections open and answers nothing (a hung server). */
   pause(): void;
   /** SIGCONT after pause(). */
@@ -84,6 +86,9 @@ export async function startRedis({
     port,
     kill,
     start,
+    get pid() {
+      return child?.pid;
+    },
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
     stop: async () => {
