@@ -21,6 +21,14 @@ function run(args: string[]) {
   return { child, output: () => output, exited };
 }
 
+/** Retries tryAcquire until it succeeds (Redis back) or `timeoutMs` passes. */
+function untilAcquired(service: LockService, key: string, timeoutMs: number) {
+  return waitFor(() => service.tryAcquire(key).catch(() => undefined), {
+    timeoutMs,
+    description: 'locks to work again',
+  });
+}
+
 describe('redis locks (real redis-server)', () => {
   let redis: RedisServer;
   let backend: RedisLockBackend;
@@ -135,17 +143,7 @@ describe('redis locks (real redis-server)', () => {
           });
         }
         redis.resume();
-        const again = await waitFor(
-          async () => {
-            try {
-              return await hurriedLocks.tryAcquire('hung');
-            } catch {
-              return undefined;
-            }
-          },
-          { timeoutMs: 5000, description: 'locks to work again' },
-        );
-        await again.release();
+        await (await untilAcquired(hurriedLocks, 'hung', 5000)).release();
       } finally {
         redis.resume();
         await hurried.close();
@@ -160,16 +158,6 @@ describe('redis locks (real redis-server)', () => {
     await waitFor(() => held.signal.aborted, { timeoutMs: 2000, description: 'the holder to be told' });
     assert.ok(held.signal.reason instanceof LockLostError);
     await redis.start();
-    const again = await waitFor(
-      async () => {
-        try {
-          return await locks.tryAcquire('restart');
-        } catch {
-          return undefined;
-        }
-      },
-      { timeoutMs: 10_000, description: 'locks to work again' },
-    );
-    await again.release();
+    await (await untilAcquired(locks, 'restart', 10_000)).release();
   });
 });
