@@ -41,12 +41,33 @@ export class CandidateLease {
     return id;
   }
 
-  /** Stops renewing at once and revokes; never rejects (the lease then expires by its TTL). */
+  /**
+   * Stops renewing at once and revokes; never rejects. A revoke that fails (etcd away) is
+   * retried every retry interval in the background for up to a minute: etcd extends leases
+   * when it restarts, so without the retry a demoted leader's key would hold the group for
+   * another TTL after etcd comes back. The retries never keep the process alive.
+   */
   revoke(): Promise<void> {
     clearTimeout(this.renewTimer);
-    this.revoked ??= this.lease
-      .revoke({ deadline: Date.now() + this.requestTimeoutMs })
-      .catch(() => undefined);
+    if (!this.revoked) {
+      const giveUpAt = performance.now() + 60_000;
+      const attempt = (): Promise<boolean> =>
+        this.lease.revoke({ deadline: Date.now() + this.requestTimeoutMs }).then(
+          () => true,
+          () => false,
+        );
+      const retry = () => {
+        if (performance.now() >= giveUpAt) return;
+        const timer = setTimeout(
+          () => void attempt().then((done) => done || retry()),
+          this.timing.retryIntervalMs,
+        );
+        timer.unref();
+      };
+      this.revoked = attempt().then((done) => {
+        if (!done) retry();
+      });
+    }
     return this.revoked;
   }
 
