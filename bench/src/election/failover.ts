@@ -3,9 +3,10 @@
 // each trial signals the current leader and measures, on this machine's wall clock:
 //   SIGKILL: the kill → the next leader's "elected" line
 //   SIGTERM: the signal → the next leader's "elected" line (the old one drains and resigns)
-// and counts overlaps: a new leader elected before the old one stopped acting (SIGKILL: the
-// kill; SIGTERM: its "drained" line, after its last write and before it resigns). The signalled candidate is replaced by a fresh one and
-// the next trial starts after a random 0–700 ms, so kills land anywhere in the renewal cycle.
+// and counts overlaps: pairs of candidates whose acting intervals (elected → revoked, or
+// drained: after its last write and before it resigns, or SIGKILLed) intersect. The signalled
+// candidate is replaced by a fresh one and the next trial starts after a random 0–700 ms, so
+// kills land anywhere in the renewal cycle.
 // redis-server and etcd are started here on free ports. Env: BENCH_TRIALS (default 20).
 import { DEFAULT_ELECTION_TIMING } from '@nestmesh/coordination';
 import { processCandidate, redisFencedLog, type CandidateControl } from '@nestmesh/coordination/testing';
@@ -28,9 +29,13 @@ async function run(backend: string, electionUrl: string, storeUrl: string): Prom
   const group = `bench-${backend}`;
   let serial = 0;
   const alive: (CandidateControl & { exited: Promise<unknown> })[] = [];
+  const everyone: CandidateControl[] = [];
+  /** Candidate → when it was SIGKILLed (it acts no more from then on). */
+  const killedAt = new Map<CandidateControl, number>();
   const spawnOne = async () => {
     const candidate = await processCandidate(electionUrl, storeUrl, {}, group, `c${++serial}`);
     alive.push(candidate);
+    everyone.push(candidate);
     await waitFor(() => candidate.events.some((e) => e.event === 'observed'), {
       timeoutMs: 10_000,
       description: `${candidate.id} to be campaigning`,
@@ -43,13 +48,41 @@ async function run(backend: string, electionUrl: string, storeUrl: string): Prom
       const last = c.events.filter((e) => e.event !== 'observed').at(-1);
       return last?.event === 'elected';
     });
+  /**
+   * Acting intervals of every candidate of the run: elected → revoked, drained (SIGTERM) or
+   * killed; the count of pairs of different candidates whose intervals overlap.
+   */
+  const overlappingPairs = (since: number) => {
+    const intervals = everyone.flatMap((c) => {
+      const spans: [number, number][] = [];
+      let start: number | undefined;
+      for (const e of c.events) {
+        if (e.event === 'elected') start = e.at;
+        else if ((e.event === 'revoked' || e.event === 'drained') && start !== undefined) {
+          spans.push([start, e.at]);
+          start = undefined;
+        }
+      }
+      if (start !== undefined) spans.push([start, killedAt.get(c) ?? Infinity]);
+      return spans.filter(([, end]) => end > since).map((span) => ({ c, span }));
+    });
+    let pairs = 0;
+    for (let i = 0; i < intervals.length; i++)
+      for (let j = i + 1; j < intervals.length; j++) {
+        const [a, b] = [intervals[i]!, intervals[j]!];
+        if (a.c !== b.c && a.span[0] < b.span[1] && b.span[0] < a.span[1]) pairs++;
+      }
+    return pairs;
+  };
   const rows: Row[] = [];
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     const row: Row = { backend, signal, failovers: [], overlaps: 0 };
+    const phaseStart = Date.now();
     for (let trial = 0; trial < trials; trial++) {
       const leader = await waitFor(leading, { timeoutMs: 15_000, description: 'a leader' });
       await sleep(Math.random() * 700);
       const signalledAt = Date.now();
+      if (signal === 'SIGKILL') killedAt.set(leader, signalledAt);
       const ended = signal === 'SIGKILL' ? leader.kill() : leader.term();
       alive.splice(alive.indexOf(leader), 1);
       const next = await waitFor(
@@ -57,14 +90,10 @@ async function run(backend: string, electionUrl: string, storeUrl: string): Prom
         { timeoutMs: 15_000, description: 'the next leader' },
       );
       await ended;
-      const stoppedActing =
-        signal === 'SIGKILL'
-          ? signalledAt
-          : (leader.events.find((e) => e.event === 'drained')?.at ?? Infinity);
-      if (next.at < stoppedActing) row.overlaps++;
       row.failovers.push(next.at - signalledAt);
       await spawnOne();
     }
+    row.overlaps = overlappingPairs(phaseStart);
     rows.push(row);
   }
   await Promise.all(alive.map((c) => c.kill()));
