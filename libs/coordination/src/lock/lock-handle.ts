@@ -91,15 +91,11 @@ export class LockHandle implements Renewable {
    * Stops renewal and drops the lease. Safe to call more than once and after the lease was
    * lost; a backend error is swallowed, since the lease then simply expires by its TTL.
    */
-  async release(): Promise<void> {
-    if (!this.held) return;
+  release(): Promise<void> {
+    if (!this.held) return Promise.resolve();
     const key = this.key;
     this.end(() => releasedReason(key));
-    try {
-      await this.backend.release(this.key, this.owner);
-    } catch {
-      // The lease expires by its TTL.
-    }
+    return this.backend.release(this.key, this.owner).catch(leaseExpiresByItself);
   }
 
   private lose(why: 'expired' | 'unconfirmed' | 'max-hold'): void {
@@ -154,6 +150,9 @@ export class LockHandle implements Renewable {
     if (this.held) this.scheduleRenewal();
   }
 }
+
+/** A failed release is not an error: the lease expires by its TTL. */
+function leaseExpiresByItself(): void {}
 
 /** The reason on a released lock's signal: informational, so built without a stack trace. */
 function releasedReason(key: string): LockLostError {
