@@ -1,10 +1,11 @@
 import type { LockBackend } from '../../lock-backend.js';
+import { ReleaseWaiters } from '../../release-waiters.js';
 
 /** The embedded lock backend: leases in this process's memory, on the monotonic clock. */
 export class MemoryLockBackend implements LockBackend {
   private readonly leases = new Map<string, { owner: string; expiresAt: number }>();
   private readonly fences = new Map<string, bigint>();
-  private readonly releaseWaiters = new Map<string, Set<() => void>>();
+  private readonly releaseWaiters = new ReleaseWaiters();
 
   async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
     const lease = this.leases.get(key);
@@ -25,7 +26,7 @@ export class MemoryLockBackend implements LockBackend {
   async release(key: string, owner: string): Promise<void> {
     if (this.leases.get(key)?.owner !== owner) return;
     this.leases.delete(key);
-    for (const wake of this.releaseWaiters.get(key) ?? []) wake();
+    this.releaseWaiters.wake(key);
   }
 
   /** Who holds `key` and the token they were issued, or undefined. */
@@ -37,23 +38,10 @@ export class MemoryLockBackend implements LockBackend {
 
   /** Resolves when `key` is released or its lease runs out, after `maxMs`, or on abort. */
   async waitForRelease(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
-    const lease = this.leases.get(key);
-    const left = lease ? lease.expiresAt - performance.now() : 0;
-    if (left <= 0 || signal?.aborted) return;
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const waiters = this.releaseWaiters.get(key) ?? new Set();
-    this.releaseWaiters.set(key, waiters);
-    waiters.add(wake);
-    const timer = setTimeout(wake, Math.min(maxMs, left + 1));
-    signal?.addEventListener('abort', wake, { once: true });
-    try {
-      await woken;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', wake);
-      waiters.delete(wake);
-      if (waiters.size === 0) this.releaseWaiters.delete(key);
-    }
+    await this.releaseWaiters.wait(key, signal, () => {
+      const lease = this.leases.get(key);
+      const left = lease ? lease.expiresAt - performance.now() : 0;
+      return left <= 0 ? undefined : Math.min(maxMs, left + 1);
+    });
   }
 }

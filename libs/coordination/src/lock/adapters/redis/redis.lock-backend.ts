@@ -4,6 +4,7 @@ import { once } from 'node:events';
 
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import type { LockBackend } from '../../lock-backend.js';
+import { ReleaseWaiters } from '../../release-waiters.js';
 
 /** Lock keys live under their own prefix; `{…}` keeps a key and its fence counter in one cluster slot. */
 export const LOCK_KEY_PREFIX = 'nestmesh:lock:';
@@ -99,8 +100,8 @@ export class RedisLockBackend implements LockBackend {
   private readonly announceReleases: boolean;
   /** Subscriber connection for release announcements, made on first waitForRelease(). */
   private subscriber: Promise<Redis> | undefined;
-  /** Lock key → resolvers of waitForRelease() calls waiting on it. */
-  private readonly releaseWaiters = new Map<string, Set<() => void>>();
+  /** waitForRelease() calls, by lock key. */
+  private readonly releaseWaiters = new ReleaseWaiters();
 
   constructor(options: RedisLockBackendOptions) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
@@ -233,33 +234,16 @@ export class RedisLockBackend implements LockBackend {
    */
   async waitForRelease(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
     const lockKey = this.lockKey(key);
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const waiters = this.releaseWaiters.get(lockKey) ?? new Set();
-    this.releaseWaiters.set(lockKey, waiters);
-    waiters.add(wake);
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => wake();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      let waitMs = maxMs;
+    await this.releaseWaiters.wait(lockKey, signal, async () => {
       try {
         if (this.announceReleases) await this.subscribed();
         const pttl = await this.command(key, () => this.client.pttl(lockKey));
-        if (pttl === -2) return; // no such key: free now
-        if (pttl >= 0) waitMs = Math.min(maxMs, pttl + 1);
+        if (pttl === -2) return undefined; // no such key: free now
+        return pttl >= 0 ? Math.min(maxMs, pttl + 1) : maxMs;
       } catch {
-        // Redis away: a plain wait; the caller's next attempt reports the outage.
+        return maxMs; // Redis away: a plain wait; the caller's next attempt reports the outage
       }
-      if (signal?.aborted) return;
-      timer = setTimeout(wake, waitMs);
-      await woken;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      waiters.delete(wake);
-      if (waiters.size === 0) this.releaseWaiters.delete(lockKey);
-    }
+    });
   }
 
   /** The subscriber connection, subscribed to the release channel (ioredis resubscribes after reconnects). */
@@ -268,7 +252,7 @@ export class RedisLockBackend implements LockBackend {
       const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (_channel: string, lockKey: string) => {
-        for (const wake of this.releaseWaiters.get(lockKey) ?? []) wake();
+        this.releaseWaiters.wake(lockKey);
       });
       await subscriber.subscribe(this.releaseChannel);
       return subscriber;
