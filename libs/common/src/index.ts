@@ -1,0 +1,10 @@
+export { BackendRegistry, type BackendFactory } from './backend-registry.js';
+export {
+  BackendUrl,
+  redactUrl,
+  splitBackendUrls,
+  type BackendCredentials,
+  type InvalidUrl,
+} from './backend-url.js';
+export { Backoff, jittered, type BackoffOptions, type Random } from './backoff.js';
+export { InvalidBackendUrlError } from './common.errors.js';
