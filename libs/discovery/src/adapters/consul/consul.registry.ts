@@ -10,52 +10,11 @@ import type { ServiceInstance } from '../../service-instance.js';
 import { validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import * as defaults from './consul.constants.js';
+import { duration, toInstance, type HealthEntry } from './consul.health.js';
+import { TtlHeartbeats } from './consul.heartbeat.js';
+import type { ConsulRegistryOptions } from './consul.options.js';
 
-export interface ConsulRegistryOptions {
-  /** Agent `host:port`. Default 127.0.0.1:8500. */
-  host?: string;
-  secure?: boolean;
-  /** ACL token, sent as X-Consul-Token. */
-  token?: string;
-  /** Datacenter (`dc` query parameter). */
-  datacenter?: string;
-  /** Enterprise namespace: `ns` on every request (Consul reads it on registration and queries). */
-  namespace?: string;
-  /** `grpc` (default): Consul calls our grpc.health.v1 service. `ttl`: we report health to Consul. */
-  check?: 'grpc' | 'ttl';
-  checkIntervalMs?: number;
-  checkTimeoutMs?: number;
-  ttlMs?: number;
-  deregisterCriticalAfterMs?: number;
-  waitMs?: number;
-  requestTimeoutMs?: number;
-  /** After `deregister`, remove the instance this long later if `close()` has not. Default 30 000. */
-  removeAfterMs?: number;
-  /**
-   * Runs a TTL check's heartbeat every `intervalMs` (TTL/3) until the returned function is
-   * called. Default: an unref'd `setInterval`. Tests pass a manual clock.
-   */
-  heartbeatScheduler?: HeartbeatScheduler;
-}
-
-export type HeartbeatScheduler = (beat: () => Promise<void>, intervalMs: number) => () => void;
-
-interface HealthEntry {
-  Service: {
-    ID: string;
-    Service: string;
-    Address: string;
-    Port: number;
-    Tags: string[] | null;
-    Meta: Record<string, string> | null;
-  };
-  Node?: { Address?: string };
-}
-
-/** Consul durations: whole seconds as `10s`, anything else in ms. */
-function duration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
-}
+export type { ConsulRegistryOptions } from './consul.options.js';
 
 /**
  * Discovery on a Consul agent (the `consul` client). Registers each instance with a native gRPC
@@ -68,8 +27,7 @@ function duration(ms: number): string {
 export class ConsulRegistry implements Registrar, Discovery {
   private readonly logger = new Logger('ConsulRegistry');
   private readonly consul: InstanceType<typeof Consul>;
-  /** One heartbeat per instance id (a TTL check), by the function that stops it. */
-  private readonly heartbeats = new Map<string, () => void>();
+  private readonly heartbeats: TtlHeartbeats;
   private readonly watches = new WatchSessions();
   /** Set by close(): requests cancelled from then on are not worth a warning. */
   private closed = false;
@@ -78,6 +36,7 @@ export class ConsulRegistry implements Registrar, Discovery {
   private readonly leaving = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
+    this.heartbeats = new TtlHeartbeats(options.heartbeatScheduler);
     const [host, port] = (options.host ?? defaults.DEFAULT_CONSUL_HOST).split(':');
     this.consul = new Consul({
       host,
@@ -136,14 +95,15 @@ export class ConsulRegistry implements Registrar, Discovery {
         timeout: this.requestTimeoutMs,
       } as never),
     );
-    // Registering the same id again replaces its check, so it replaces its heartbeat too.
-    this.stopHeartbeat(instance.id);
-    if (ttl) this.startHeartbeat(instance, healthy ?? (() => true));
+    const intervalMs = (options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3;
+    if (ttl)
+      this.heartbeats.start(instance.id, this.heartbeat(instance, healthy ?? (() => true)), intervalMs);
+    else this.heartbeats.stop(instance.id);
   }
 
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
-    this.stopHeartbeat(instance.id);
+    this.heartbeats.stop(instance.id);
     await this.call(`putting ${instance.id} into maintenance`, (ctx) =>
       this.consul.agent.service.maintenance({
         id: instance.id,
@@ -201,8 +161,7 @@ export class ConsulRegistry implements Registrar, Discovery {
   async close(): Promise<void> {
     this.closed = true;
     this.watches.close();
-    for (const stop of this.heartbeats.values()) stop();
-    this.heartbeats.clear();
+    this.heartbeats.stopAll();
     for (const ctx of this.requests) ctx.emit('cancel');
     const removals = await Promise.allSettled([...this.leaving.keys()].map((id) => this.remove(id)));
     for (const removal of removals) {
@@ -270,49 +229,19 @@ export class ConsulRegistry implements Registrar, Discovery {
     }
   }
 
-  private startHeartbeat(instance: ServiceInstance, healthy: () => boolean): void {
-    const checkId = `service:${instance.id}`;
+  /** One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. */
+  private heartbeat(instance: ServiceInstance, healthy: () => boolean): () => Promise<void> {
     // Through call(), so that close() cancels a heartbeat in flight.
-    const beat = async () => {
+    return async () => {
       const passing = healthy();
       await this.call(`the TTL check of ${instance.id}`, (ctx) =>
         this.consul.agent.check[passing ? 'pass' : 'fail']({
-          id: checkId,
+          id: `service:${instance.id}`,
           note: passing ? 'healthy' : 'the app reports NOT_SERVING',
           ctx,
           timeout: this.requestTimeoutMs,
         } as never),
       ).catch((error: unknown) => this.closed || this.logger.warn(String(error)));
     };
-    void beat();
-    const schedule = this.options.heartbeatScheduler ?? everyInterval;
-    this.heartbeats.set(
-      instance.id,
-      schedule(beat, (this.options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3),
-    );
   }
-
-  private stopHeartbeat(id: string): void {
-    this.heartbeats.get(id)?.();
-    this.heartbeats.delete(id);
-  }
-}
-
-/** Runs `beat` every `intervalMs` on an unref'd timer (a heartbeat must not keep the process up). */
-function everyInterval(beat: () => Promise<void>, intervalMs: number): () => void {
-  const timer = setInterval(() => void beat(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
-function toInstance({ Service, Node }: HealthEntry): ServiceInstance {
-  return {
-    id: Service.ID,
-    name: Service.Service,
-    // Consul leaves Address empty when the service uses its node's address.
-    address: Service.Address || Node?.Address || '',
-    port: Service.Port,
-    tags: Service.Tags ?? [],
-    metadata: Service.Meta ?? {},
-  };
 }
