@@ -43,11 +43,15 @@ describe('discovery URLs', { timeout: 30_000 }, () => {
     await assert.rejects(createDiscoveryBackend({ url: 'etcd://h:2379?ttl=-1' }), invalid(/ttl=-1/));
     await assert.rejects(createDiscoveryBackend({ url: 'etcd://h:2379?ttl=1.5' }), invalid(/integer/));
     await assert.rejects(createDiscoveryBackend({ url: 'etcd://' }), invalid(/names no etcd host/));
+    await assert.rejects(
+      createDiscoveryBackend({ url: 'etcd://h:2379?keepalive=1000' }),
+      invalid(/below 5000/),
+    );
     await assert.rejects(createDiscoveryBackend({ url: 'etcd://h:2379/x' }), invalid(/\?prefix=\/x/));
     await assert.rejects(
       createDiscoveryBackend({ url: 'etcd://root:hunter2@h:2379?tll=5' }),
       invalid(
-        /"etcd:\/\/root:\*\*\*@h:2379\?tll=5": unknown option "tll"; this scheme takes ttl, prefix, timeout/,
+        /"etcd:\/\/root:\*\*\*@h:2379\?tll=5": unknown option "tll"; this scheme takes ttl, prefix, timeout, keepalive/,
         'hunter2',
       ),
     );

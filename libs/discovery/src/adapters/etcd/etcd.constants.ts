@@ -13,3 +13,12 @@ export const ETCD_REREGISTER_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const
  * backoff grows to 30 s).
  */
 export const ETCD_WATCH_RECONNECT_MS = 100;
+/**
+ * gRPC keep-alive ping interval while a watch or keep-alive stream is open, in ms. A ping
+ * unanswered within the request timeout closes the connection, so an etcd that stops
+ * answering (a partition, a stopped process) ends watches with RegistryUnavailableError
+ * instead of leaving them silent. etcd refuses pings more often than every 5 s by default.
+ */
+export const DEFAULT_ETCD_KEEPALIVE_MS = 10_000;
+/** etcd's default `--grpc-keepalive-min-time`: it answers more frequent pings with GOAWAY. */
+export const ETCD_MIN_KEEPALIVE_MS = 5_000;

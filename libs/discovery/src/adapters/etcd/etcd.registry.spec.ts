@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdServer } from '@nestmesh/testing';
@@ -10,7 +11,7 @@ import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { discoveryContract } from '../../testing/discovery.contract.js';
 import { within } from '../../testing/until.js';
-import { ETCD_REREGISTER_BACKOFF } from './etcd.constants.js';
+import { ETCD_MIN_KEEPALIVE_MS, ETCD_REREGISTER_BACKOFF } from './etcd.constants.js';
 import { EtcdRegistry } from './etcd.registry.js';
 
 const TTL_SECONDS = 2;
@@ -44,12 +45,12 @@ async function registerElsewhere(endpoint: string, instance: ServiceInstance): P
   };
 }
 
-const connect = (hosts: string[]) =>
+const connectTo = (hosts: string[]) =>
   new EtcdRegistry({ hosts, ttlSeconds: TTL_SECONDS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
 
 discoveryContract('etcd (a real etcd process)', async () => {
   const etcd = await startEtcd();
-  const backend = connect([etcd.endpoint]);
+  const backend = connectTo([etcd.endpoint]);
   return {
     backend,
     close: async () => {
@@ -59,7 +60,7 @@ discoveryContract('etcd (a real etcd process)', async () => {
     url: `${etcd.endpoint.replace('http', 'etcd')}?ttl=${TTL_SECONDS}&timeout=${REQUEST_TIMEOUT_MS}`,
     endsWithinMs: REQUEST_TIMEOUT_MS / 2,
     unresponsive: {
-      connect: (hostPort) => connect([`http://${hostPort}`]),
+      connect: (hostPort) => connectTo([`http://${hostPort}`]),
       failWithinMs: REQUEST_TIMEOUT_MS * ETCD3_ATTEMPTS + ETCD3_BREAKER_MS,
     },
     crash: {
@@ -84,7 +85,7 @@ describe('etcd registry: the watch stream', { timeout: 60_000 }, () => {
   after(() => etcd?.stop());
 
   it('etcd stopped while the watch stream is being set up: RegistryUnavailableError, not a silent hang', async () => {
-    const registry = connect([etcd.endpoint]);
+    const registry = connectTo([etcd.endpoint]);
     try {
       const watch = registry.watch(`svc-${randomUUID()}`)[Symbol.asyncIterator]();
       assert.deepEqual((await watch.next()).value, []); // listed; the watcher is attaching now
@@ -97,6 +98,66 @@ describe('etcd registry: the watch stream', { timeout: 60_000 }, () => {
     } finally {
       registry.close();
       await etcd.start();
+    }
+  });
+});
+
+/** A TCP proxy to `port` that can stop passing bytes while keeping every connection open. */
+async function freezableProxy(port: number): Promise<{ hostPort: string; freeze(): void; close(): void }> {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    if (frozen) client.unpipe().pause();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    freeze: () => {
+      frozen = true;
+      for (const socket of sockets) socket.unpipe().pause();
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+describe('etcd registry: an etcd that stops answering', { timeout: 60_000 }, () => {
+  let etcd: EtcdServer;
+  before(async () => (etcd = await startEtcd()));
+  after(() => etcd?.stop());
+
+  it('a watch whose etcd stops answering (a partition) throws RegistryUnavailableError after an unanswered keep-alive ping', async () => {
+    const keepaliveMs = ETCD_MIN_KEEPALIVE_MS + 1_000;
+    const requestTimeoutMs = 2_000;
+    const proxy = await freezableProxy(Number(new URL(etcd.endpoint).port));
+    const registry = new EtcdRegistry({ hosts: [`http://${proxy.hostPort}`], requestTimeoutMs, keepaliveMs });
+    try {
+      const service = `svc-${randomUUID()}`;
+      const watch = registry.watch(service)[Symbol.asyncIterator]();
+      assert.deepEqual((await watch.next()).value, []);
+      const writer = connectTo([etcd.endpoint]);
+      const one = { id: 'a', name: service, address: '127.0.0.1', port: 1, tags: [], metadata: {} };
+      await writer.register(one);
+      assert.deepEqual((await watch.next()).value, [one], 'the stream is up');
+      writer.close();
+      proxy.freeze();
+      const limitMs = 2 * (keepaliveMs + requestTimeoutMs);
+      const next = await within(watch.next(), limitMs);
+      assert.ok(
+        next !== 'pending' && 'error' in next && next.error instanceof RegistryUnavailableError,
+        `expected RegistryUnavailableError within ${limitMs} ms, got ${JSON.stringify(next)}`,
+      );
+    } finally {
+      registry.close();
+      proxy.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import type { ServiceInstance } from '../../service-instance.js';
 import { validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import {
+  DEFAULT_ETCD_KEEPALIVE_MS,
   DEFAULT_ETCD_PREFIX,
   DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
   DEFAULT_ETCD_TTL_SECONDS,
@@ -35,6 +36,12 @@ export interface EtcdRegistryOptions {
   /** Deadline of each etcd request, in ms. Default 3000. */
   requestTimeoutMs?: number;
   auth?: { username: string; password: string };
+  /**
+   * Keep-alive ping interval on open streams, in ms (default 10 000, at least 5 000: etcd's
+   * `--grpc-keepalive-min-time`). An etcd that does not answer a ping within
+   * `requestTimeoutMs` is taken as gone: watches end with RegistryUnavailableError.
+   */
+  keepaliveMs?: number;
 }
 
 interface Registration {
@@ -76,6 +83,10 @@ export class EtcdRegistry implements Registrar, Discovery {
           ? {}
           : { deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS) },
       faultHandling: { watchBackoff: constantBackoff(ETCD_WATCH_RECONNECT_MS) },
+      grpcOptions: {
+        'grpc.keepalive_time_ms': options.keepaliveMs ?? DEFAULT_ETCD_KEEPALIVE_MS,
+        'grpc.keepalive_timeout_ms': options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
+      },
     });
   }
 
