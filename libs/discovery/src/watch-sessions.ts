@@ -45,7 +45,7 @@ export class WatchSessions {
     try {
       const feed = WatchSessions.feed(session, channel);
       void Promise.resolve()
-        .then(() => produce(feed))
+        .then(() => (session.signal.aborted ? undefined : produce(feed))) // no request for an ended watch
         .catch((error: unknown) => feed.fail(error instanceof Error ? error : new Error(String(error))));
       for (let next = await channel.next(); !next.done; next = await channel.next()) {
         if (next.value instanceof Error) throw next.value;
