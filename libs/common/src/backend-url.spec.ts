@@ -82,6 +82,21 @@ describe('splitBackendUrls', () => {
 });
 
 describe('redactUrl', () => {
+  it('hides credential query values (token, password, secret, api key), not other options', () => {
+    assert.equal(
+      redactUrl(
+        'consul://h:8500?dc=dc1&token=abc-123&wait=5 and x://h?acl_token=t&api_key=k&prefix=/p&password=',
+      ),
+      'consul://h:8500?dc=dc1&token=***&wait=5 and x://h?acl_token=***&api_key=***&prefix=/p&password=',
+    );
+    const url = BackendUrl.parse('consul://h:8500?token=s3cret&check=http');
+    assert.equal(`${url}`, 'consul://h:8500?token=***&check=http');
+    assert.throws(
+      () => url.oneOf('check', ['grpc', 'ttl'], 'grpc'),
+      (error: Error) => !error.message.includes('s3cret') && error.message.includes('token=***'),
+    );
+  });
+
   it('hides every password in a text and leaves the rest', () => {
     assert.equal(
       redactUrl('failed: redis://u:pw@a:1 and etcd://root:x@b:2 and http://c:2379/ and redis://:only@d'),

@@ -13,6 +13,12 @@ const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\/(?:([^@/?#\s]*)@)?([^/?#\s]*)(\/[^
 const NEXT_URL = /,\s*(?=[a-z][a-z0-9+.-]*:\/\/)/i;
 /** `//user:password@` inside any text; the password is what `redactUrl` hides. */
 const USERINFO_PASSWORD = /(\/\/[^:@/\s]*):([^@/\s]*)@/g;
+/**
+ * A query parameter whose value is a credential (`?token=`, `?password=`, `?secret=`,
+ * `?api_key=`): `redactUrl` hides its value as it hides a password.
+ */
+const SECRET_QUERY_VALUE =
+  /([?&](?:[a-z0-9_.-]*(?:token|password|passwd|secret|credential)|api[_-]?key)=)([^&#\s"']*)/gi;
 
 const invalidUrl: InvalidUrl = (message) => new InvalidBackendUrlError(message);
 
@@ -22,7 +28,8 @@ const invalidUrl: InvalidUrl = (message) => new InvalidBackendUrlError(message);
  * Several hosts separated by commas are members of one cluster (etcd); several URLs are
  * split by {@link splitBackendUrls} first (a Redlock quorum). User and password are
  * percent-decoded. `toString()` is the redacted form, so a URL interpolated into a message or a
- * log line never shows its password; the original is `href`.
+ * log line never shows its password or a credential query value (`?token=`); the original is
+ * `href`.
  */
 export class BackendUrl {
   private constructor(
@@ -136,9 +143,16 @@ export function splitBackendUrls(value: string | readonly string[]): string[] {
     .filter(Boolean);
 }
 
-/** Replaces the password of every URL in `text` by `***` (`redis://user:***@host`). */
+/**
+ * Replaces every secret in the URLs of `text` by `***`: passwords (`redis://user:***@host`) and
+ * credential query values (`consul://h?token=***`).
+ */
 export function redactUrl(text: string): string {
-  return text.replace(USERINFO_PASSWORD, (_match, user: string, password: string) =>
-    password === '' ? `${user}:@` : `${user}:***@`,
-  );
+  return text
+    .replace(USERINFO_PASSWORD, (_match, user: string, password: string) =>
+      password === '' ? `${user}:@` : `${user}:***@`,
+    )
+    .replace(SECRET_QUERY_VALUE, (_match, name: string, value: string) =>
+      value === '' ? name : `${name}***`,
+    );
 }

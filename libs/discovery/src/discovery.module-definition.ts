@@ -5,9 +5,9 @@ import type { Registrar } from './registrar.js';
 
 export interface DiscoveryModuleOptions {
   /**
-   * Where the registry is: `memory://` (default, in-process) or `memory://<name>` for an
-   * isolated in-process registry. Defaults to the DISCOVERY_URL environment variable,
-   * then `memory://`.
+   * Which registry, by URL: `memory://[name]`, `etcd://…`, `consul://…`, or a scheme a third
+   * party registered on `discoveryBackends`. Defaults to the DISCOVERY_URL environment
+   * variable, then `memory://`. An unusable URL fails at startup (InvalidDiscoveryOptionsError).
    */
   url?: string;
   /** A ready adapter instead of a URL (tests, custom backends). Takes precedence over `url`. */

@@ -1,10 +1,16 @@
 export { MemoryRegistry } from './adapters/memory/memory.registry.js';
-export { DEFAULT_DISCOVERY_URL, DISCOVERY_URL_ENV } from './discovery.constants.js';
-export { createDiscoveryBackend, type DiscoveryBackend } from './discovery-backend.js';
+export { DEFAULT_DISCOVERY_URL, DISCOVERY_URL_ENV, WATCH_RETRY_BACKOFF } from './discovery.constants.js';
+export {
+  createDiscoveryBackend,
+  discoveryBackends,
+  type DiscoveryBackend,
+  type DiscoveryBackends,
+} from './discovery-backend.js';
 export {
   DiscoveryError,
   InvalidDiscoveryOptionsError,
   InvalidServiceInstanceError,
+  RegistryUnavailableError,
 } from './discovery.errors.js';
 export { DiscoveryModule } from './discovery.module.js';
 export { DISCOVERY_MODULE_OPTIONS, type DiscoveryModuleOptions } from './discovery.module-definition.js';
@@ -14,3 +20,5 @@ export { LatestValueChannel } from './latest-value.channel.js';
 export { Registrar, type RegisterOptions } from './registrar.js';
 export type { ServiceInstance } from './service-instance.js';
 export { isServiceName, validateInstance } from './validate-instance.js';
+export { WatchSessions, type WatchFeed, type WatchProducer } from './watch-sessions.js';
+export { watchWithRetry, type WatchWithRetryOptions } from './watch-with-retry.js';

@@ -1,46 +1,73 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { DiscoveryBackend } from '../discovery-backend.js';
-import { InvalidServiceInstanceError, RegistryUnavailableError } from '../discovery.errors.js';
+import { InvalidServiceInstanceError } from '../discovery.errors.js';
 import type { ServiceInstance } from '../service-instance.js';
+import { endingContract } from './ending.contract.js';
+import { outageContract } from './outage.contract.js';
+import { until } from './until.js';
 
 export interface DiscoveryContractSubject {
   backend: DiscoveryBackend;
-  /** Stops whatever the subject started (servers, clients). */
+  /** Stops whatever the subject started (servers, clients), the backend included. */
   close(): Promise<void>;
+  /**
+   * An abort or `close()` must end a watch within this many ms. Configure the backend's own
+   * timeouts (request deadline, blocking-query wait) above it, so that only the abort or the
+   * close can have ended the watch in time.
+   */
+  endsWithinMs: number;
+  /**
+   * The same registry by URL, with the timeouts above: a child process builds its backend
+   * from it, watches, closes it, and must then exit by itself within `endsWithinMs`.
+   */
+  url: string;
+  /** Modules the child process imports first, e.g. the one registering a third-party scheme. */
+  childImports?: string[];
+  /**
+   * A client of this kind for `host:port`, where something accepts connections and never
+   * answers: a watch on it must fail with RegistryUnavailableError within `failWithinMs`.
+   */
+  unresponsive?: { connect(hostPort: string): DiscoveryBackend; failWithinMs: number };
   /**
    * For registries outside this process: registers `instance` from another process and returns
    * that process's SIGKILL; the instance must be gone `withinMs` after the kill.
    */
   crash?: { registerElsewhere(instance: ServiceInstance): Promise<() => Promise<void>>; withinMs: number };
-  /** Takes the registry down and brings it back, `wipe` losing all its data. */
-  outage?: {
-    stop(): Promise<void>;
-    start(options: { wipe: boolean }): Promise<void>;
-    recoverWithinMs: number;
-  };
+  /**
+   * Takes the registry down and brings it back. Once down, watches and listings must fail
+   * within `failWithinMs`; once back, registrations and watches must recover within
+   * `recoverWithinMs`.
+   */
+  outage?: { stop(): Promise<void>; start(): Promise<void>; failWithinMs: number; recoverWithinMs: number };
   /** The registry takes the instance's health from `register(…, { healthy })` (a Consul TTL check), within this many ms. */
   healthFromAppWithinMs?: number;
 }
 
-/** The behaviour every discovery adapter must show; run it once per adapter. */
+/** A fresh instance of `service` (unique id) for the suites. */
+export function contractInstance(service: string, port: number): ServiceInstance {
+  return {
+    id: `${service}-${port}-${randomUUID().slice(0, 8)}`,
+    name: service,
+    address: '127.0.0.1',
+    port,
+    tags: ['v1'],
+    metadata: { zone: 'a' },
+  };
+}
+
+/**
+ * The behaviour every discovery adapter must show, including what `watch` does when the
+ * registry fails or the backend closes (see Discovery); run it once per adapter.
+ */
 export function discoveryContract(adapter: string, setup: () => Promise<DiscoveryContractSubject>): void {
-  describe(`discovery contract: ${adapter}`, () => {
+  describe(`discovery contract: ${adapter}`, { timeout: 120_000 }, () => {
     let subject: DiscoveryContractSubject;
     before(async () => (subject = await setup()));
     after(async () => subject?.close());
-
-    const instance = (service: string, port: number): ServiceInstance => ({
-      id: `${service}-${port}-${randomUUID().slice(0, 8)}`,
-      name: service,
-      address: '127.0.0.1',
-      port,
-      tags: ['v1'],
-      metadata: { zone: 'a' },
-    });
+    const instance = contractInstance;
 
     it('returns a registered instance with its tags and metadata', async () => {
       const service = `svc-${randomUUID()}`;
@@ -94,7 +121,10 @@ export function discoveryContract(adapter: string, setup: () => Promise<Discover
     });
 
     it('an instance whose process is SIGKILLed disappears within its TTL', async (t) => {
-      if (!subject.crash) return t.skip('an in-process registry dies with its process');
+      if (!subject.crash)
+        return t.skip(
+          'no crash fixture: an in-process registry dies with its process, a stand-in agent does not expire',
+        );
       const one = instance(`svc-${randomUUID()}`, 5006);
       const kill = await subject.crash.registerElsewhere(one);
       await until(
@@ -129,68 +159,7 @@ export function discoveryContract(adapter: string, setup: () => Promise<Discover
       await subject.backend.deregister(one);
     });
 
-    it('the registry going down: errors are typed, watchers keep their list; after a wiped restart registrations come back and watches recover', async (t) => {
-      const outage = subject.outage;
-      if (!outage) return t.skip('an in-process registry cannot go down');
-      const service = `svc-${randomUUID()}`;
-      const one = instance(service, 5008);
-      await subject.backend.register(one);
-      const controller = new AbortController();
-      const seen: ServiceInstance[][] = [];
-      const watching = (async () => {
-        try {
-          for await (const list of subject.backend.watch(service, { signal: controller.signal }))
-            seen.push(list);
-        } catch (error) {
-          return error;
-        }
-      })();
-      await until(() => seen.at(-1)?.length === 1, 10_000, 'the watch to see the instance');
-      await outage.stop();
-      await assert.rejects(subject.backend.instances(service), RegistryUnavailableError);
-      assert.equal(seen.at(-1)?.length, 1, 'an outage is not reported as "no instances"');
-      await outage.start({ wipe: true });
-      await until(
-        async () => (await subject.backend.instances(service)).map((i) => i.id).join() === one.id,
-        outage.recoverWithinMs,
-        'the instance to register itself again',
-      );
-      const fresh: ServiceInstance[] = [];
-      for await (const list of subject.backend.watch(service)) {
-        fresh.push(...list);
-        break;
-      }
-      assert.deepEqual(
-        fresh.map((i) => i.id),
-        [one.id],
-        'a new watch sees the instance',
-      );
-      controller.abort();
-      const ended = await Promise.race([watching, sleep(100, 'running')]);
-      assert.ok(
-        ended === undefined || ended === 'running' || ended instanceof RegistryUnavailableError,
-        String(ended),
-      );
-      await subject.backend.deregister(one);
-    });
+    endingContract(() => subject);
+    outageContract(() => subject);
   });
-}
-
-/** Polls `probe` until it is true, failing after `timeoutMs` with what was awaited. */
-async function until(
-  probe: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // the registry may be coming back; keep polling until the deadline
-    }
-    if (performance.now() > deadline)
-      throw new Error(`discovery contract: no ${what} within ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }

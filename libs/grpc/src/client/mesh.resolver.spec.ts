@@ -8,11 +8,13 @@ import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import {
   DiscoveryModule,
   MemoryRegistry,
-  type Discovery,
+  RegistryUnavailableError,
+  WATCH_RETRY_BACKOFF,
+  Discovery,
   type Registrar,
   type ServiceInstance,
 } from '@nestmesh/discovery';
-import { startContext, waitFor } from '@nestmesh/testing';
+import { startContext, startEtcd, waitFor } from '@nestmesh/testing';
 
 import { RpcError } from '../grpc.errors.js';
 import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
@@ -38,11 +40,13 @@ class FlakyDiscovery implements Discovery, Registrar {
   instances(name: string, options?: { signal?: AbortSignal }) {
     return this.inner.instances(name, options);
   }
+  /** Fails as every backend's watch does (see Discovery): RegistryUnavailableError. */
   async *watch(name: string, options?: { signal?: AbortSignal }): AsyncIterable<ServiceInstance[]> {
     this.watchesStarted++;
-    if (this.failing) throw new Error('registry unreachable');
+    const unreachable = () => new RegistryUnavailableError('flaky', `watching ${name}`, 'unreachable');
+    if (this.failing) throw unreachable();
     for await (const list of this.inner.watch(name, options)) {
-      if (this.failing) throw new Error('registry unreachable');
+      if (this.failing) throw unreachable();
       yield list;
     }
   }
@@ -55,7 +59,7 @@ async function statusOfCall(call: Promise<unknown>): Promise<Status> {
   );
 }
 
-describe('mesh:/// resolver', () => {
+describe('mesh:/// resolver', { timeout: 120_000 }, () => {
   const apps: INestApplicationContext[] = [];
   after(() => Promise.all(apps.map((app) => app.close())));
 
@@ -113,5 +117,54 @@ describe('mesh:/// resolver', () => {
     await waitFor(async () => (await client.getStock({ sku: 'x' })).servedBy === secondId, {
       description: 'calls to reach the new instance',
     });
+  });
+
+  it('on a real etcd: calls keep reaching the last known instance while etcd is down, and follow etcd again once it is back', async () => {
+    const ttlSeconds = 2;
+    const requestTimeoutMs = 2_000;
+    const etcd = await startEtcd();
+    try {
+      const registry = `${etcd.endpoint.replace('http', 'etcd')}?ttl=${ttlSeconds}&timeout=${requestTimeoutMs}`;
+      @Module({
+        imports: [
+          DiscoveryModule.forRoot({ url: registry }),
+          MeshClientModule.register({ service: 'fixture', definition: InventoryServiceService }),
+        ],
+      })
+      class CallerModule {}
+      const first = await startContext(FixtureModule.forRoot({ registry }));
+      apps.push(first);
+      const caller = await startContext(CallerModule);
+      apps.push(caller);
+      const client: MeshClient<typeof InventoryServiceService> = caller.get(
+        meshClientToken(InventoryServiceService),
+      );
+      const firstId = first.get(MeshGrpcServer).instance!.id;
+      await waitFor(async () => (await client.getStock({ sku: 'x' })).servedBy === firstId, {
+        description: 'calls through etcd',
+      });
+
+      await etcd.kill();
+      // The resolver's watch has failed and is being retried: calls keep going to the last
+      // list over several retry periods (an empty list would fail them with UNAVAILABLE).
+      const outageEnds = performance.now() + 2 * WATCH_RETRY_BACKOFF.maxMs;
+      await assert.rejects(caller.get<Discovery>(Discovery).instances('fixture'), RegistryUnavailableError);
+      while (performance.now() < outageEnds) {
+        assert.equal((await client.getStock({ sku: 'x' })).servedBy, firstId);
+      }
+
+      await etcd.start({ wipe: true });
+      const second = await startContext(FixtureModule.forRoot({ registry }));
+      apps.push(second);
+      const secondId = second.get(MeshGrpcServer).instance!.id;
+      await waitFor(async () => (await client.getStock({ sku: 'x' })).servedBy === secondId, {
+        description: 'calls to reach the instance registered after the outage',
+        // etcd3's circuit breaker (5 s) and the resolver's backoff, then a round-robin pick.
+        timeoutMs: 5_000 + WATCH_RETRY_BACKOFF.maxMs + 2 * requestTimeoutMs + ttlSeconds * 1000,
+      });
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      await etcd.stop();
+    }
   });
 });

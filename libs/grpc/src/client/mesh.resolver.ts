@@ -1,8 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { status as Status, experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
-import type { Discovery, ServiceInstance } from '@nestmesh/discovery';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  watchWithRetry,
+  WATCH_RETRY_BACKOFF,
+  type Discovery,
+  type ServiceInstance,
+} from '@nestmesh/discovery';
 
 /** The URI scheme clients dial: `mesh:///<service>`. */
 export const MESH_SCHEME = 'mesh';
@@ -11,8 +15,6 @@ export const MESH_SCHEME = 'mesh';
  * the subchannel key, so channels to the same address still share connections.
  */
 export const DISCOVERY_CHANNEL_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.nestmesh_discovery`;
-/** Backoff between re-watches after a registry error, in ms: doubling from the first to the last. */
-const REWATCH_BACKOFF_MS = [100, 1_000] as const;
 
 const discoveries = new Map<string, Discovery>();
 let sequence = 0;
@@ -29,11 +31,13 @@ function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
 }
 
 /**
- * grpc-js resolver for `mesh:///<service>`: follows `Discovery.watch(service)` and hands each
+ * grpc-js resolver for `mesh:///<service>`: follows the service through `watchWithRetry` (a
+ * watch throws RegistryUnavailableError when the registry fails; it is watched again with
+ * jittered backoff, 100 ms doubling to 2 s, until the channel closes) and hands each
  * non-empty instance list to the channel's balancer. It never hands over an empty list: while
- * the registry reports none, or errors, or is unreachable, the channel keeps the last list it
- * had (before the first list, calls fail fast with UNAVAILABLE). A failed watch is retried
- * with backoff until the channel closes.
+ * the registry reports none, or is unreachable, the channel keeps the last list it had, and
+ * follows the registry again once it answers. Before the first list (no instance yet, or no
+ * registry), calls fail fast with UNAVAILABLE.
  */
 class MeshResolver implements experimental.Resolver {
   private readonly logger = new Logger('MeshResolver');
@@ -73,22 +77,27 @@ class MeshResolver implements experimental.Resolver {
   }
 
   private async follow(discovery: Discovery): Promise<void> {
-    const { signal } = this.abort;
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        for await (const instances of discovery.watch(this.service, { signal })) {
-          failures = 0;
-          this.onInstances(instances);
-        }
-      } catch (error) {
-        if (signal.aborted) return;
+    let failing = false;
+    const onError = (error: unknown) => {
+      if (!this.latest) this.reportError(`the registry is unreachable: ${String(error)}`);
+      // One warning per outage, not one per retry.
+      if (!failing) {
         this.logger.warn(
-          `watching "${this.service}" failed, keeping the last known instances: ${String(error)}`,
+          `watching "${this.service}" failed, keeping the last known instances and retrying (at most every ${WATCH_RETRY_BACKOFF.maxMs} ms): ${String(error)}`,
         );
       }
-      const delayMs = Math.min(REWATCH_BACKOFF_MS[0] * 2 ** failures++, REWATCH_BACKOFF_MS[1]);
-      await sleep(delayMs * (0.5 + Math.random() / 2), undefined, { signal }).catch(() => undefined);
+      failing = true;
+    };
+    const options = { signal: this.abort.signal, onError };
+    try {
+      for await (const instances of watchWithRetry(discovery, this.service, options)) {
+        if (failing) this.logger.log(`watching "${this.service}" again`);
+        failing = false;
+        this.onInstances(instances);
+      }
+    } catch (error) {
+      // watchWithRetry only throws what the consumer threw: a bug here, not a registry failure.
+      this.logger.error(`the resolver of "${this.service}" stopped: ${String(error)}`);
     }
   }
 

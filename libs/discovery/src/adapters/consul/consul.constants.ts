@@ -14,8 +14,6 @@ export const DEFAULT_CONSUL_WAIT_MS = 30_000;
 export const CONSUL_CLIENT_TIMEOUT_MARGIN_MS = 5_000;
 /** Deadline of non-blocking requests (register, deregister, list). */
 export const DEFAULT_CONSUL_REQUEST_TIMEOUT_MS = 5_000;
-/** Backoff after a failed blocking query, doubling between these (ms), with jitter. */
-export const CONSUL_RETRY_BACKOFF_MS = [250, 10_000] as const;
 /** Minimum pause between blocking queries, so a misbehaving index can never make a busy loop. */
 export const CONSUL_MIN_QUERY_INTERVAL_MS = 50;
 /** A deregistered (maintenance) instance is removed from the catalog by close(), or this long after. */

@@ -3,39 +3,85 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { waitFor } from '@nestmesh/testing';
 
+import { WATCH_RETRY_BACKOFF } from '../../discovery.constants.js';
 import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { ServiceInstance } from '../../service-instance.js';
-import { discoveryContract } from '../../testing/discovery.contract.js';
+import { discoveryContract, type DiscoveryContractSubject } from '../../testing/discovery.contract.js';
+import { watchWithRetry } from '../../watch-with-retry.js';
 import { ConsulRegistry } from './consul.registry.js';
+import { within } from '../../testing/until.js';
+import { CONSUL_CLIENT_TIMEOUT_MARGIN_MS } from './consul.constants.js';
 import { FakeConsulAgent } from './fake-consul-agent.fixture.js';
 
 const agentAddress = process.env.CONSUL_HTTP_ADDR?.replace(/^https?:\/\//, '');
+/** Deadline of non-blocking requests, and `wait` of blocking ones: only an abort or close() ends a watch in half. */
+const REQUEST_TIMEOUT_MS = 4_000;
+const WAIT_MS = 8_000;
+
+/** The contract subject for an agent at `host` (the fake one unless CONSUL_HTTP_ADDR is set). */
+function subject(host: string): DiscoveryContractSubject {
+  const connect = (at: string) =>
+    new ConsulRegistry({
+      host: at,
+      check: 'ttl',
+      ttlMs: 3000,
+      waitMs: WAIT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      removeAfterMs: 100,
+    });
+  const backend = connect(host);
+  return {
+    backend,
+    close: () => backend.close(),
+    url: `consul://${host}?check=ttl&wait=${WAIT_MS}`,
+    endsWithinMs: REQUEST_TIMEOUT_MS / 2,
+    // The first query of a watch does not block: it fails at the request deadline.
+    unresponsive: { connect, failWithinMs: 2 * REQUEST_TIMEOUT_MS },
+  };
+}
 
 if (agentAddress) {
   console.log(
     `consul: running the discovery contract suite against the agent at ${agentAddress} (CONSUL_HTTP_ADDR)`,
   );
-  discoveryContract(`consul (agent at ${agentAddress})`, async () => {
-    const backend = new ConsulRegistry({
-      host: agentAddress,
-      check: 'ttl',
-      ttlMs: 3000,
-      waitMs: 1000,
-      removeAfterMs: 100,
-    });
-    return { backend, close: () => backend.close(), healthFromAppWithinMs: 10_000 };
-  });
+  discoveryContract(`consul (agent at ${agentAddress})`, async () => ({
+    ...subject(agentAddress),
+    healthFromAppWithinMs: 10_000,
+  }));
 } else {
   console.log(
-    'consul: CONSUL_HTTP_ADDR is not set, so no agent: running the HTTP-level tests against Consul’s documented API shapes',
+    'consul: CONSUL_HTTP_ADDR is not set, so no agent: running the contract suite and the HTTP-level tests against a stand-in agent that answers with Consul’s documented API shapes',
   );
 }
+
+// Consul cannot run on our machines: the stand-in agent (fake-consul-agent.fixture.ts) answers
+// with the documented request and response shapes, and can be stopped and started again.
+discoveryContract('consul (the stand-in agent)', async () => {
+  const agent = new FakeConsulAgent();
+  const host = await agent.start();
+  const port = Number(host.split(':')[1]);
+  const own = subject(host);
+  return {
+    ...own,
+    close: async () => {
+      await own.close();
+      await agent.stop();
+    },
+    outage: {
+      stop: () => agent.stop(),
+      start: async () => void (await agent.start(port)),
+      // Stopping the agent drops its connections: a watch fails at once, a new one is refused.
+      failWithinMs: REQUEST_TIMEOUT_MS,
+      recoverWithinMs: WATCH_RETRY_BACKOFF.maxMs + REQUEST_TIMEOUT_MS,
+    },
+  };
+});
 
 function instance(name = `svc-${randomUUID().slice(0, 8)}`, port = 7100): ServiceInstance {
   return { id: `${name}-${port}`, name, address: '127.0.0.1', port, tags: ['v1'], metadata: { zone: 'a' } };
 }
 
-describe('consul registry at the HTTP level (documented API shapes, no agent)', () => {
+describe('consul registry at the HTTP level (documented API shapes, no agent)', { timeout: 60_000 }, () => {
   const agent = new FakeConsulAgent();
   let host: string;
   before(async () => (host = await agent.start()));
@@ -84,30 +130,6 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       ),
       agent.requests.map((request) => `${request.path.split('/').slice(0, 5).join('/')} ns=team-a`),
     );
-  });
-
-  it('TTL mode registers a TTL check and passes it while the app says it is healthy, fails it when not', async () => {
-    let healthy = true;
-    const registry = new ConsulRegistry({ host, check: 'ttl', ttlMs: 300 });
-    const one = instance();
-    await registry.register(one, { healthy: () => healthy });
-    const [request] = agent.requestsTo('/v1/agent/service/register');
-    assert.deepEqual((request!.body as { Check: unknown }).Check, {
-      TTL: '300ms',
-      DeregisterCriticalServiceAfter: '60s',
-    });
-    await waitFor(() => agent.requestsTo(`/v1/agent/check/pass/service:${one.id}`).length >= 2, {
-      description: 'heartbeats',
-    });
-    healthy = false;
-    await waitFor(() => agent.requestsTo(`/v1/agent/check/fail/service:${one.id}`).length >= 1, {
-      description: 'a failing heartbeat',
-    });
-    await registry.deregister(one);
-    const beats = agent.requestsTo('/v1/agent/check/').length;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.equal(agent.requestsTo('/v1/agent/check/').length, beats, 'no heartbeat after deregistering');
-    await registry.close();
   });
 
   it('deregistering puts the instance into maintenance at once; it is removed after the drain (close)', async () => {
@@ -223,36 +245,73 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     await registry.close();
   });
 
-  it('keeps its last list through 500s and hung requests, backs off, and recovers', async () => {
+  it('a failed blocking query ends the watch with RegistryUnavailableError: an error status at once, no answer after wait + margin', async () => {
+    const waitMs = 200;
+    const registry = new ConsulRegistry({ host, waitMs });
+    const name = `svc-${randomUUID().slice(0, 8)}`;
+    let answer: 'ok' | 'error' | 'hang' = 'ok';
+    agent.override = (request, response) => {
+      if (!request.path.startsWith(`/v1/health/service/${name}`) || answer === 'ok') return false;
+      if (answer === 'error') response.writeHead(500).end('rpc error: No cluster leader');
+      return true; // 'hang': never answered
+    };
+    for (const [kind, limitMs] of [
+      ['error', waitMs + CONSUL_CLIENT_TIMEOUT_MARGIN_MS],
+      ['hang', 2 * (waitMs + waitMs / 16 + CONSUL_CLIENT_TIMEOUT_MARGIN_MS)],
+    ] as const) {
+      answer = 'ok';
+      const watch = registry.watch(name)[Symbol.asyncIterator]();
+      assert.deepEqual((await watch.next()).value, []);
+      answer = kind;
+      agent.changed(); // wakes the blocking query, which is answered by the override from now on
+      const started = performance.now();
+      const next = await within(watch.next(), limitMs);
+      assert.ok(
+        next !== 'pending' && 'error' in next && next.error instanceof RegistryUnavailableError,
+        `${kind}: expected RegistryUnavailableError within ${limitMs} ms, got ${JSON.stringify(next)}`,
+      );
+      if (kind === 'hang') {
+        assert.ok(performance.now() - started >= waitMs, 'a hung query is given its wait first');
+      }
+    }
+    await registry.close();
+  });
+
+  it('watchWithRetry keeps the last list through failing queries, backs off, and follows changes again', async () => {
     const registry = new ConsulRegistry({ host, waitMs: 200 });
     const name = `svc-${randomUUID().slice(0, 8)}`;
     const one = instance(name, 7300);
     await registry.register(one);
     const lists: ServiceInstance[][] = [];
+    const errors: number[] = [];
     const controller = new AbortController();
     const watching = (async () => {
-      for await (const list of registry.watch(name, { signal: controller.signal })) lists.push(list);
+      const options = {
+        signal: controller.signal,
+        onError: (_error: unknown, ms: number) => errors.push(ms),
+      };
+      for await (const list of watchWithRetry(registry, name, options)) lists.push(list);
     })();
     await waitFor(() => lists.length === 1, { description: 'the first list' });
-
-    let failures = 0;
+    let failing = true;
     agent.override = (request, response) => {
-      if (!request.path.startsWith(`/v1/health/service/${name}`)) return false;
-      failures++;
-      if (failures === 2) return true; // never answered: the client times out (wait + 5 s margin)
+      if (!failing || !request.path.startsWith(`/v1/health/service/${name}`)) return false;
       response.writeHead(500).end('rpc error: No cluster leader');
       return true;
     };
-    await waitFor(() => failures >= 3, {
-      timeoutMs: 15_000,
-      description: 'retries through errors and a hang',
-    });
+    agent.changed();
+    await waitFor(() => errors.length >= 3, { description: 'three failed watches' });
     assert.equal(lists.length, 1, 'errors do not empty or change the list');
-    await assert.rejects(registry.instances(name), RegistryUnavailableError);
-
-    agent.override = undefined;
+    assert.ok(
+      errors.every((ms) => ms <= WATCH_RETRY_BACKOFF.maxMs),
+      `backoff within bounds: ${errors}`,
+    );
+    failing = false;
     await registry.deregister(one);
-    await waitFor(() => lists.length === 2, { timeoutMs: 15_000, description: 'recovery after the errors' });
+    await waitFor(() => lists.length === 2, {
+      timeoutMs: WATCH_RETRY_BACKOFF.maxMs + REQUEST_TIMEOUT_MS,
+      description: 'recovery after the errors',
+    });
     assert.deepEqual(lists[1], []);
     controller.abort();
     await watching;

@@ -5,50 +5,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Discovery } from '../../discovery.js';
 import { RegistryUnavailableError } from '../../discovery.errors.js';
-import { instanceListKey } from '../../instance-list.js';
 import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { validateInstance } from '../../validate-instance.js';
+import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import * as defaults from './consul.constants.js';
+import { duration, toInstance, type HealthEntry } from './consul.health.js';
+import { TtlHeartbeats } from './consul.heartbeat.js';
+import type { ConsulRegistryOptions } from './consul.options.js';
 
-export interface ConsulRegistryOptions {
-  /** Agent `host:port`. Default 127.0.0.1:8500. */
-  host?: string;
-  secure?: boolean;
-  /** ACL token, sent as X-Consul-Token. */
-  token?: string;
-  /** Datacenter (`dc` query parameter). */
-  datacenter?: string;
-  /** Enterprise namespace: `ns` on every request (Consul reads it on registration and queries). */
-  namespace?: string;
-  /** `grpc` (default): Consul calls our grpc.health.v1 service. `ttl`: we report health to Consul. */
-  check?: 'grpc' | 'ttl';
-  checkIntervalMs?: number;
-  checkTimeoutMs?: number;
-  ttlMs?: number;
-  deregisterCriticalAfterMs?: number;
-  waitMs?: number;
-  requestTimeoutMs?: number;
-  /** After `deregister`, remove the instance this long later if `close()` has not. Default 30 000. */
-  removeAfterMs?: number;
-}
-
-interface HealthEntry {
-  Service: {
-    ID: string;
-    Service: string;
-    Address: string;
-    Port: number;
-    Tags: string[] | null;
-    Meta: Record<string, string> | null;
-  };
-  Node?: { Address?: string };
-}
-
-/** Consul durations: whole seconds as `10s`, anything else in ms. */
-function duration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
-}
+export type { ConsulRegistryOptions } from './consul.options.js';
 
 /**
  * Discovery on a Consul agent (the `consul` client). Registers each instance with a native gRPC
@@ -61,12 +27,16 @@ function duration(ms: number): string {
 export class ConsulRegistry implements Registrar, Discovery {
   private readonly logger = new Logger('ConsulRegistry');
   private readonly consul: InstanceType<typeof Consul>;
-  private readonly heartbeats = new Map<string, NodeJS.Timeout>();
+  private readonly heartbeats: TtlHeartbeats;
+  private readonly watches = new WatchSessions();
+  /** Set by close(): requests cancelled from then on are not worth a warning. */
+  private closed = false;
   private readonly requests = new Set<EventEmitter>();
   /** Instances in maintenance, to be removed once the app has drained (close) or after a delay. */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
+    this.heartbeats = new TtlHeartbeats(options.heartbeatScheduler);
     const [host, port] = (options.host ?? defaults.DEFAULT_CONSUL_HOST).split(':');
     this.consul = new Consul({
       host,
@@ -125,13 +95,15 @@ export class ConsulRegistry implements Registrar, Discovery {
         timeout: this.requestTimeoutMs,
       } as never),
     );
-    if (ttl) this.startHeartbeat(instance, healthy ?? (() => true));
+    const intervalMs = (options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3;
+    if (ttl)
+      this.heartbeats.start(instance.id, this.heartbeat(instance, healthy ?? (() => true)), intervalMs);
+    else this.heartbeats.stop(instance.id);
   }
 
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
-    clearInterval(this.heartbeats.get(instance.id));
-    this.heartbeats.delete(instance.id);
+    this.heartbeats.stop(instance.id);
     await this.call(`putting ${instance.id} into maintenance`, (ctx) =>
       this.consul.agent.service.maintenance({
         id: instance.id,
@@ -173,73 +145,62 @@ export class ConsulRegistry implements Registrar, Discovery {
   /**
    * Blocking queries, as Consul documents them: follow X-Consul-Index; reset to 0 when it goes
    * backwards; never send index 0 twice in a row without a pause; `wait` plus jitter, with a
-   * client timeout above it; jittered backoff on errors while the last list stands; yield only
-   * when the passing instances actually changed. Never throws for registry errors: it retries
-   * until aborted.
+   * client timeout above it; yield only when the passing instances actually changed. A failed
+   * query (agent down, an error status, no answer within its timeout) ends the watch with
+   * RegistryUnavailableError, as for every backend (see Discovery).
    */
-  async *watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
-    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
-    let index = 0n;
-    let lastKey: string | undefined;
-    let failures = 0;
-    while (!signal?.aborted) {
-      const started = performance.now();
-      const wait = Math.round(waitMs + (Math.random() * waitMs) / 16);
-      let response: [{ headers: Record<string, string> }, HealthEntry[]];
-      try {
-        response = (await this.call(
-          `watching ${name}`,
-          (ctx) =>
-            this.consul.health.service({
-              service: name,
-              passing: true,
-              ...(index > 0n ? { index: String(index), wait: duration(wait) } : {}),
-              ctx,
-              timeout: wait + defaults.CONSUL_CLIENT_TIMEOUT_MARGIN_MS,
-            } as never),
-          signal,
-        )) as typeof response;
-      } catch (error) {
-        if (signal?.aborted) return;
-        const [first, last] = defaults.CONSUL_RETRY_BACKOFF_MS;
-        const delayMs = Math.min(first * 2 ** failures++, last) * (0.5 + Math.random() / 2);
-        this.logger.warn(`${String(error)}; retrying in ${Math.round(delayMs)} ms, keeping the last list`);
-        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-        continue;
-      }
-      failures = 0;
-      const [res, body] = response;
-      const next = BigInt(res.headers['x-consul-index'] ?? '0');
-      // Consul: an index that goes backwards means the state was reset; start over. An index
-      // of 0 is never valid to block on: use 1 so the next query blocks.
-      index = next < index ? 0n : next > 0n ? next : 1n;
-      const list = body.map(toInstance);
-      const key = instanceListKey(list);
-      if (key !== lastKey) {
-        lastKey = key;
-        yield list;
-      }
-      const elapsed = performance.now() - started;
-      if (elapsed < defaults.CONSUL_MIN_QUERY_INTERVAL_MS) {
-        await sleep(defaults.CONSUL_MIN_QUERY_INTERVAL_MS - elapsed, undefined, { signal }).catch(
-          () => undefined,
-        );
-      }
-    }
+  watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
+    return this.watches.run(signal, (feed) => this.follow(name, feed));
   }
 
   /**
-   * Removes the instances left in maintenance by `deregister` (the app has drained by now),
-   * stops heartbeats and cancels requests in flight (blocking queries included).
+   * Ends every watch, stops heartbeats, cancels requests in flight (blocking queries
+   * included) and removes the instances left in maintenance by `deregister` (the app has
+   * drained by now).
    */
   async close(): Promise<void> {
-    for (const timer of this.heartbeats.values()) clearInterval(timer);
-    this.heartbeats.clear();
+    this.closed = true;
+    this.watches.close();
+    this.heartbeats.stopAll();
     for (const ctx of this.requests) ctx.emit('cancel');
     const removals = await Promise.allSettled([...this.leaving.keys()].map((id) => this.remove(id)));
     for (const removal of removals) {
       if (removal.status === 'rejected') {
         this.logger.warn(`${String(removal.reason)}; Consul removes it after DeregisterCriticalServiceAfter`);
+      }
+    }
+  }
+
+  private async follow(name: string, feed: WatchFeed): Promise<void> {
+    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
+    let index = 0n;
+    while (!feed.signal.aborted) {
+      const started = performance.now();
+      const wait = Math.round(waitMs + (Math.random() * waitMs) / 16);
+      const blocking = index > 0n;
+      const [response, body] = await this.call(
+        `watching ${name}`,
+        (ctx) =>
+          this.consul.health.service({
+            service: name,
+            passing: true,
+            ...(blocking ? { index: String(index), wait: duration(wait) } : {}),
+            ctx,
+            timeout: blocking ? wait + defaults.CONSUL_CLIENT_TIMEOUT_MARGIN_MS : this.requestTimeoutMs,
+          } as never),
+        feed.signal,
+      );
+      if (feed.signal.aborted) return;
+      const next = BigInt(response.headers['x-consul-index'] ?? '0');
+      // Consul: an index that goes backwards means the state was reset; start over. An index
+      // of 0 is never valid to block on: use 1 so the next query blocks.
+      index = next < index ? 0n : next > 0n ? next : 1n;
+      feed.publish((body as HealthEntry[]).map(toInstance));
+      const elapsed = performance.now() - started;
+      if (elapsed < defaults.CONSUL_MIN_QUERY_INTERVAL_MS) {
+        await sleep(defaults.CONSUL_MIN_QUERY_INTERVAL_MS - elapsed, undefined, {
+          signal: feed.signal,
+        }).catch(() => undefined);
       }
     }
   }
@@ -268,38 +229,19 @@ export class ConsulRegistry implements Registrar, Discovery {
     }
   }
 
-  private startHeartbeat(instance: ServiceInstance, healthy: () => boolean): void {
-    const checkId = `service:${instance.id}`;
-    const beat = () => {
+  /** One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. */
+  private heartbeat(instance: ServiceInstance, healthy: () => boolean): () => Promise<void> {
+    // Through call(), so that close() cancels a heartbeat in flight.
+    return async () => {
       const passing = healthy();
-      const request = passing
-        ? this.consul.agent.check.pass({
-            id: checkId,
-            note: 'healthy',
-            timeout: this.requestTimeoutMs,
-          } as never)
-        : this.consul.agent.check.fail({
-            id: checkId,
-            note: 'the app reports NOT_SERVING',
-            timeout: this.requestTimeoutMs,
-          } as never);
-      request.catch((error: unknown) => this.logger.warn(`TTL check of ${instance.id}: ${String(error)}`));
+      await this.call(`the TTL check of ${instance.id}`, (ctx) =>
+        this.consul.agent.check[passing ? 'pass' : 'fail']({
+          id: `service:${instance.id}`,
+          note: passing ? 'healthy' : 'the app reports NOT_SERVING',
+          ctx,
+          timeout: this.requestTimeoutMs,
+        } as never),
+      ).catch((error: unknown) => this.closed || this.logger.warn(String(error)));
     };
-    beat();
-    const timer = setInterval(beat, (this.options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3);
-    timer.unref();
-    this.heartbeats.set(instance.id, timer);
   }
-}
-
-function toInstance({ Service, Node }: HealthEntry): ServiceInstance {
-  return {
-    id: Service.ID,
-    name: Service.Service,
-    // Consul leaves Address empty when the service uses its node's address.
-    address: Service.Address || Node?.Address || '',
-    port: Service.Port,
-    tags: Service.Tags ?? [],
-    metadata: Service.Meta ?? {},
-  };
 }

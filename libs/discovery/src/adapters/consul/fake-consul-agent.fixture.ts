@@ -4,6 +4,7 @@
 // X-Consul-Index) and records every request so tests can assert exactly what was sent.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 
 export interface RecordedRequest {
   method: string;
@@ -29,16 +30,26 @@ export class FakeConsulAgent {
   private readonly waiters = new Set<() => void>();
   private server: Server | undefined;
 
-  async start(): Promise<string> {
+  /**
+   * Listens on `port` (default: a free one); returns `host:port`. After `stop()` it can start
+   * again on the same port with its state kept, as an agent restarts with its data dir.
+   */
+  async start(port = 0): Promise<string> {
     this.server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
+  /** Stops listening and drops every connection (blocking queries included) at once. */
   async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.close();
+    server.closeAllConnections();
     for (const wake of this.waiters) wake();
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+    this.waiters.clear();
+    await once(server, 'close');
   }
 
   /** Bumps the index and wakes blocking queries, as any state change in Consul does. */

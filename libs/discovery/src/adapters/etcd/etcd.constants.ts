@@ -5,4 +5,20 @@ export const DEFAULT_ETCD_PREFIX = '/nestmesh/services';
 /** Deadline of one etcd request; a down etcd fails calls after this instead of hanging. */
 export const DEFAULT_ETCD_REQUEST_TIMEOUT_MS = 3_000;
 /** Re-registration after a lost lease retries with jittered backoff, doubling between these (ms). */
-export const ETCD_RETRY_BACKOFF_MS = [100, 2_000] as const;
+export const ETCD_REREGISTER_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const;
+/**
+ * Delay before etcd3's watch manager reconnects its stream, in ms. Our watches end on the
+ * first disconnection (see Discovery) and detach at once, so the manager finds nothing to
+ * reconnect; a short constant delay keeps its timer from outliving `close()` (its default
+ * backoff grows to 30 s).
+ */
+export const ETCD_WATCH_RECONNECT_MS = 100;
+/**
+ * gRPC keep-alive ping interval while a watch or keep-alive stream is open, in ms. A ping
+ * unanswered within the request timeout closes the connection, so an etcd that stops
+ * answering (a partition, a stopped process) ends watches with RegistryUnavailableError
+ * instead of leaving them silent. etcd refuses pings more often than every 5 s by default.
+ */
+export const DEFAULT_ETCD_KEEPALIVE_MS = 10_000;
+/** etcd's default `--grpc-keepalive-min-time`: it answers more frequent pings with GOAWAY. */
+export const ETCD_MIN_KEEPALIVE_MS = 5_000;

@@ -1,13 +1,26 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startEtcd } from '@nestmesh/testing';
+import { startEtcd, type EtcdServer } from '@nestmesh/testing';
 
+import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { discoveryContract } from '../../testing/discovery.contract.js';
+import { within } from '../../testing/until.js';
+import { ETCD_MIN_KEEPALIVE_MS, ETCD_REREGISTER_BACKOFF } from './etcd.constants.js';
 import { EtcdRegistry } from './etcd.registry.js';
 
 const TTL_SECONDS = 2;
+/** Every request's deadline: only an abort or close() can end a watch in half of it. */
+const REQUEST_TIMEOUT_MS = 4_000;
+/** etcd3 tries a failing request up to 4 times (its default retry policy), each with the deadline. */
+const ETCD3_ATTEMPTS = 4;
+/** etcd3 stops calling a host for 5 s after 3 failures in a row (its default circuit breaker). */
+const ETCD3_BREAKER_MS = 5_000;
 
 /** Registers `instance` from a child process (registrant.fixture.js); returns its SIGKILL. */
 async function registerElsewhere(endpoint: string, instance: ServiceInstance): Promise<() => Promise<void>> {
@@ -32,23 +45,119 @@ async function registerElsewhere(endpoint: string, instance: ServiceInstance): P
   };
 }
 
+const connectTo = (hosts: string[]) =>
+  new EtcdRegistry({ hosts, ttlSeconds: TTL_SECONDS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+
 discoveryContract('etcd (a real etcd process)', async () => {
   const etcd = await startEtcd();
-  const backend = new EtcdRegistry({
-    hosts: [etcd.endpoint],
-    ttlSeconds: TTL_SECONDS,
-    requestTimeoutMs: 500,
-  });
+  const backend = connectTo([etcd.endpoint]);
   return {
     backend,
     close: async () => {
       backend.close();
       await etcd.stop();
     },
+    url: `${etcd.endpoint.replace('http', 'etcd')}?ttl=${TTL_SECONDS}&timeout=${REQUEST_TIMEOUT_MS}`,
+    endsWithinMs: REQUEST_TIMEOUT_MS / 2,
+    unresponsive: {
+      connect: (hostPort) => connectTo([`http://${hostPort}`]),
+      failWithinMs: REQUEST_TIMEOUT_MS * ETCD3_ATTEMPTS + ETCD3_BREAKER_MS,
+    },
     crash: {
       registerElsewhere: (instance) => registerElsewhere(etcd.endpoint, instance),
       withinMs: TTL_SECONDS * 1000 + 3000,
     },
-    outage: { stop: () => etcd.kill(), start: (options) => etcd.start(options), recoverWithinMs: 15_000 },
+    outage: {
+      stop: () => etcd.kill(),
+      start: () => etcd.start({ wipe: true }),
+      failWithinMs: REQUEST_TIMEOUT_MS * ETCD3_ATTEMPTS + ETCD3_BREAKER_MS,
+      // The lease is found lost at most 2 TTLs after the last keep-alive; then the breaker and
+      // the re-registration backoff; then the etcd start-up itself (waited for by start()).
+      recoverWithinMs:
+        2 * TTL_SECONDS * 1000 + ETCD3_BREAKER_MS + ETCD_REREGISTER_BACKOFF.maxMs + REQUEST_TIMEOUT_MS,
+    },
   };
+});
+
+describe('etcd registry: the watch stream', { timeout: 60_000 }, () => {
+  let etcd: EtcdServer;
+  before(async () => (etcd = await startEtcd()));
+  after(() => etcd?.stop());
+
+  it('etcd stopped while the watch stream is being set up: RegistryUnavailableError, not a silent hang', async () => {
+    const registry = connectTo([etcd.endpoint]);
+    try {
+      const watch = registry.watch(`svc-${randomUUID()}`)[Symbol.asyncIterator]();
+      assert.deepEqual((await watch.next()).value, []); // listed; the watcher is attaching now
+      await etcd.kill();
+      const next = await within(watch.next(), REQUEST_TIMEOUT_MS);
+      assert.ok(
+        next !== 'pending' && 'error' in next && next.error instanceof RegistryUnavailableError,
+        `expected RegistryUnavailableError, got ${JSON.stringify(next)}`,
+      );
+    } finally {
+      registry.close();
+      await etcd.start();
+    }
+  });
+});
+
+/** A TCP proxy to `port` that can stop passing bytes while keeping every connection open. */
+async function freezableProxy(port: number): Promise<{ hostPort: string; freeze(): void; close(): void }> {
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    if (frozen) client.unpipe().pause();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    freeze: () => {
+      frozen = true;
+      for (const socket of sockets) socket.unpipe().pause();
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+describe('etcd registry: an etcd that stops answering', { timeout: 60_000 }, () => {
+  let etcd: EtcdServer;
+  before(async () => (etcd = await startEtcd()));
+  after(() => etcd?.stop());
+
+  it('a watch whose etcd stops answering (a partition) throws RegistryUnavailableError after an unanswered keep-alive ping', async () => {
+    const keepaliveMs = ETCD_MIN_KEEPALIVE_MS + 1_000;
+    const requestTimeoutMs = 2_000;
+    const proxy = await freezableProxy(Number(new URL(etcd.endpoint).port));
+    const registry = new EtcdRegistry({ hosts: [`http://${proxy.hostPort}`], requestTimeoutMs, keepaliveMs });
+    try {
+      const service = `svc-${randomUUID()}`;
+      const watch = registry.watch(service)[Symbol.asyncIterator]();
+      assert.deepEqual((await watch.next()).value, []);
+      const writer = connectTo([etcd.endpoint]);
+      const one = { id: 'a', name: service, address: '127.0.0.1', port: 1, tags: [], metadata: {} };
+      await writer.register(one);
+      assert.deepEqual((await watch.next()).value, [one], 'the stream is up');
+      writer.close();
+      proxy.freeze();
+      const limitMs = 2 * (keepaliveMs + requestTimeoutMs);
+      const next = await within(watch.next(), limitMs);
+      assert.ok(
+        next !== 'pending' && 'error' in next && next.error instanceof RegistryUnavailableError,
+        `expected RegistryUnavailableError within ${limitMs} ms, got ${JSON.stringify(next)}`,
+      );
+    } finally {
+      registry.close();
+      proxy.close();
+    }
+  });
 });

@@ -1,20 +1,30 @@
 import { Logger } from '@nestjs/common';
-import { Etcd3, type IKeyValue, type Lease } from 'etcd3';
+import { Etcd3, type IKeyValue, type IOptions, type Lease } from 'etcd3';
+import { Backoff } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Discovery } from '../../discovery.js';
 import { RegistryUnavailableError } from '../../discovery.errors.js';
-import { instanceListKey } from '../../instance-list.js';
-import { LatestValueChannel } from '../../latest-value.channel.js';
 import type { Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { validateInstance } from '../../validate-instance.js';
+import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import {
+  DEFAULT_ETCD_KEEPALIVE_MS,
   DEFAULT_ETCD_PREFIX,
   DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
   DEFAULT_ETCD_TTL_SECONDS,
-  ETCD_RETRY_BACKOFF_MS,
+  ETCD_REREGISTER_BACKOFF,
+  ETCD_WATCH_RECONNECT_MS,
 } from './etcd.constants.js';
+
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
+/** etcd3's watch reconnection backoff: always `ms`. */
+function constantBackoff(ms: number): WatchBackoff {
+  const backoff: WatchBackoff = { duration: ms, next: () => backoff };
+  return backoff;
+}
 
 export interface EtcdRegistryOptions {
   /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
@@ -26,6 +36,12 @@ export interface EtcdRegistryOptions {
   /** Deadline of each etcd request, in ms. Default 3000. */
   requestTimeoutMs?: number;
   auth?: { username: string; password: string };
+  /**
+   * Keep-alive ping interval on open streams, in ms (default 10 000, at least 5 000: etcd's
+   * `--grpc-keepalive-min-time`). An etcd that does not answer a ping within
+   * `requestTimeoutMs` is taken as gone: watches end with RegistryUnavailableError.
+   */
+  keepaliveMs?: number;
 }
 
 interface Registration {
@@ -50,7 +66,9 @@ export class EtcdRegistry implements Registrar, Discovery {
   private readonly prefix: string;
   private readonly registrations = new Map<string, Registration>();
   /** Open watches, ended by close(): etcd3 keeps reconnecting a watcher until it is cancelled. */
-  private readonly watches = new Set<() => void>();
+  private readonly watches = new WatchSessions();
+  /** Aborted by close(): ends re-registration loops, sleeping ones included. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: EtcdRegistryOptions) {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_ETCD_TTL_SECONDS;
@@ -64,6 +82,11 @@ export class EtcdRegistry implements Registrar, Discovery {
         context.isStream
           ? {}
           : { deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS) },
+      faultHandling: { watchBackoff: constantBackoff(ETCD_WATCH_RECONNECT_MS) },
+      grpcOptions: {
+        'grpc.keepalive_time_ms': options.keepaliveMs ?? DEFAULT_ETCD_KEEPALIVE_MS,
+        'grpc.keepalive_timeout_ms': options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
+      },
     });
   }
 
@@ -108,33 +131,49 @@ export class EtcdRegistry implements Registrar, Discovery {
     }
   }
 
-  async *watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
-    signal?.throwIfAborted();
+  /**
+   * Lists the prefix, then follows it from the next revision. Throws RegistryUnavailableError
+   * when the listing fails, or when the watch stream cannot be set up or breaks (etcd down or
+   * unreachable, a compacted revision); etcd3 would otherwise retry the stream silently.
+   */
+  watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
+    return this.watches.run(signal, (feed) => this.follow(name, feed));
+  }
+
+  /** Ends every watch, stops every lease's keep-alive and closes the client; keys expire with their leases. */
+  close(): void {
+    this.closing.abort();
+    for (const registration of this.registrations.values()) {
+      registration.closed = true;
+      registration.lease?.release();
+    }
+    this.watches.close();
+    this.client.close();
+  }
+
+  private async follow(name: string, feed: WatchFeed): Promise<void> {
     const prefix = `${this.prefix}/${name}/`;
-    const current = new Map<string, ServiceInstance>();
-    const channel = new LatestValueChannel<ServiceInstance[] | Error>();
-    let lastKey = '';
-    const publish = () => {
-      const list = [...current.values()];
-      const key = instanceListKey(list);
-      if (key === lastKey) return; // a re-put of the same data is not a change
-      lastKey = key;
-      channel.publish(list);
-    };
+    const unavailable = (error: unknown) => new RegistryUnavailableError('etcd', `watching ${name}`, error);
     let listing;
     try {
       listing = await this.client.getAll().prefix(prefix).exec();
     } catch (error) {
-      throw new RegistryUnavailableError('etcd', `watching ${name}`, error);
+      return feed.fail(unavailable(error));
     }
+    if (feed.signal.aborted) return;
+    const current = new Map<string, ServiceInstance>();
     for (const kv of listing.kvs)
       for (const instance of this.parse(kv.value.toString())) current.set(kv.key.toString(), instance);
+    const publish = () => feed.publish([...current.values()]);
     publish();
-    const watcher = await this.client
+    // watcher() attaches at once; create() would wait for 'connected', forever while etcd is down.
+    const watcher = this.client
       .watch()
       .prefix(prefix)
       .startRevision(String(Number(listing.header.revision) + 1))
-      .create();
+      .watcher();
+    // Not awaited: with etcd down the cancel request itself would wait for it.
+    feed.signal.addEventListener('abort', () => void watcher.cancel().catch(() => undefined), { once: true });
     watcher.on('put', (kv: IKeyValue) => {
       const [instance] = this.parse(kv.value.toString());
       if (instance) current.set(kv.key.toString(), instance);
@@ -144,30 +183,8 @@ export class EtcdRegistry implements Registrar, Discovery {
       current.delete(kv.key.toString());
       publish();
     });
-    watcher.on('error', (error: Error) =>
-      channel.publish(new RegistryUnavailableError('etcd', `watching ${name}`, error)),
-    );
-    const onAbort = () => channel.close();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.watches.add(onAbort);
-    try {
-      for (let next = await channel.next(); !next.done; next = await channel.next()) {
-        if (next.value instanceof Error) throw next.value;
-        yield next.value;
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.watches.delete(onAbort);
-      // Not awaited: with etcd down the cancel request itself would wait for it.
-      watcher.cancel().catch(() => undefined);
-    }
-  }
-
-  /** Ends every watch and closes the client; registrations are left to expire with their leases. */
-  close(): void {
-    for (const registration of this.registrations.values()) registration.closed = true;
-    for (const end of this.watches) end();
-    this.client.close();
+    watcher.on('disconnected', (error: Error) => feed.fail(unavailable(error)));
+    watcher.on('error', (error: Error) => feed.fail(unavailable(error)));
   }
 
   private parse(value: string): ServiceInstance[] {
@@ -194,7 +211,8 @@ export class EtcdRegistry implements Registrar, Discovery {
     registration.reattaching = true;
     try {
       registration.lease?.release();
-      for (let attempt = 0; !registration.closed; attempt++) {
+      const backoff = new Backoff(ETCD_REREGISTER_BACKOFF);
+      while (!registration.closed) {
         try {
           await this.attach(registration);
           if (registration.closed) await registration.lease?.revoke().catch(() => undefined);
@@ -202,8 +220,7 @@ export class EtcdRegistry implements Registrar, Discovery {
           return;
         } catch {
           registration.lease?.release();
-          const delayMs = Math.min(ETCD_RETRY_BACKOFF_MS[0] * 2 ** attempt, ETCD_RETRY_BACKOFF_MS[1]);
-          await sleep(delayMs * (0.5 + Math.random() / 2));
+          await sleep(backoff.next(), undefined, { signal: this.closing.signal }).catch(() => undefined);
         }
       }
     } finally {

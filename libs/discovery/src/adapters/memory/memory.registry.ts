@@ -1,77 +1,86 @@
 import type { Discovery } from '../../discovery.js';
-import { LatestValueChannel } from '../../latest-value.channel.js';
 import type { Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { validateInstance } from '../../validate-instance.js';
+import { WatchSessions } from '../../watch-sessions.js';
 
-const namedRegistries = new Map<string, MemoryRegistry>();
+/** The instances themselves, shared by every MemoryRegistry handle on one named registry. */
+class MemoryStore {
+  readonly services = new Map<string, Map<string, ServiceInstance>>();
+  readonly listeners = new Map<string, Set<() => void>>();
+
+  snapshot(name: string): ServiceInstance[] {
+    return [...(this.services.get(name)?.values() ?? [])];
+  }
+
+  notify(name: string): void {
+    for (const listener of this.listeners.get(name) ?? []) listener();
+  }
+}
+
+const namedStores = new Map<string, MemoryStore>();
 
 /**
  * The embedded registry: instances live in this process's memory, so every app in the
- * process that uses the same registry name sees the others. Changes reach watchers on the
- * next microtask. Tests pass a fresh name (`memory://<test>`) to stay isolated.
+ * process that uses the same registry name sees the others. Changes reach watchers at once.
+ * Tests pass a fresh name (`memory://<test>`) to stay isolated. Each `named()` call is its
+ * own handle on the shared instances, so one app's `close()` ends only its own watches.
  */
 export class MemoryRegistry implements Registrar, Discovery {
-  private readonly services = new Map<string, Map<string, ServiceInstance>>();
-  private readonly watchers = new Map<string, Set<LatestValueChannel<ServiceInstance[]>>>();
+  private readonly watches = new WatchSessions();
 
-  /** The process-wide registry called `name` (`''` is the default, `memory://`). */
+  constructor(private readonly store = new MemoryStore()) {}
+
+  /** A new handle on the process-wide registry called `name` (`''` is the default, `memory://`). */
   static named(name = ''): MemoryRegistry {
-    let registry = namedRegistries.get(name);
-    if (!registry) {
-      registry = new MemoryRegistry();
-      namedRegistries.set(name, registry);
+    let store = namedStores.get(name);
+    if (!store) {
+      store = new MemoryStore();
+      namedStores.set(name, store);
     }
-    return registry;
+    return new MemoryRegistry(store);
   }
 
   async register(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
     validateInstance(instance);
-    const byId = this.services.get(instance.name) ?? new Map<string, ServiceInstance>();
-    this.services.set(instance.name, byId);
+    const byId = this.store.services.get(instance.name) ?? new Map<string, ServiceInstance>();
+    this.store.services.set(instance.name, byId);
     byId.set(
       instance.id,
       Object.freeze({ ...instance, tags: [...instance.tags], metadata: { ...instance.metadata } }),
     );
-    this.notify(instance.name);
+    this.store.notify(instance.name);
   }
 
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
-    if (this.services.get(instance.name)?.delete(instance.id)) this.notify(instance.name);
+    if (this.store.services.get(instance.name)?.delete(instance.id)) this.store.notify(instance.name);
   }
 
   async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
     signal?.throwIfAborted();
-    return this.snapshot(name);
+    return this.store.snapshot(name);
   }
 
-  async *watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
-    signal?.throwIfAborted();
-    const channel = new LatestValueChannel<ServiceInstance[]>();
-    const subscribers = this.watchers.get(name) ?? new Set();
-    this.watchers.set(name, subscribers);
-    subscribers.add(channel);
-    const onAbort = () => channel.close();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    channel.publish(this.snapshot(name));
-    try {
-      for (let next = await channel.next(); !next.done; next = await channel.next()) yield next.value;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      subscribers.delete(channel);
-    }
+  watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
+    return this.watches.run(signal, (feed) => {
+      const listeners = this.store.listeners.get(name) ?? new Set();
+      this.store.listeners.set(name, listeners);
+      const listener = () => feed.publish(this.store.snapshot(name));
+      listeners.add(listener);
+      const stop = () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && this.store.listeners.get(name) === listeners)
+          this.store.listeners.delete(name);
+      };
+      feed.signal.addEventListener('abort', stop, { once: true });
+      listener();
+    });
   }
 
-  private snapshot(name: string): ServiceInstance[] {
-    return [...(this.services.get(name)?.values() ?? [])];
-  }
-
-  private notify(name: string): void {
-    const subscribers = this.watchers.get(name);
-    if (!subscribers?.size) return;
-    const list = this.snapshot(name);
-    for (const channel of subscribers) channel.publish(list);
+  /** Ends this handle's watches; the instances stay for the other handles. */
+  close(): void {
+    this.watches.close();
   }
 }
