@@ -1,12 +1,16 @@
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { MemoryLockBackend } from './adapters/memory/memory.lock-backend.js';
 import type { LockBackend } from './lock-backend.js';
-import type { LockModuleOptions } from './lock.module-definition.js';
+import { validateLockModuleOptions, type LockModuleOptions } from './lock.module-definition.js';
 
 export type ClosableLockBackend = LockBackend & { close?(): Promise<void> };
 
-/** The backend the options (or REDIS_URL) name; Redis clients load only when a URL is given. */
+/**
+ * The backend the options (or REDIS_URL) name; Redis clients load only when a URL is given.
+ * Options are checked before anything is built, so bad options never leave a connection open.
+ */
 export async function createLockBackend(options: LockModuleOptions): Promise<ClosableLockBackend> {
+  validateLockModuleOptions(options);
   if (options.backend) return options.backend;
   const raw = options.url ?? process.env.REDIS_URL;
   const urls = (Array.isArray(raw) ? raw : (raw ?? '').split(',')).map((url) => url.trim()).filter(Boolean);
