@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { ReleaseWaiters } from '../../release-waiters.js';
+import { ReleaseSubscription } from './release.subscription.js';
 
 /** Lock keys live under their own prefix; `{…}` keeps a key and its fence counter in one cluster slot. */
 export const LOCK_KEY_PREFIX = 'nestmesh:lock:';
@@ -98,11 +99,8 @@ export class RedisLockBackend implements LockBackend {
   private connecting: Promise<void> | undefined;
   private readonly prefix: string;
   private readonly announceReleases: boolean;
-  /** Subscriber connection for release announcements, made on first waitForRelease(). */
-  private subscriber: Redis | undefined;
-  /** Resolves once `subscriber` listens on the release channel; settles once. */
-  private subscription: Promise<void> | undefined;
-  private subscribedNow = false;
+  /** Where announced releases are heard (announceReleases only). */
+  private readonly releases: ReleaseSubscription | undefined;
   private closed = false;
   /** waitForRelease() calls, by lock key. */
   private readonly releaseWaiters = new ReleaseWaiters();
@@ -123,6 +121,11 @@ export class RedisLockBackend implements LockBackend {
     });
     client.on('error', () => undefined); // surfaced per command as LockUnavailableError
     this.client = client;
+    this.releases = this.announceReleases
+      ? new ReleaseSubscription(client, this.releaseChannel, this.commandTimeoutMs, (lockKey) =>
+          this.releaseWaiters.wake(lockKey),
+        )
+      : undefined;
   }
 
   /**
@@ -255,54 +258,13 @@ export class RedisLockBackend implements LockBackend {
     const lockKey = this.lockKey(key);
     await this.releaseWaiters.wait(lockKey, signal, async (ended) => {
       try {
-        if (this.announceReleases) await this.subscribed(ended);
+        await this.releases?.ready(ended);
         const pttl = await this.command(key, () => this.client.pttl(lockKey));
         if (pttl === -2) return undefined; // no such key: free now
         return pttl >= 0 ? Math.min(maxMs, pttl + 1) : maxMs;
       } catch {
         return maxMs; // Redis away: a plain wait; the caller's next attempt reports the outage
       }
-    });
-  }
-
-  /**
-   * Resolves once the subscriber connection listens on the release channel (ioredis
-   * resubscribes after reconnects). While it does not yet (Redis away at first use), waits no
-   * longer than a command would, nor past `ended`; the timer that bounds the wait is cleared
-   * whichever comes first, and none is armed once subscribed.
-   */
-  private subscribed(ended: AbortSignal): Promise<void> {
-    if (this.subscribedNow) return Promise.resolve();
-    if (this.closed) return Promise.reject(new Error('the Redis client is closed'));
-    this.subscription ??= this.subscribe();
-    const subscription = this.subscription;
-    return new Promise<void>((resolve, reject) => {
-      const finish = (error?: Error): void => {
-        clearTimeout(timer);
-        ended.removeEventListener('abort', onEnded);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onEnded = (): void => finish(new Error('the wait ended'));
-      const timer = setTimeout(() => finish(new Error('not subscribed yet')), this.commandTimeoutMs);
-      ended.addEventListener('abort', onEnded, { once: true });
-      void subscription.then(
-        () => finish(),
-        (error: unknown) => finish(error instanceof Error ? error : new Error('could not subscribe')),
-      );
-    });
-  }
-
-  /** Makes the subscriber connection (kept, so that close() ends it even while it connects). */
-  private subscribe(): Promise<void> {
-    const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-    this.subscriber = subscriber;
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', (_channel: string, lockKey: string) => {
-      this.releaseWaiters.wake(lockKey);
-    });
-    return subscriber.subscribe(this.releaseChannel).then(() => {
-      this.subscribedNow = true;
     });
   }
 
@@ -316,7 +278,7 @@ export class RedisLockBackend implements LockBackend {
     this.watchdog = undefined;
     this.releaseWaiters.wakeAll();
     this.client.disconnect();
-    this.subscriber?.disconnect();
+    this.releases?.close();
     return Promise.resolve();
   }
 
