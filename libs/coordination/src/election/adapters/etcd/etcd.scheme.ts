@@ -3,7 +3,8 @@ import type { ElectionBackends } from '../../leader-election.factory.js';
 
 /**
  * `etcd://[user:password@]host:2379[,host:2379…][?timeout=<ms>]`: several hosts are members of
- * one cluster. etcd3 is imported only when such a URL is used.
+ * one cluster; user and password authenticate every request (etcd auth). etcd3 is imported
+ * only when such a URL is used.
  */
 export function registerEtcdElectionScheme(backends: ElectionBackends): void {
   backends.register('etcd', {
@@ -16,6 +17,7 @@ export function registerEtcdElectionScheme(backends: ElectionBackends): void {
       const { EtcdLeaderElection } = await import('./etcd.election.js');
       return new EtcdLeaderElection({
         hosts: url.hosts.map((host) => `http://${host}`),
+        auth: url.credentials,
         group,
         timing,
         requestTimeoutMs,
