@@ -55,5 +55,6 @@ describe('BackendRegistry', { timeout: 10_000 }, () => {
     backends.register('memory', { create: () => 'replaced' });
     assert.equal(await backends.create('memory://', { tag: '' }), 'replaced');
     assert.throws(() => backends.register('Bad_Scheme', { create: () => '' }), ConfigError);
+    assert.ok(backends.invalid('quorum too small') instanceof ConfigError, 'factories raise it too');
   });
 });

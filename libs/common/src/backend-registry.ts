@@ -30,7 +30,11 @@ export class BackendRegistry<Options, Backend> {
   constructor(
     /** What the backends are, for messages: `discovery`, `lock`, `election`. */
     readonly kind: string,
-    private readonly invalid: InvalidUrl,
+    /**
+     * Builds the typed error of the lib that owns the registry; a factory raises it for what
+     * no single URL is to blame for (a quorum of the wrong size).
+     */
+    readonly invalid: InvalidUrl,
   ) {}
 
   register(schemes: string | readonly string[], factory: BackendFactory<Options, Backend>): void {

@@ -41,6 +41,12 @@ describe('BackendUrl', { timeout: 10_000 }, () => {
       (error: Error) => error instanceof InvalidBackendUrlError && !error.message.includes('hunter2'),
     );
     assert.throws(() => BackendUrl.parse('redis://u:%E0%A4%A@h'), /percent-encoding/);
+    for (const malformed of ['u:hunter2@localhost:6379', 'redis:/u:hunter2@h', 'redis//u:hunter2@h']) {
+      assert.throws(
+        () => BackendUrl.parse(malformed),
+        (error: Error) => !error.message.includes('hunter2') && error.message.includes('***@'),
+      );
+    }
   });
 
   it("raises the caller's own error type", () => {

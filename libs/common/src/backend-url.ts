@@ -50,7 +50,7 @@ export class BackendUrl {
   static parse(url: string, invalid: InvalidUrl = invalidUrl): BackendUrl {
     const text = url.trim();
     const match = URL_PATTERN.exec(text);
-    if (!match) throw invalid(`"${redactUrl(text)}" is not a backend URL (scheme://host:port)`);
+    if (!match) throw invalid(`"${redactMalformed(text)}" is not a backend URL (scheme://host:port)`);
     const [, scheme, userInfo, hostList, path, query] = match;
     let credentials: BackendCredentials | undefined;
     if (userInfo !== undefined) {
@@ -128,6 +128,15 @@ export class BackendUrl {
       }
     }
   }
+}
+
+/**
+ * What may be shown of a value that is not a URL: without `//` the password of
+ * `user:password@host` is not where redactUrl looks, so everything up to the last `@` goes.
+ */
+function redactMalformed(text: string): string {
+  const at = text.lastIndexOf('@');
+  return at < 0 ? redactUrl(text) : `***@${redactUrl(text.slice(at + 1))}`;
 }
 
 /**

@@ -10,8 +10,14 @@ export {
   NotLeaderError,
 } from './coordination.errors.js';
 export { MemoryLockBackend } from './lock/adapters/memory/memory.lock-backend.js';
-export { LockBackend } from './lock/lock-backend.js';
-export { createLockBackend, type ClosableLockBackend } from './lock/lock-backend.factory.js';
+export { LockBackend, type LeaseBackend } from './lock/lock-backend.js';
+export {
+  createLockBackend,
+  lockBackends,
+  type ClosableLockBackend,
+  type LockBackendOptions,
+  type LockBackends,
+} from './lock/lock-backend.factory.js';
 export { LockModule } from './lock/lock.module.js';
 export { currentLock, Locked, LOCKED_METADATA } from './lock/locked.decorator.js';
 export { LOCK_MODULE_OPTIONS, type LockModuleOptions } from './lock/lock.module-definition.js';
@@ -27,7 +33,13 @@ export {
   type Leadership,
   type ObserveOptions,
 } from './election/leader-election.js';
-export { createLeaderElection, type LeaderElectionOptions } from './election/leader-election.factory.js';
+export {
+  createLeaderElection,
+  electionBackends,
+  type ElectionBackendOptions,
+  type ElectionBackends,
+  type LeaderElectionOptions,
+} from './election/leader-election.factory.js';
 export { LeaseLeaderElection } from './election/lease-election.js';
 export { LeaderElectionModule } from './election/leader-election.module.js';
 export {
@@ -53,3 +65,5 @@ export {
   type LeaderElectedHook,
   type LeaderRevokedHook,
 } from './election/leader-hooks.decorator.js';
+// What a third-party scheme's factory receives (see lockBackends / electionBackends).
+export type { BackendFactory, BackendUrl } from '@nestmesh/common';

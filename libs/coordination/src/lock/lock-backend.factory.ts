@@ -1,28 +1,52 @@
+import { BackendRegistry, splitBackendUrls } from '@nestmesh/common';
+
 import { InvalidLockOptionsError } from '../coordination.errors.js';
-import { MemoryLockBackend } from './adapters/memory/memory.lock-backend.js';
+import { registerMemoryLockScheme } from './adapters/memory/memory.scheme.js';
+import { registerRedisLockSchemes } from './adapters/redis/redis.scheme.js';
 import type { LockBackend } from './lock-backend.js';
-import type { LockModuleOptions } from './lock.module-definition.js';
+import { validateLockModuleOptions, type LockModuleOptions } from './lock.module-definition.js';
 
 export type ClosableLockBackend = LockBackend & { close?(): Promise<void> };
 
-/** The backend the options (or REDIS_URL) name; Redis clients load only when a URL is given. */
+/** What a lock scheme's factory gets besides its URLs: the LockModule options a backend reads. */
+export interface LockBackendOptions {
+  /**
+   * LockModule's `commandTimeoutMs`: the deadline of each backend command, in ms; undefined
+   * for the backend's default. A scheme that also reads `?timeout=` refuses the two disagreeing.
+   */
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * Lock URL scheme → backend, as grpc-js registers resolvers: `memory://` and `redis://` /
+ * `rediss://` (one URL: a single Redis; ≥ 3: Redlock quorum) are built in, each importing its
+ * adapter (and ioredis) only when a URL names it. A third party registers its own scheme
+ * before the LockModule is built (docs/coordination.md, "Third-party backends"):
+ *
+ *   lockBackends.register('zk', { query: ['timeout'], create: async ([url], options) => … });
+ *
+ * An unknown scheme or query option fails with InvalidLockOptionsError (`option: 'url'`),
+ * which lists the known schemes and never shows a password.
+ */
+export const lockBackends = new BackendRegistry<LockBackendOptions, ClosableLockBackend>(
+  'lock',
+  (message) => new InvalidLockOptionsError('url', `is unusable: ${message}`),
+);
+/** The type of {@link lockBackends}, for a scheme's registration function. */
+export type LockBackends = typeof lockBackends;
+registerMemoryLockScheme(lockBackends);
+registerRedisLockSchemes(lockBackends);
+
+/**
+ * The backend the options name: `backend` as given, else the backend of `url`, else of
+ * REDIS_URL, else memory (an empty `url` list also means memory). Options are checked before
+ * anything is built, so bad options never leave a connection open.
+ */
 export async function createLockBackend(options: LockModuleOptions): Promise<ClosableLockBackend> {
+  validateLockModuleOptions(options);
   if (options.backend) return options.backend;
-  const raw = options.url ?? process.env.REDIS_URL;
-  const urls = (Array.isArray(raw) ? raw : (raw ?? '').split(',')).map((url) => url.trim()).filter(Boolean);
-  if (urls.length === 0) return new MemoryLockBackend();
-  for (const url of urls) {
-    if (!/^rediss?:\/\//.test(url))
-      throw new InvalidLockOptionsError('url', `"${url}" is not a redis:// URL`);
-  }
-  const { RedisLockBackend } = await import('./adapters/redis/redis.lock-backend.js');
-  if (urls.length === 1)
-    return new RedisLockBackend({ url: urls[0]!, commandTimeoutMs: options.commandTimeoutMs });
-  if (urls.length < 3)
-    throw new InvalidLockOptionsError(
-      'url',
-      `quorum mode needs at least 3 Redis masters, got ${urls.length}`,
-    );
-  const { RedlockBackend } = await import('./adapters/redis/redlock.lock-backend.js');
-  return new RedlockBackend({ urls, commandTimeoutMs: options.commandTimeoutMs });
+  const url = options.url ?? process.env.REDIS_URL ?? '';
+  return lockBackends.create(splitBackendUrls(url).length > 0 ? url : 'memory://', {
+    commandTimeoutMs: options.commandTimeoutMs,
+  });
 }

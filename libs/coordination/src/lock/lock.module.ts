@@ -2,12 +2,12 @@ import { Inject, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { OnApplicationShutdown } from '@nestjs/common';
 
-import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { LockBackend } from './lock-backend.js';
 import { createLockBackend, type ClosableLockBackend } from './lock-backend.factory.js';
 import {
   ConfigurableModuleClass,
   LOCK_MODULE_OPTIONS,
+  validateLockModuleOptions,
   type LockModuleOptions,
 } from './lock.module-definition.js';
 import { LockService } from './lock.service.js';
@@ -32,15 +32,15 @@ class LockBackendCloser implements OnApplicationShutdown {
     {
       provide: LockBackend,
       inject: [LOCK_MODULE_OPTIONS],
+      // Validates every option before it builds anything (see validateLockModuleOptions).
       useFactory: (options: LockModuleOptions) => createLockBackend(options),
     },
     {
       provide: 'NESTMESH_LOCK_DEFAULT_TTL_MS',
       inject: [LOCK_MODULE_OPTIONS],
-      useFactory: ({ ttlMs = DEFAULT_LOCK_TTL_MS }: LockModuleOptions) => {
-        if (!Number.isFinite(ttlMs) || ttlMs < 10)
-          throw new InvalidLockOptionsError('ttlMs', `must be at least 10 ms, got ${ttlMs}`);
-        return ttlMs;
+      useFactory: (options: LockModuleOptions) => {
+        validateLockModuleOptions(options);
+        return options.ttlMs ?? DEFAULT_LOCK_TTL_MS;
       },
     },
     LockService,

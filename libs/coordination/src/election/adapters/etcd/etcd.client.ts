@@ -22,10 +22,16 @@ function constantBackoff(duration: number): NonNullable<FaultHandling['watchBack
  * back (0.6–2.2 s measured, up to 5 s; 4–12 ms without it) — longer than a lease. Requests
  * still fail over between hosts (etcd3's global retry). A broken watch stream reconnects
  * every retry interval, not after up to 30 s. Deadlines are set per request by the caller.
+ * With `auth`, etcd3 authenticates and renews its token itself.
  */
-export function createEtcdClient(hosts: string[], retryIntervalMs: number): Etcd3 {
+export function createEtcdClient(
+  hosts: string[],
+  retryIntervalMs: number,
+  auth?: { username: string; password: string },
+): Etcd3 {
   return new Etcd3({
     hosts,
+    auth,
     faultHandling: { host: () => passThrough, watchBackoff: constantBackoff(retryIntervalMs) },
   });
 }

@@ -24,6 +24,8 @@ export interface EtcdLeaderElectionOptions {
   timing?: Partial<ElectionTiming>;
   /** Deadline of each etcd request, in ms. Default 1000. */
   requestTimeoutMs?: number;
+  /** etcd user and password (etcd auth), for the client built from `hosts`. */
+  auth?: { username: string; password: string };
   /**
    * A client to use instead of one built from `hosts`; close() leaves it open. Its fault
    * handling is used as is: etcd3's default circuit breaker can hold a campaign for up to 5 s
@@ -107,7 +109,7 @@ export class EtcdLeaderElection implements LeaderElection {
     if (!options.client && !options.hosts?.length)
       throw new InvalidElectionOptionsError('hosts', 'must name at least one etcd client URL');
     this.ownsClient = !options.client;
-    this.client = options.client ?? createEtcdClient(options.hosts, retryIntervalMs);
+    this.client = options.client ?? createEtcdClient(options.hosts, retryIntervalMs, options.auth);
     this.namespace = this.client.namespace(`nestmesh/election/${this.group}/`);
   }
 

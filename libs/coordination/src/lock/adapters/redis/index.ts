@@ -1,2 +1,7 @@
 export { LOCK_KEY_PREFIX, RedisLockBackend, type RedisLockBackendOptions } from './redis.lock-backend.js';
 export { RedlockBackend, type RedlockBackendOptions } from './redlock.lock-backend.js';
+export {
+  ELECTION_KEY_PREFIX,
+  RedisLeaderElection,
+  type RedisLeaderElectionOptions,
+} from '../../../election/adapters/redis/redis.election.js';

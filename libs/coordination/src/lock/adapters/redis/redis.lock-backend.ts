@@ -1,10 +1,10 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { ReleaseWaiters } from '../../release-waiters.js';
+import { ReleaseSubscription } from './release.subscription.js';
 
 /** Lock keys live under their own prefix; `{…}` keeps a key and its fence counter in one cluster slot. */
 export const LOCK_KEY_PREFIX = 'nestmesh:lock:';
@@ -90,7 +90,8 @@ export interface RedisLockBackendOptions {
  */
 export class RedisLockBackend implements LockBackend {
   readonly client: Redis;
-  private readonly commandTimeoutMs: number;
+  /** Deadline of each command, in ms. */
+  readonly commandTimeoutMs: number;
   /** Commands sent and not yet answered: id → when sent (monotonic ms), oldest first. */
   private readonly inFlight = new Map<number, number>();
   private nextCommandId = 0;
@@ -98,8 +99,9 @@ export class RedisLockBackend implements LockBackend {
   private connecting: Promise<void> | undefined;
   private readonly prefix: string;
   private readonly announceReleases: boolean;
-  /** Subscriber connection for release announcements, made on first waitForRelease(). */
-  private subscriber: Promise<Redis> | undefined;
+  /** Where announced releases are heard (announceReleases only). */
+  private readonly releases: ReleaseSubscription | undefined;
+  private closed = false;
   /** waitForRelease() calls, by lock key. */
   private readonly releaseWaiters = new ReleaseWaiters();
 
@@ -119,23 +121,40 @@ export class RedisLockBackend implements LockBackend {
     });
     client.on('error', () => undefined); // surfaced per command as LockUnavailableError
     this.client = client;
+    this.releases = this.announceReleases
+      ? new ReleaseSubscription(client, this.releaseChannel, this.commandTimeoutMs, (lockKey) =>
+          this.releaseWaiters.wake(lockKey),
+        )
+      : undefined;
   }
 
-  /** Waits (up to the command deadline) for a connection that is being made or remade. */
+  /**
+   * Waits (up to the command deadline) for a connection that is being made or remade; fails at
+   * once when the client is closed. Its timer is cleared whichever comes first.
+   */
   private ready(): Promise<void> {
     if (this.client.status === 'ready') return Promise.resolve();
     if (this.client.status === 'end') return Promise.reject(new Error('the Redis client is closed'));
     // One wait shared by every command that arrives meanwhile (not a listener each).
-    this.connecting ??= once(this.client, 'ready', { signal: AbortSignal.timeout(this.commandTimeoutMs) })
-      .then(
-        () => undefined,
-        () => {
-          throw new Error(
-            `not connected to Redis (${this.client.status}) within ${this.commandTimeoutMs} ms`,
-          );
-        },
-      )
-      .finally(() => (this.connecting = undefined));
+    this.connecting ??= new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady).off('end', onEnd);
+        this.connecting = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = (): void => settle();
+      const onEnd = (): void => settle(new Error('the Redis client is closed'));
+      const timer = setTimeout(
+        () =>
+          settle(
+            new Error(`not connected to Redis (${this.client.status}) within ${this.commandTimeoutMs} ms`),
+          ),
+        this.commandTimeoutMs,
+      );
+      this.client.once('ready', onReady).once('end', onEnd);
+    });
     return this.connecting;
   }
 
@@ -230,13 +249,16 @@ export class RedisLockBackend implements LockBackend {
   /**
    * Resolves when `key` may be free to take: when its holder releases it (announced releases),
    * when its lease runs out (its PTTL), or after `maxMs`, whichever is first; at once if it is
-   * free. Never rejects: without Redis it just waits `maxMs`. For followers of an election.
+   * free or the backend is closed. Aborting `signal` (or close()) ends the wait at once. Never
+   * rejects: without Redis it just waits `maxMs`. Every timer it arms is cleared when it ends.
+   * For followers of an election.
    */
   async waitForRelease(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return;
     const lockKey = this.lockKey(key);
-    await this.releaseWaiters.wait(lockKey, signal, async () => {
+    await this.releaseWaiters.wait(lockKey, signal, async (ended) => {
       try {
-        if (this.announceReleases) await this.subscribed();
+        await this.releases?.ready(ended);
         const pttl = await this.command(key, () => this.client.pttl(lockKey));
         if (pttl === -2) return undefined; // no such key: free now
         return pttl >= 0 ? Math.min(maxMs, pttl + 1) : maxMs;
@@ -246,32 +268,18 @@ export class RedisLockBackend implements LockBackend {
     });
   }
 
-  /** The subscriber connection, subscribed to the release channel (ioredis resubscribes after reconnects). */
-  private subscribed(): Promise<Redis> {
-    this.subscriber ??= (async () => {
-      const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-      subscriber.on('error', () => undefined);
-      subscriber.on('message', (_channel: string, lockKey: string) => {
-        this.releaseWaiters.wake(lockKey);
-      });
-      await subscriber.subscribe(this.releaseChannel);
-      return subscriber;
-    })();
-    // Not yet subscribed (Redis away at first use): wait no longer than a command would.
-    return Promise.race([
-      this.subscriber,
-      new Promise<never>((_, reject) => {
-        const timer = setTimeout(() => reject(new Error('not subscribed yet')), this.commandTimeoutMs);
-        timer.unref();
-      }),
-    ]);
-  }
-
-  async close(): Promise<void> {
+  /**
+   * Closes both connections (the subscriber too, subscribed or still connecting) and ends
+   * every waitForRelease(); nothing of this backend keeps the process alive afterwards.
+   */
+  close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.watchdog);
     this.watchdog = undefined;
+    this.releaseWaiters.wakeAll();
     this.client.disconnect();
-    void this.subscriber?.then((subscriber) => subscriber.disconnect());
+    this.releases?.close();
+    return Promise.resolve();
   }
 
   /** Notes a command as sent; the watchdog runs while commands are being sent. */

@@ -1,3 +1,5 @@
+import { redactUrl } from '@nestmesh/common';
+
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { RedisLockBackend } from './redis.lock-backend.js';
@@ -37,7 +39,7 @@ export class RedlockBackend implements LockBackend {
   private async all<T>(run: (node: RedisLockBackend) => Promise<T>): Promise<Outcome<T>[]> {
     const settled = await Promise.allSettled(this.nodes.map(run));
     return settled.map((result, index) => ({
-      node: this.options.urls[index]!,
+      node: redactUrl(this.options.urls[index]!), // what each node said, never its password
       ...(result.status === 'fulfilled' ? { value: result.value } : { error: result.reason }),
     }));
   }

@@ -1,0 +1,19 @@
+import { agreedTimeoutMs } from '../../../backend-timeout.js';
+import { REDIS_URL_QUERY, redisClientUrl } from '../../../lock/adapters/redis/redis.scheme.js';
+import type { ElectionBackends } from '../../leader-election.factory.js';
+
+/**
+ * `redis://` and `rediss://` (TLS): an election on one Redis (a quorum list is refused: the
+ * election's epochs are one server's counter). ioredis is imported only when such a URL is used.
+ */
+export function registerRedisElectionSchemes(backends: ElectionBackends): void {
+  backends.register(['redis', 'rediss'], {
+    query: REDIS_URL_QUERY,
+    create: async (urls, { group, timing, requestTimeoutMs: option }) => {
+      const url = redisClientUrl(urls[0]);
+      const requestTimeoutMs = agreedTimeoutMs(urls, { name: 'requestTimeoutMs', value: option });
+      const { RedisLeaderElection } = await import('./redis.election.js');
+      return new RedisLeaderElection({ url, group, timing, requestTimeoutMs });
+    },
+  });
+}
