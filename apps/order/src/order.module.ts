@@ -7,6 +7,7 @@ import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshClientModule, MeshGrpcModule } from '@nestmesh/grpc';
 
 import { OrdersHttpController } from './http/orders.http-controller.js';
+import { ORDER_ERROR_CODES } from './order.errors.js';
 import { OrderGrpcController } from './order.grpc-controller.js';
 import { OrdersService } from './orders.service.js';
 
@@ -36,6 +37,7 @@ export class OrderModule {
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,
+          errorCodes: ORDER_ERROR_CODES,
         }),
         MeshClientModule.register({
           service: 'inventory',
