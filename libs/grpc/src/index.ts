@@ -28,6 +28,7 @@ export {
   MeshGrpcError,
   RpcError,
 } from './grpc.errors.js';
+export { consoleLogger, logColours } from './logging/console-logger.js';
 export { callSignal, type CancellableCall } from './server/call-signal.js';
 export { observe } from './streaming/observe.js';
 export { HealthService, ServingStatus } from './server/health.service.js';

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startAppProcess, waitFor, type AppProcess } from '@nestmesh/testing';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ANSI = '\x1b[';
+/** No colour settings from the environment the tests run in: each test sets its own. */
+const plain = { FORCE_COLOR: undefined, NO_COLOR: undefined };
+
+async function withProcess(
+  script: string,
+  options: { env: Record<string, string | undefined>; readyPattern: RegExp },
+  test: (app: AppProcess) => Promise<void>,
+): Promise<void> {
+  const app = await startAppProcess(join(root, script), { ...options, timeoutMs: 30_000 });
+  try {
+    await test(app);
+  } finally {
+    await app.stop('SIGTERM');
+  }
+}
+
+describe('log output into a pipe', { timeout: 120_000 }, () => {
+  it('order and inventory write no ANSI colour codes into a pipe; FORCE_COLOR=1 would add them', async () => {
+    // allSettled: every process is stopped before the test ends, even when one check fails.
+    const outcomes = await Promise.allSettled([
+      withProcess(
+        'apps/order/dist/main.js',
+        { env: { ...plain, PORT: '0' }, readyPattern: /order ready http=(\S+)/ },
+        async (order) => {
+          assert.match(order.output(), /LOG \[NestApplication\]/, 'Nest logged');
+          assert.ok(!order.output().includes(ANSI), JSON.stringify(order.output().slice(0, 200)));
+        },
+      ),
+      withProcess(
+        'apps/inventory/dist/main.js',
+        { env: plain, readyPattern: /inventory ready/ },
+        async (inventory) => {
+          assert.match(inventory.output(), /LOG \[MeshGrpcServer\]/);
+          assert.ok(!inventory.output().includes(ANSI));
+        },
+      ),
+      // The same check sees colours when they are there.
+      withProcess(
+        'apps/inventory/dist/main.js',
+        { env: { ...plain, FORCE_COLOR: '1' }, readyPattern: /inventory ready/ },
+        async (inventory) => assert.ok(inventory.output().includes(ANSI)),
+      ),
+    ]);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+  });
+});
+
+describe('npm start (the embedded demo) honours RESTOCK_INTERVAL_MS', { timeout: 120_000 }, () => {
+  it('restocks a sold-out SKU on the configured interval, and logs without colours', async () => {
+    const everyMs = 250;
+    await withProcess(
+      'apps/demo/dist/main.js',
+      {
+        env: { ...plain, PORT: '0', RESTOCK_INTERVAL_MS: String(everyMs), NESTMESH_VERBOSE: '1' },
+        readyPattern: /HTTP (http:\/\/[\d.]+:\d+)/,
+      },
+      async (demo) => {
+        const url = demo.ready[1]!;
+        assert.match(demo.output(), new RegExp(`runs the restock job every ${everyMs} ms`));
+        const sold = await fetch(`${url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ items: [{ sku: 'C-3', quantity: 5 }] }),
+        });
+        assert.equal(sold.status, 201);
+        const soldAt = performance.now();
+        // With the old hard-coded 10 s the first run came 10 s after start, about 9 s from here;
+        // 5 s is 20 intervals of 250 ms, room enough for a busy machine.
+        await waitFor(
+          async () =>
+            ((await (await fetch(`${url}/stock/C-3`)).json()) as { available: number }).available >= 100,
+          { timeoutMs: 5000, intervalMs: 50, description: 'C-3 restocked' },
+        );
+        assert.ok(performance.now() - soldAt < 5000);
+        assert.match(demo.output(), /restocked C-3/);
+        assert.ok(!demo.output().includes(ANSI), 'no colour codes in the piped output');
+      },
+    );
+  });
+
+  it('RESTOCK_INTERVAL_MS=0 turns the job off', () =>
+    withProcess(
+      'apps/demo/dist/main.js',
+      { env: { ...plain, PORT: '0', RESTOCK_INTERVAL_MS: '0' }, readyPattern: /NestMesh demo ready/ },
+      async (demo) => {
+        await waitFor(() => demo.output().includes('restock job is off'), { description: 'the notice' });
+        assert.doesNotMatch(demo.output(), /leader: runs the restock job/);
+      },
+    ));
+});
