@@ -29,7 +29,7 @@ function parseCommand(line: string): { env: Record<string, string>; script: stri
 describe(
   'npm run start:cluster prints how to start one more inventory, and it joins the same election',
   {
-    timeout: 180_000,
+    timeout: 400_000,
   },
   () => {
     let etcd: EtcdServer;
@@ -54,7 +54,7 @@ describe(
       cluster.stdout!.on('data', (chunk: Buffer) => (output += chunk));
       cluster.stderr!.on('data', (chunk: Buffer) => (output += chunk));
       await waitFor(() => output.includes('NestMesh cluster ready'), {
-        timeoutMs: 60_000,
+        timeoutMs: 180_000,
         description: `the cluster's ready line (${output})`,
       });
     });
@@ -90,14 +90,14 @@ describe(
 
       election = await createLeaderElection({ group: 'inventory', url: env.ELECTION_URL });
       const clusterLeader = await waitFor(() => election!.leader(), {
-        timeoutMs: 15_000,
+        timeoutMs: 30_000,
         description: 'a leader',
       });
 
       const joined = await startAppProcess(resolve(root, script), {
         env: { ...clean, ...env },
         readyPattern: /inventory ready grpc=\S+ id=(\S+) election=(\S+)/,
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
       });
       extra.push(joined);
       assert.equal(joined.ready[2], discoveryUrl);
@@ -123,7 +123,7 @@ describe(
       const alone = await startAppProcess(join(root, 'apps/inventory/dist/main.js'), {
         env: { ...clean, DISCOVERY_URL: `etcd://${etcd.endpoint.replace('http://', '')}` },
         readyPattern: /inventory ready .* election=(\S+)/,
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
       });
       extra.push(alone);
       assert.equal(alone.ready[1], 'memory://');

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const inventoryCount = Number(process.env.INVENTORIES ?? 3);
+/** How long one app may take to start: seconds when the machine is idle, far more when it is busy. */
+const START_TIMEOUT_MS = 120_000;
 
 let etcd: EtcdServer | undefined;
 if (!process.env.DISCOVERY_URL) {
@@ -56,6 +58,7 @@ for (let index = 1; index <= inventoryCount; index++) {
     env,
     readyPattern: /inventory ready grpc=(\S+) id=(\S+)/,
     echo: `[inventory-${index}]`,
+    timeoutMs: START_TIMEOUT_MS,
     detached: true,
   });
   inventories.push(app);
@@ -65,6 +68,7 @@ const order = await startAppProcess(join(root, 'apps/order/dist/main.js'), {
   env: { ...env, PORT: process.env.PORT ?? '3000' },
   readyPattern: /order ready http=(\S+) grpc=(\S+)/,
   echo: '[order]',
+  timeoutMs: START_TIMEOUT_MS,
   detached: true,
 });
 const url = order.ready[1]!;
