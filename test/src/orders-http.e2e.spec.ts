@@ -49,8 +49,8 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
       items: [{ sku: 'C-3', quantity: 6 }],
     });
     assert.equal(status, 409);
-    assert.equal(body.error, 'FAILED_PRECONDITION');
-    assert.match(String(body.message), /C-3.*5 available, 6 requested/);
+    assert.equal(body.code, 'FAILED_PRECONDITION');
+    assert.match(String(body.detail), /C-3.*5 available, 6 requested/);
   });
 
   it('an order that fails on its second item releases the first (all or nothing)', async () => {
@@ -71,7 +71,7 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
       items: [{ sku: 'NOPE-1', quantity: 1 }],
     });
     assert.equal(status, 404);
-    assert.equal(body.error, 'NOT_FOUND');
+    assert.equal(body.code, 'NOT_FOUND');
     assert.equal((await fetch(`${cluster.url}/orders/6f1c1d9e-1a34-4c5e-9a57-0b7f4f9f2b11`)).status, 404);
     assert.equal((await fetch(`${cluster.url}/stock/NOPE-1`)).status, 404);
   });
@@ -90,7 +90,7 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
     for (const body of invalid) {
       const response = await postJson(`${cluster.url}/orders`, body);
       assert.equal(response.status, 400, `${JSON.stringify(body)} → ${JSON.stringify(response.body)}`);
-      assert.ok(response.body.message, 'says what is wrong');
+      assert.ok(response.body.detail, 'says what is wrong');
     }
     const malformed = await fetch(`${cluster.url}/orders`, {
       method: 'POST',

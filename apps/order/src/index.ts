@@ -1,6 +1,26 @@
-export { configureHttp } from './http/configure-http.js';
+export {
+  configureHttp,
+  DEFAULT_HTTP_BODY_LIMIT_BYTES,
+  HTTP_BODY_LIMIT_ENV,
+  type HttpEdgeOptions,
+} from './http/configure-http.js';
 export { OrdersHttpController } from './http/orders.http-controller.js';
-export { InvalidOrderError, OrderError, OrderNotFoundError } from './order.errors.js';
+export {
+  IdempotencyKeyReusedError,
+  InvalidOrderError,
+  InvalidRequestError,
+  ORDER_ERROR_CODES,
+  ORDER_HTTP_STATUSES,
+  OrderError,
+  OrderNotFoundError,
+} from './order.errors.js';
 export { OrderGrpcController } from './order.grpc-controller.js';
 export { OrderModule, type OrderOptions } from './order.module.js';
-export { OrdersService, type PlaceOrderInput } from './orders.service.js';
+export { OrdersService, type PlacedOrder, type PlaceOrderInput } from './orders.service.js';
+export {
+  MAX_ITEM_QUANTITY,
+  MAX_ORDER_ITEMS,
+  PlaceOrderDto,
+  SKU_PATTERN,
+} from './validation/place-order.dto.js';
+export { IDEMPOTENCY_KEY_PATTERN } from './validation/validate-place-order.js';

@@ -1,9 +1,10 @@
 // The order service as its own process: `node apps/order/dist/main.js`.
-// Env: PORT (HTTP, default 3000; 0 picks one), ORDER_GRPC_PORT (default 0), DISCOVERY_URL, HOST.
+// Env: PORT (HTTP, default 3000; 0 picks one), ORDER_GRPC_PORT (default 0), DISCOVERY_URL, HOST,
+// HTTP_BODY_LIMIT_BYTES (see docs/configuration.md).
 // Prints `order ready http=<url> grpc=<host:port>` once listening.
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { MeshGrpcServer } from '@nestmesh/grpc';
+import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
 import type { AddressInfo } from 'node:net';
 
 import { configureHttp } from './http/configure-http.js';
@@ -12,7 +13,7 @@ import { OrderModule } from './order.module.js';
 const host = process.env.HOST ?? '127.0.0.1';
 const app = configureHttp(
   await NestFactory.create(OrderModule.forRoot({ grpcPort: Number(process.env.ORDER_GRPC_PORT ?? 0) }), {
-    logger: ['log', 'warn', 'error'],
+    logger: consoleLogger(['log', 'warn', 'error']),
   }),
 );
 app.enableShutdownHooks();

@@ -1,7 +1,14 @@
-/** Order's domain errors; `code` is a canonical gRPC status name (see @nestmesh/grpc statusOf). */
+import { Status, type ErrorCodeMap } from '@nestmesh/grpc';
+
+import { describeViolations, type FieldViolation } from './validation/field-violations.js';
+
+/**
+ * Order's domain errors. `code` is a canonical gRPC status name (see @nestmesh/grpc statusOf)
+ * or, for IDEMPOTENCY_KEY_REUSED, an app code that OrderModule maps (ORDER_ERROR_CODES).
+ */
 export class OrderError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'INVALID_ARGUMENT',
+    readonly code: 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'IDEMPOTENCY_KEY_REUSED',
     message: string,
   ) {
     super(`order: ${message}`);
@@ -15,8 +22,45 @@ export class OrderNotFoundError extends OrderError {
   }
 }
 
-export class InvalidOrderError extends OrderError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
+/** A request with bad fields; `violations` name each one (never quoting its value). */
+export class InvalidRequestError extends OrderError {
+  constructor(
+    readonly violations: readonly FieldViolation[],
+    what = 'invalid request',
+  ) {
+    super('INVALID_ARGUMENT', `${what}: ${describeViolations(violations)}`);
   }
 }
+
+/** An order that breaks the rules of PlaceOrderDto. */
+export class InvalidOrderError extends InvalidRequestError {
+  constructor(violations: readonly FieldViolation[]) {
+    super(violations, 'invalid order');
+  }
+}
+
+/**
+ * An idempotency key already used for an order with other items. Answering with the first
+ * order would tell the client its second, different order was placed: it was not.
+ */
+export class IdempotencyKeyReusedError extends OrderError {
+  constructor() {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      'the idempotency key was already used for an order with other items; use a new key for a new order',
+    );
+  }
+}
+
+/**
+ * Order's own codes → gRPC status (for MeshGrpcModule and the HTTP edge). Reusing a key with
+ * other items is FAILED_PRECONDITION: the request is refused because of what the key is
+ * already bound to, and repeating it cannot succeed.
+ */
+export const ORDER_ERROR_CODES: ErrorCodeMap = { IDEMPOTENCY_KEY_REUSED: Status.FAILED_PRECONDITION };
+
+/**
+ * Where HTTP answers differently from the gRPC table: 422 for a reused idempotency key, as the
+ * IETF Idempotency-Key header draft says (the request is well-formed, its key is not usable).
+ */
+export const ORDER_HTTP_STATUSES: Readonly<Record<string, number>> = { IDEMPOTENCY_KEY_REUSED: 422 };

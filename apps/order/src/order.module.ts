@@ -3,10 +3,15 @@ import type { DynamicModule } from '@nestjs/common';
 import { descriptorSet } from '@nestmesh/contracts';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { OrderServiceService } from '@nestmesh/contracts/order/v1';
+import { TerminusModule } from '@nestjs/terminus';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshClientModule, MeshGrpcModule } from '@nestmesh/grpc';
 
+import { GrpcServingIndicator } from './health/grpc-serving.indicator.js';
+import { HealthController } from './health/health.controller.js';
+import { RegistrationIndicator } from './health/registration.indicator.js';
 import { OrdersHttpController } from './http/orders.http-controller.js';
+import { ORDER_ERROR_CODES } from './order.errors.js';
 import { OrderGrpcController } from './order.grpc-controller.js';
 import { OrdersService } from './orders.service.js';
 
@@ -21,13 +26,17 @@ export interface OrderOptions {
   deregisterDelayMs?: number;
 }
 
-/** The order service: HTTP API and gRPC OrderService; reserves stock on inventory by name. */
+/**
+ * The order service: HTTP API and gRPC OrderService; reserves stock on inventory by name.
+ * `/healthz` and `/readyz` (HealthController) come with it.
+ */
 @Module({})
 export class OrderModule {
   static forRoot(options: OrderOptions = {}): DynamicModule {
     return {
       module: OrderModule,
       imports: [
+        TerminusModule.forRoot(),
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
         MeshGrpcModule.forRoot({
           name: 'order',
@@ -36,6 +45,7 @@ export class OrderModule {
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,
+          errorCodes: ORDER_ERROR_CODES,
         }),
         MeshClientModule.register({
           service: 'inventory',
@@ -43,8 +53,8 @@ export class OrderModule {
           timeoutMs: options.inventoryTimeoutMs,
         }),
       ],
-      controllers: [OrderGrpcController, OrdersHttpController],
-      providers: [OrdersService],
+      controllers: [OrderGrpcController, OrdersHttpController, HealthController],
+      providers: [OrdersService, GrpcServingIndicator, RegistrationIndicator],
     };
   }
 }

@@ -7,38 +7,52 @@ import { OrderStatus, type Order, type OrderItem } from '@nestmesh/contracts/ord
 import { InjectMeshClient, type MeshClient } from '@nestmesh/grpc';
 import { randomUUID } from 'node:crypto';
 
-import { InvalidOrderError, OrderNotFoundError } from './order.errors.js';
+import { fingerprint } from './idempotency/canonical-json.js';
+import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
+import { OrderNotFoundError } from './order.errors.js';
+import { validatePlaceOrder, type PlaceOrderInput } from './validation/validate-place-order.js';
 
-export interface PlaceOrderInput {
-  items: readonly { sku: string; quantity: bigint }[];
-  idempotencyKey?: string;
+export type { PlaceOrderInput };
+
+export interface PlacedOrder {
+  order: Order;
+  /** True when an earlier request with the same idempotency key placed it. */
+  replayed: boolean;
 }
 
 /**
  * Places orders by reserving every item on inventory, all or nothing: when one reservation
  * fails, the ones already made are released and the first error is rethrown unchanged, so
- * its gRPC status (NOT_FOUND, FAILED_PRECONDITION) reaches the caller.
+ * its gRPC status (NOT_FOUND, FAILED_PRECONDITION) reaches the caller. Every order is first
+ * checked against the rules both edges share (validatePlaceOrder). With an idempotency key,
+ * the same items under the same key place one order; other items under it are refused.
  */
 @Injectable()
 export class OrdersService {
   private readonly logger = new Logger('OrdersService');
   private readonly orders = new Map<string, Order>();
-  private readonly byIdempotencyKey = new Map<string, string>();
+  private readonly idempotencyKeys = new IdempotencyKeys();
 
   constructor(
     @InjectMeshClient(InventoryServiceService) private readonly inventory: MeshClient<InventoryDefinition>,
   ) {}
 
-  async place({ items, idempotencyKey }: PlaceOrderInput): Promise<Order> {
-    if (items.length === 0) throw new InvalidOrderError('an order needs at least one item');
-    const known = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
-    if (known) return this.orders.get(known)!;
+  async place(input: PlaceOrderInput): Promise<PlacedOrder> {
+    validatePlaceOrder(input);
+    const { items, idempotencyKey } = input;
+    if (idempotencyKey === undefined) return { order: await this.reserveAll(items), replayed: false };
+    const request = { items: items.map(({ sku, quantity }) => ({ sku, quantity })) };
+    const outcome = this.idempotencyKeys.run(idempotencyKey, fingerprint(request), () =>
+      this.reserveAll(items),
+    );
+    return { order: await outcome.order, replayed: outcome.replayed };
+  }
 
+  private async reserveAll(items: PlaceOrderInput['items']): Promise<Order> {
     const orderId = randomUUID();
     const reserved: OrderItem[] = [];
     try {
       for (const { sku, quantity } of items) {
-        if (quantity < 1n) throw new InvalidOrderError(`quantity of ${sku} must be at least 1`);
         const { reservation } = await this.inventory.reserveStock({ orderId, sku, quantity });
         reserved.push({
           sku,
@@ -58,7 +72,6 @@ export class OrdersService {
       createdAt: new Date(),
     };
     this.orders.set(orderId, order);
-    if (idempotencyKey) this.byIdempotencyKey.set(idempotencyKey, orderId);
     return order;
   }
 

@@ -28,6 +28,7 @@ export {
   MeshGrpcError,
   RpcError,
 } from './grpc.errors.js';
+export { consoleLogger, logColours } from './logging/console-logger.js';
 export { callSignal, type CancellableCall } from './server/call-signal.js';
 export { observe } from './streaming/observe.js';
 export { HealthService, ServingStatus } from './server/health.service.js';
@@ -42,7 +43,19 @@ export { MeshGrpcModule } from './server/mesh-grpc.module.js';
 export { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './server/mesh-grpc.module-definition.js';
 export { MeshGrpcServer } from './server/mesh-grpc.server.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
-export { GrpcHttpExceptionFilter } from './status/grpc-http-exception.filter.js';
+export {
+  fieldViolationsOf,
+  invalidArgument,
+  STATUS_DETAILS_KEY,
+  type FieldViolation,
+} from './status/bad-request.details.js';
+export { GrpcHttpExceptionFilter, PROBLEM_CONTENT_TYPE } from './status/grpc-http-exception.filter.js';
+export {
+  problemOf,
+  type HttpProblemOptions,
+  type ProblemDetails,
+  type ProblemRequest,
+} from './status/http-problem.js';
 export { grpcStatusOfHttp, httpStatusOf } from './status/http-status.js';
 export {
   LIBRARY_ERROR_CODES,

@@ -41,10 +41,11 @@ export async function startAppProcess(
   child.stderr!.on('data', onData);
   const exited = once(child, 'exit');
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${script} was not ready after ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // A process that is not ready in time is not left running behind the failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`${script} was not ready after ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       const match = readyPattern.exec(output);
       if (match) {

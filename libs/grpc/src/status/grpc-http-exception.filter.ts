@@ -1,44 +1,53 @@
-import { Catch, HttpException, Logger } from '@nestjs/common';
+import { Catch, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import { status as Status } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { throwError, type Observable } from 'rxjs';
 
-import { httpStatusOf } from './http-status.js';
-import { statusOf } from './status-mapping.js';
-import type { ErrorCodeMap } from './status-mapping.js';
+import { problemOf, type HttpProblemOptions, type ProblemRequest } from './http-problem.js';
 
 interface HttpResponseLike {
-  status(code: number): { json(body: unknown): void };
+  headersSent: boolean;
+  status(code: number): this;
+  setHeader(name: string, value: string): unknown;
+  end(body?: string): unknown;
 }
 
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
 /**
- * The HTTP edge: turns what a handler threw into an HTTP answer through the one gRPC ↔ HTTP
- * table. A NOT_FOUND from inventory becomes 404, FAILED_PRECONDITION 409; Nest's own
- * HttpExceptions (a ValidationPipe's 400) keep their status and body. Unknown errors are
- * logged with their stack and answered 500 without internals.
- * Use it with `app.useGlobalFilters(new GrpcHttpExceptionFilter())` or `@UseFilters`.
+ * The HTTP edge's one error shape: every error becomes an RFC 9457 problem
+ * (`application/problem+json`: type, title, status, detail, code, and errors for bad fields).
+ * Nest's HttpExceptions keep their status (body-parser's 413/400/415 and unknown routes get
+ * their own codes); other errors map through the one gRPC → HTTP table, so a NOT_FOUND from
+ * inventory is 404 and FAILED_PRECONDITION 409. Anything unrecognised is a 500 that says
+ * nothing of its cause; it is logged with its stack under the problem's `instance` id.
+ * Register it once: `app.useGlobalFilters(new GrpcHttpExceptionFilter(options))`.
  */
 @Catch()
 export class GrpcHttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpEdge');
 
-  constructor(private readonly extraCodes: ErrorCodeMap = {}) {}
+  constructor(private readonly options: HttpProblemOptions = {}) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<HttpResponseLike>();
-    if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      response
-        .status(exception.getStatus())
-        .json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Not an HTTP call (a gRPC handler in a hybrid app): hand the error on unchanged, as an
+    // RpcExceptionFilter that does not handle it would.
+    if (host.getType() !== 'http') return throwError(() => exception);
+    const http = host.switchToHttp();
+    const request = http.getRequest<ProblemRequest>();
+    const response = http.getResponse<HttpResponseLike>();
+    const { problem, known } = problemOf(exception, request, this.options);
+    if (!known) {
+      problem.instance = `urn:uuid:${randomUUID()}`;
+      const stack = exception instanceof Error ? exception.stack : String(exception);
+      this.logger.error(`${request.method} ${request.path} failed (${problem.instance}): ${stack}`);
+    }
+    if (response.headersSent) {
+      response.end();
       return;
     }
-    const outcome = statusOf(exception, this.extraCodes);
-    if (!outcome.known) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    const httpStatus = httpStatusOf(outcome.code);
-    response.status(httpStatus).json({
-      statusCode: httpStatus,
-      error: Status[outcome.code],
-      message: outcome.details,
-    });
+    response.status(problem.status);
+    response.setHeader('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+    response.end(JSON.stringify(problem));
   }
 }
