@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { startEtcd } from '@nestmesh/testing';
+import { spawnOwned, startEtcd } from '@nestmesh/testing';
 
 import type { ServiceInstance } from '../../service-instance.js';
 import { discoveryContract } from '../../testing/discovery.contract.js';
@@ -9,9 +8,12 @@ import { EtcdRegistry } from './etcd.registry.js';
 
 const TTL_SECONDS = 2;
 
-/** Registers `instance` from a child process (registrant.fixture.js); returns its SIGKILL. */
+/**
+ * Registers `instance` from a child process (registrant.fixture.js, which dies with this one);
+ * returns its SIGKILL.
+ */
 async function registerElsewhere(endpoint: string, instance: ServiceInstance): Promise<() => Promise<void>> {
-  const child = spawn(
+  const child = spawnOwned(
     process.execPath,
     [
       fileURLToPath(new URL('./registrant.fixture.js', import.meta.url)),
