@@ -1,0 +1,48 @@
+// Loaded by scripts/run-tests.mjs into every test file's process (node --import), so that no
+// file can hang the run or outlive it:
+// - its tests ended but the process keeps running (a server, socket, timer or loop left open):
+//   after NESTMESH_TEST_GRACE_MS it prints what is still open and exits 1, failing the file;
+// - the file runs longer than NESTMESH_TEST_FILE_TIMEOUT_MS: the same;
+// - the runner that started it is gone (even SIGKILLed): it exits at once, and the servers it
+//   started (libs/testing spawns them with a parent-death signal) die with it.
+// NESTMESH_TEST_TIMINGS=<file> appends "<milliseconds>\t<file>" for each file that ends.
+// Every timer here is unref'd: it never keeps a process alive that would otherwise exit.
+import { appendFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+// node --test loads this module into the runner process too; only a file's process has a file
+// in argv and no --test flag.
+const file = process.argv[1];
+if (file && !process.execArgv.includes('--test')) {
+  const { after } = await import('node:test');
+  const startedAt = performance.now();
+  const name = relative(process.cwd(), file);
+  const graceMs = Number(process.env.NESTMESH_TEST_GRACE_MS ?? 20_000);
+  const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 300_000);
+  const parent = process.ppid;
+
+  const fail = (why) => {
+    const open = process.getActiveResourcesInfo().filter((resource) => resource !== 'TTYWrap');
+    process.stderr.write(`run-tests: ${name}: ${why}; still open: ${open.join(', ') || 'nothing'}\n`);
+    process.exit(1);
+  };
+
+  setTimeout(() => fail(`still running after the file limit of ${fileTimeoutMs} ms`), fileTimeoutMs).unref();
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 500).unref();
+  // A root-level after hook: node runs it once every test of the file has ended, whether the
+  // event loop has drained or not.
+  after(() => {
+    setTimeout(
+      () => fail(`its tests ended ${graceMs} ms ago but the process is still running`),
+      graceMs,
+    ).unref();
+  });
+  if (process.env.NESTMESH_TEST_TIMINGS) {
+    process.once('exit', () => {
+      const line = `${Math.round(performance.now() - startedAt)}\t${name}\n`;
+      appendFileSync(process.env.NESTMESH_TEST_TIMINGS, line);
+    });
+  }
+}
