@@ -14,6 +14,8 @@
 //   own timers cannot fire, gets that far).
 // Limits, in ms, from the environment: NESTMESH_TEST_TIMEOUT_MS (per test, default 120 000),
 // NESTMESH_TEST_FILE_TIMEOUT_MS (per file, 300 000), NESTMESH_TEST_GRACE_MS (20 000).
+import './check-node.mjs';
+
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
