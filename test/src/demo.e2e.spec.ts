@@ -18,9 +18,10 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
   demo.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
   const exited = once(demo, 'exit');
   try {
-    await waitFor(() => stdout.includes('NestMesh demo ready'), {
+    // The ready line and the examples after it (separate writes: they may arrive apart).
+    await waitFor(() => stdout.includes('NestMesh demo ready') && /curl -s \S+\/stock\/A-1\n/.test(stdout), {
       timeoutMs: 60_000, // a bound for a loaded machine: a few seconds when quiet
-      description: 'the ready line',
+      description: 'the ready line and the examples',
     }).catch((error: Error) => {
       throw new Error(`${error.message}; it printed:\n${stdout}${stderr}`);
     });
