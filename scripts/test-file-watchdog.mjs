@@ -5,9 +5,11 @@
 // - the file runs longer than NESTMESH_TEST_FILE_TIMEOUT_MS: the same;
 // - the runner that started it is gone (even SIGKILLed): it exits at once, and the servers it
 //   started (libs/testing spawns them with a parent-death signal) die with it.
+// Whenever it ends a process, it first SIGKILLs that process's children (on Linux), so that
+// children spawned without a parent-death signal do not outlive it either.
 // NESTMESH_TEST_TIMINGS=<file> appends "<milliseconds>\t<file>" for each file that ends.
 // Every timer here is unref'd: it never keeps a process alive that would otherwise exit.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 // node --test loads this module into the runner process too; only a file's process has a file
@@ -21,15 +23,25 @@ if (file && !process.execArgv.includes('--test')) {
   const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 300_000);
   const parent = process.ppid;
 
+  const exit = () => {
+    for (const child of children()) {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    process.exit(1);
+  };
   const fail = (why) => {
     const open = process.getActiveResourcesInfo().filter((resource) => resource !== 'TTYWrap');
     process.stderr.write(`run-tests: ${name}: ${why}; still open: ${open.join(', ') || 'nothing'}\n`);
-    process.exit(1);
+    exit();
   };
 
   setTimeout(() => fail(`still running after the file limit of ${fileTimeoutMs} ms`), fileTimeoutMs).unref();
   setInterval(() => {
-    if (process.ppid !== parent) process.exit(1);
+    if (process.ppid !== parent) exit();
   }, 500).unref();
   // A root-level after hook: node runs it once every test of the file has ended, whether the
   // event loop has drained or not.
@@ -45,4 +57,23 @@ if (file && !process.execArgv.includes('--test')) {
       appendFileSync(process.env.NESTMESH_TEST_TIMINGS, line);
     });
   }
+}
+
+/** The pids of this process's children, from /proc (none where there is no /proc). */
+function children() {
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  return pids.map(Number).filter((pid) => {
+    try {
+      // "<pid> (<command>) <state> <ppid> …": the command may contain spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+    } catch {
+      return false;
+    }
+  });
 }
