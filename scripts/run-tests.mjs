@@ -12,8 +12,10 @@
 //   with the process that started them (a parent-death signal, see libs/testing);
 // - a last-resort limit on the whole run kills it (only a file stuck in synchronous code, whose
 //   own timers cannot fire, gets that far).
-// Limits, in ms, from the environment: NESTMESH_TEST_TIMEOUT_MS (per test, default 120 000),
-// NESTMESH_TEST_FILE_TIMEOUT_MS (per file, 300 000), NESTMESH_TEST_GRACE_MS (20 000).
+// The limits are safety nets, far above what a progressing test needs on a loaded machine (the
+// slowest, coordination's 10 000 lock round trips across processes, took 120 s with two busy
+// loops on two cores). In ms, from the environment: NESTMESH_TEST_TIMEOUT_MS (per test, default
+// 240 000), NESTMESH_TEST_FILE_TIMEOUT_MS (per file, 480 000), NESTMESH_TEST_GRACE_MS (20 000).
 import './check-node.mjs';
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,8 +25,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const concurrency = 4;
-const testTimeoutMs = Number(process.env.NESTMESH_TEST_TIMEOUT_MS ?? 120_000);
-const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 300_000);
+const testTimeoutMs = Number(process.env.NESTMESH_TEST_TIMEOUT_MS ?? 240_000);
+const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 480_000);
 process.env.NESTMESH_TEST_FILE_TIMEOUT_MS = String(fileTimeoutMs);
 
 const distDirs = [

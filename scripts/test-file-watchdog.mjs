@@ -20,7 +20,7 @@ if (file && !process.execArgv.includes('--test')) {
   const startedAt = performance.now();
   const name = relative(process.cwd(), file);
   const graceMs = Number(process.env.NESTMESH_TEST_GRACE_MS ?? 20_000);
-  const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 300_000);
+  const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 480_000);
   const parent = process.ppid;
 
   const exit = () => {
