@@ -10,6 +10,7 @@ import {
   startAppProcess,
   startContext,
   startEtcd,
+  startWorkers,
   waitFor,
   type AppProcess,
   type EtcdServer,
@@ -18,9 +19,12 @@ import {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKERS = 8;
 const TTL_SECONDS = 2;
+// A liveness bound for a loaded machine, not a claim about speed.
+const PROGRESS_TIMEOUT_MS = 60_000;
 
 interface CallRecord {
   startedAt: number;
+  endedAt: number;
   servedBy?: string;
   error?: string;
 }
@@ -42,23 +46,24 @@ describe('inventory processes on etcd: crash, join, leave', () => {
     return { app, id: app.ready[2]! };
   };
 
-  /** Calls GetStock from WORKERS loops until `until` resolves; returns every call. */
-  const load = (until: Promise<unknown>) => {
+  /** Calls GetStock from WORKERS loops until `stop()` or the end of the test; records every call. */
+  const load = (signal: AbortSignal) => {
     const calls: CallRecord[] = [];
-    let running = true;
-    void until.then(() => (running = false));
-    const worker = async () => {
-      while (running) {
-        const record: CallRecord = { startedAt: performance.now() };
+    const workers = startWorkers(
+      WORKERS,
+      async (roundSignal) => {
+        const record: CallRecord = { startedAt: performance.now(), endedAt: Number.POSITIVE_INFINITY };
         calls.push(record);
         try {
-          record.servedBy = (await client.getStock({ sku: 'A-1' })).servedBy;
+          record.servedBy = (await client.getStock({ sku: 'A-1' }, { signal: roundSignal })).servedBy;
         } catch (error) {
-          record.error = String(error);
+          if (!roundSignal.aborted) record.error = String(error);
         }
-      }
-    };
-    return { calls, done: Promise.all(Array.from({ length: WORKERS }, worker)) };
+        record.endedAt = performance.now();
+      },
+      { signal },
+    );
+    return { calls, stop: () => workers.stop() };
   };
 
   before(async () => {
@@ -82,78 +87,95 @@ describe('inventory processes on etcd: crash, join, leave', () => {
   });
 
   after(async () => {
-    await caller?.close();
-    await Promise.all(inventories.map((app) => app.stop('SIGKILL')));
-    await etcd?.stop();
+    try {
+      await caller?.close();
+    } finally {
+      await Promise.allSettled(inventories.map((app) => app.stop('SIGKILL')));
+      await etcd?.stop();
+    }
   });
 
-  it('SIGKILL: only calls in flight on the dead instance fail, none after; its lease then expires', async () => {
+  it('SIGKILL: only the calls in flight when the caller sees the connection drop fail, none after; the lease then expires', async (t) => {
     const victim = inventories[0]!;
     const victimId = victim.ready[2]!;
+    const waiting = { timeoutMs: PROGRESS_TIMEOUT_MS, signal: t.signal };
+    const { calls, stop } = load(t.signal);
     let killedAt = Number.POSITIVE_INFINITY;
-    let stop!: () => void;
-    const { calls, done } = load(new Promise<void>((resolve) => (stop = resolve)));
-    await waitFor(() => calls.filter((call) => call.servedBy === victimId).length >= 20, {
-      description: 'traffic on the victim',
-    });
-    await victim.stop('SIGKILL');
-    killedAt = performance.now();
-    await waitFor(async () => !(await discovery.instances('inventory')).some((i) => i.id === victimId), {
-      timeoutMs: TTL_SECONDS * 1000 + 5000,
-      description: 'the lease of the killed instance to expire',
-    });
-    const expiredAt = performance.now();
-    await waitFor(() => calls.filter((call) => call.startedAt > expiredAt && call.servedBy).length >= 200, {
-      description: '200 calls after the expiry',
-    });
-    stop();
-    await done;
-
-    const failed = calls.filter((call) => call.error);
-    assert.ok(
-      failed.length <= WORKERS,
-      `at most one in-flight call per worker fails, got ${failed.length}: ${failed[0]?.error}`,
-    );
-    for (const call of failed) {
-      assert.ok(
-        call.startedAt < killedAt + 50,
-        `a call started ${Math.round(call.startedAt - killedAt)} ms after the kill failed: ${call.error}`,
-      );
+    try {
+      await waitFor(() => calls.filter((call) => call.servedBy === victimId).length >= 20, {
+        ...waiting,
+        description: 'traffic on the victim',
+      });
+      await victim.stop('SIGKILL');
+      killedAt = performance.now();
+      await waitFor(async () => !(await discovery.instances('inventory')).some((i) => i.id === victimId), {
+        timeoutMs: TTL_SECONDS * 1000 + 5000,
+        signal: t.signal,
+        description: 'the lease of the killed instance to expire',
+      });
+      const expiredAt = performance.now();
+      await waitFor(() => calls.filter((call) => call.startedAt > expiredAt && call.servedBy).length >= 200, {
+        ...waiting,
+        description: '200 calls after the expiry',
+      });
+    } finally {
+      await stop();
     }
+
+    // The failed calls were all in flight at one moment (when the connection dropped): none
+    // started after another had already failed, so no call failed once the client knew.
+    const failed = calls.filter((call) => call.error);
+    t.diagnostic(`${failed.length} of ${calls.length} calls failed`);
+    const lastFailedStart = Math.max(...failed.map((call) => call.startedAt));
+    const firstFailedEnd = Math.min(...failed.map((call) => call.endedAt));
+    assert.ok(
+      lastFailedStart <= firstFailedEnd,
+      `a call started ${Math.round(lastFailedStart - firstFailedEnd)} ms after another had failed, and failed too: ` +
+        failed.map((call) => call.error).join('; '),
+    );
+    for (const { error } of failed) assert.match(error!, /UNAVAILABLE|CANCELLED/, 'a connection error');
     assert.ok(
       !calls.some((call) => call.startedAt > killedAt && call.servedBy === victimId),
       'the dead instance served nothing after the kill',
     );
   });
 
-  it('a new inventory process receives calls within 1 s of becoming ready', async (t) => {
+  it('a new inventory process receives calls as soon as it registers (the watch, not a poll)', async (t) => {
     const { id } = await startInventory();
     const readyAt = performance.now();
+    // Only a watch event tells the caller about it (the caller never polls), so a missed event
+    // fails this at any bound; the bound leaves room for a loaded machine. Tens of ms when quiet.
     await waitFor(async () => (await client.getStock({ sku: 'A-1' })).servedBy === id, {
-      timeoutMs: 1000,
+      timeoutMs: 5000,
       intervalMs: 1,
+      signal: t.signal,
       description: 'a call routed to the new instance',
     });
-    const elapsedMs = performance.now() - readyAt;
-    t.diagnostic(`first call routed to it ${Math.round(elapsedMs)} ms after its ready line`);
-    assert.ok(elapsedMs < 1000);
+    t.diagnostic(
+      `first call routed to it ${Math.round(performance.now() - readyAt)} ms after its ready line`,
+    );
   });
 
-  it('SIGTERM: the instance deregisters and drains, and no call fails', async () => {
+  it('SIGTERM: the instance deregisters and drains, and no call fails', async (t) => {
     const leaving = inventories[1]!;
     const leavingId = leaving.ready[2]!;
-    let stop!: () => void;
-    const { calls, done } = load(new Promise<void>((resolve) => (stop = resolve)));
-    await waitFor(() => calls.filter((call) => call.servedBy === leavingId).length >= 20, {
-      description: 'traffic on the instance',
-    });
-    const exit = await leaving.stop('SIGTERM');
-    const goneAt = performance.now();
-    await waitFor(() => calls.filter((call) => call.startedAt > goneAt && call.servedBy).length >= 200, {
-      description: '200 calls after it left',
-    });
-    stop();
-    await done;
+    const waiting = { timeoutMs: PROGRESS_TIMEOUT_MS, signal: t.signal };
+    const { calls, stop } = load(t.signal);
+    let exit: number | string;
+    try {
+      await waitFor(() => calls.filter((call) => call.servedBy === leavingId).length >= 20, {
+        ...waiting,
+        description: 'traffic on the instance',
+      });
+      exit = await leaving.stop('SIGTERM');
+      const goneAt = performance.now();
+      await waitFor(() => calls.filter((call) => call.startedAt > goneAt && call.servedBy).length >= 200, {
+        ...waiting,
+        description: '200 calls after it left',
+      });
+    } finally {
+      await stop();
+    }
     assert.deepEqual(
       calls.filter((call) => call.error).map((call) => call.error),
       [],

@@ -1,27 +1,29 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@nestmesh/testing';
+import { spawnOwned, waitFor } from '@nestmesh/testing';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, even when it arrives twice', async () => {
-  const demo = spawn(process.execPath, [join(root, 'apps/demo/dist/main.js')], {
+  const demo = spawnOwned(process.execPath, [join(root, 'apps/demo/dist/main.js')], {
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  demo.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-  demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  demo.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
+  demo.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
   const exited = once(demo, 'exit');
   try {
-    await waitFor(() => stdout.includes('NestMesh demo ready'), {
-      timeoutMs: 20_000,
-      description: `the ready line (${stdout}${stderr})`,
+    // The ready line and the examples after it (separate writes: they may arrive apart).
+    await waitFor(() => stdout.includes('NestMesh demo ready') && /curl -s \S+\/stock\/A-1\n/.test(stdout), {
+      timeoutMs: 60_000, // a bound for a loaded machine: a few seconds when quiet
+      description: 'the ready line and the examples',
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; it printed:\n${stdout}${stderr}`);
     });
     assert.equal(
       stdout.match(/^inventory #\d+ +gRPC 127\.0\.0\.1:\d+/gm)?.length,
@@ -43,6 +45,8 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
     // Under `npm start` one Ctrl-C reaches the demo twice (the terminal's and npm's forward).
     demo.kill('SIGINT');
     setTimeout(() => demo.kill('SIGINT'), 20).unref();
+    // It drains within its drain timeouts; one that hangs instead is killed (and fails below).
+    setTimeout(() => demo.kill('SIGKILL'), 60_000).unref();
   }
   const [code] = await exited;
   assert.equal(code, 0, `exit code (stderr: ${stderr})`);

@@ -11,7 +11,7 @@ interface OrderBody {
 describe('order → inventory over gRPC, through the HTTP edge', () => {
   let cluster: EmbeddedCluster;
   before(async () => (cluster = await startEmbeddedCluster({ seed: { 'A-1': 1000n, 'C-3': 5n } })));
-  after(() => cluster.close());
+  after(() => cluster?.close());
 
   it('an HTTP order reserves stock on an inventory instance and can be read back', async () => {
     const before = (await (await fetch(`${cluster.url}/stock/A-1`)).json()) as { available: number };

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+
+import { spawnOwned } from './child-process.js';
 
 export interface AppProcess {
   readonly child: ChildProcess;
@@ -15,6 +17,7 @@ export interface StartAppProcessOptions {
   env?: Record<string, string | undefined>;
   /** A line on stdout that says the app is ready; its match is returned. */
   readyPattern: RegExp;
+  /** How long to wait for the ready line before killing it and failing. Default 60 000 (a loaded machine). */
   timeoutMs?: number;
   /** Echo the process's output to this process's stderr, prefixed. */
   echo?: string;
@@ -22,12 +25,15 @@ export interface StartAppProcessOptions {
   detached?: boolean;
 }
 
-/** Starts `node <script>` and resolves once it prints a line matching `readyPattern`. */
+/**
+ * Starts `node <script>` and resolves once it prints a line matching `readyPattern`. The process
+ * dies with this one (see `spawnOwned`), and is killed when it is not ready in time.
+ */
 export async function startAppProcess(
   script: string,
-  { env = {}, readyPattern, timeoutMs = 20_000, echo, detached = false }: StartAppProcessOptions,
+  { env = {}, readyPattern, timeoutMs = 60_000, echo, detached = false }: StartAppProcessOptions,
 ): Promise<AppProcess> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawnOwned(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,

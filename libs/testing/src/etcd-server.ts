@@ -1,15 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { requireBinary, signalAndWait } from './child-process.js';
+import { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
 export interface EtcdServer {
   /** `http://127.0.0.1:<port>`, the client URL. */
   readonly endpoint: string;
+  /** The server's process id while it runs. */
+  readonly pid: number | undefined;
   /** Stops it for good and removes its data. */
   stop(): Promise<void>;
   /** Sends `signal` (default SIGKILL) and waits for the process to end; `start()` brings it back. */
@@ -37,7 +39,7 @@ export async function startEtcd({ detached = false }: { detached?: boolean } = {
       dataDir = mkdtempSync(join(tmpdir(), 'nestmesh-etcd-'));
     }
     output = '';
-    const process_ = spawn(
+    const process_ = spawnOwned(
       'etcd',
       [
         '--name',
@@ -66,14 +68,20 @@ export async function startEtcd({ detached = false }: { detached?: boolean } = {
     process_.stderr!.on('data', (chunk: Buffer) => (output += chunk));
     let exited = false;
     process_.once('exit', () => (exited = true));
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`etcd exited: ${output}`);
-        const response = await fetch(`${endpoint}/health`);
-        return response.ok && ((await response.json()) as { health?: string }).health === 'true';
-      },
-      { timeoutMs: 15_000, intervalMs: 50, description: `etcd on ${endpoint}` },
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (exited) throw new Error(`etcd exited: ${output}`);
+          const response = await fetch(`${endpoint}/health`);
+          return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+        },
+        // A bound for a loaded machine; it is healthy within a second on a quiet one.
+        { timeoutMs: 60_000, intervalMs: 50, description: `etcd on ${endpoint}` },
+      );
+    } catch (error) {
+      await signalAndWait(process_, 'SIGKILL');
+      throw error;
+    }
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
@@ -85,6 +93,9 @@ export async function startEtcd({ detached = false }: { detached?: boolean } = {
   await start();
   return {
     endpoint,
+    get pid() {
+      return child?.pid;
+    },
     start,
     kill,
     stop: async () => {

@@ -1,7 +1,8 @@
 export { startAppProcess, type AppProcess, type StartAppProcessOptions } from './app-process.js';
-export { requireBinary, signalAndWait } from './child-process.js';
+export { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
 export { startEtcd, type EtcdServer } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startRedis, type RedisServer } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
+export { startWorkers, type StartWorkersOptions, type Workers } from './workers.js';

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { requireBinary, signalAndWait } from './child-process.js';
+import { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
@@ -55,7 +55,7 @@ export async function startRedis({
 
   const start = async () => {
     let output = '';
-    const process_ = spawn(
+    const process_ = spawnOwned(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -65,13 +65,19 @@ export async function startRedis({
     process_.stderr!.on('data', (chunk: Buffer) => (output += chunk));
     let exited = false;
     process_.once('exit', () => (exited = true));
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`redis-server exited: ${output}`);
-        return ping(port);
-      },
-      { timeoutMs: 10_000, intervalMs: 20, description: `redis-server on port ${port}` },
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (exited) throw new Error(`redis-server exited: ${output}`);
+          return ping(port);
+        },
+        // A bound for a loaded machine; it starts in milliseconds on a quiet one.
+        { timeoutMs: 30_000, intervalMs: 20, description: `redis-server on port ${port}` },
+      );
+    } catch (error) {
+      await signalAndWait(process_, 'SIGKILL');
+      throw error;
+    }
   };
 
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {

@@ -27,44 +27,56 @@ export async function startEmbeddedCluster({
   const registry = `memory://${randomUUID()}`;
   const stockStore = randomUUID();
   const started: INestApplicationContext[] = [];
-  for (let index = 0; index < inventories; index++) {
-    started.push(
-      await startContext(
-        InventoryModule.forRoot({
-          discoveryUrl: registry,
-          stockStore,
-          seed,
-          redisUrl,
-          deregisterDelayMs: 50,
-        }),
-      ),
-    );
-  }
-  const { app: order, url } = await startHttpApp(
-    OrderModule.forRoot({ discoveryUrl: registry }),
-    configureHttp,
-  );
-  return {
-    registry,
-    inventories: started,
-    order,
-    url,
-    inventoryIds: () => started.map((app) => app.get(MeshGrpcServer).instance?.id ?? ''),
-    close: async () => {
-      await order.close();
-      await Promise.all(started.map((app) => app.close()));
-    },
+  let order: INestApplication | undefined;
+  // The edge first, then the inventories; each closes even when another fails (the first error is thrown).
+  const close = async () => {
+    const closed = [
+      ...(await Promise.allSettled([order?.close()])),
+      ...(await Promise.allSettled(started.map((app) => app.close()))),
+    ];
+    const failed = closed.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   };
+  try {
+    for (let index = 0; index < inventories; index++) {
+      started.push(
+        await startContext(
+          InventoryModule.forRoot({
+            discoveryUrl: registry,
+            stockStore,
+            seed,
+            redisUrl,
+            deregisterDelayMs: 50,
+          }),
+        ),
+      );
+    }
+    const http = await startHttpApp(OrderModule.forRoot({ discoveryUrl: registry }), configureHttp);
+    order = http.app;
+    return {
+      registry,
+      inventories: started,
+      order,
+      url: http.url,
+      inventoryIds: () => started.map((app) => app.get(MeshGrpcServer).instance?.id ?? ''),
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => undefined); // the startup error is the one worth reporting
+    throw error;
+  }
 }
 
 export async function postJson(
   url: string,
   body: unknown,
+  { signal }: { signal?: AbortSignal } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+    signal,
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startEtcd, type EtcdServer } from '@nestmesh/testing';
+import { spawnOwned, startEtcd, type EtcdServer } from '@nestmesh/testing';
 
 import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { ServiceInstance } from '../../service-instance.js';
@@ -22,9 +21,12 @@ const ETCD3_ATTEMPTS = 4;
 /** etcd3 stops calling a host for 5 s after 3 failures in a row (its default circuit breaker). */
 const ETCD3_BREAKER_MS = 5_000;
 
-/** Registers `instance` from a child process (registrant.fixture.js); returns its SIGKILL. */
+/**
+ * Registers `instance` from a child process (registrant.fixture.js, which dies with this one);
+ * returns its SIGKILL.
+ */
 async function registerElsewhere(endpoint: string, instance: ServiceInstance): Promise<() => Promise<void>> {
-  const child = spawn(
+  const child = spawnOwned(
     process.execPath,
     [
       fileURLToPath(new URL('./registrant.fixture.js', import.meta.url)),

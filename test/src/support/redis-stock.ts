@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+
+// Inventory's Redis layout (apps/inventory RedisStockStore), read directly: the ground truth
+// the HTTP answers are checked against.
+const PREFIX = 'nestmesh:inventory:';
+
+export interface RedisReservation {
+  reservationId: string;
+  orderId: string;
+  sku: string;
+  quantity: bigint;
+  servedBy: string;
+}
+
+/** The SKU's stock hash: units available and reserved. */
+export async function stockInRedis(
+  redis: Redis,
+  sku: string,
+): Promise<{ available: bigint; reserved: bigint }> {
+  const fields = await redis.hgetall(`${PREFIX}sku:{${sku}}`);
+  return { available: BigInt(fields.available ?? '0'), reserved: BigInt(fields.reserved ?? '0') };
+}
+
+/** Every reservation record of `sku`, whether or not its order was acknowledged. */
+export async function reservationsInRedis(redis: Redis, sku: string): Promise<RedisReservation[]> {
+  const keys: string[] = [];
+  for await (const batch of redis.scanStream({ match: `${PREFIX}reservation:*`, count: 1000 })) {
+    keys.push(...(batch as string[]));
+  }
+  const values = keys.length > 0 ? await redis.mget(keys) : [];
+  return values
+    .map((raw) => JSON.parse(raw!) as Omit<RedisReservation, 'quantity'> & { quantity: string })
+    .filter((reservation) => reservation.sku === sku)
+    .map((reservation) => ({ ...reservation, quantity: BigInt(reservation.quantity) }));
+}
+
+/** The order's reservations in Redis: exactly one per item, holding its units. */
+export async function assertOrderHoldsItsReservation(redis: Redis, orderId: string): Promise<void> {
+  const ids = await redis.smembers(`${PREFIX}order:${orderId}`);
+  assert.equal(ids.length, 1, `order ${orderId} kept its reservation`);
+}
