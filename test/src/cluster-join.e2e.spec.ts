@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLeaderElection, type LeaderElection } from '@nestmesh/coordination';
-import { startAppProcess, startEtcd, waitFor, type AppProcess, type EtcdServer } from '@nestmesh/testing';
+import {
+  spawnOwned,
+  startAppProcess,
+  startEtcd,
+  waitFor,
+  type AppProcess,
+  type EtcdServer,
+} from '@nestmesh/testing';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Nothing from the environment the tests run in decides where the cluster elects. */
@@ -40,7 +47,7 @@ describe(
 
     before(async () => {
       etcd = await startEtcd();
-      cluster = spawn(process.execPath, [join(root, 'apps/demo/dist/cluster.js')], {
+      cluster = spawnOwned(process.execPath, [join(root, 'apps/demo/dist/cluster.js')], {
         cwd: root,
         env: {
           ...process.env,

@@ -5,12 +5,9 @@ export interface HttpOutcome {
   body: Record<string, unknown>;
 }
 
-/**
- * The code an HTTP error answer names (`code` of an RFC 9457 problem, `error` of the older body
- * shape), or undefined when it names none.
- */
+/** The code an HTTP error answer names (`code` of its RFC 9457 problem), or undefined. */
 export function errorCode(body: Record<string, unknown>): string | undefined {
-  const code = body.code ?? body.error;
+  const code = body.code;
   return typeof code === 'string' && code.length > 0 ? code : undefined;
 }
 
