@@ -46,6 +46,7 @@ export { GrpcHttpExceptionFilter } from './status/grpc-http-exception.filter.js'
 export { grpcStatusOfHttp, httpStatusOf } from './status/http-status.js';
 export {
   LIBRARY_ERROR_CODES,
+  MAX_STATUS_DETAILS_LENGTH,
   statusByName,
   statusOf,
   type ErrorCodeMap,

@@ -24,6 +24,8 @@ export class GrpcHttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly extraCodes: ErrorCodeMap = {}) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    // A global filter also runs for the app's gRPC handlers, whose errors get a gRPC status.
+    if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<HttpResponseLike>();
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
