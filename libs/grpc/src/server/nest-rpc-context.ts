@@ -4,7 +4,6 @@ import {
   FORBIDDEN_MESSAGE,
   GuardsConsumer,
   GuardsContextCreator,
-  InterceptorsConsumer,
   InterceptorsContextCreator,
   PipesConsumer,
   PipesContextCreator,
@@ -18,6 +17,7 @@ import { status as Status } from '@grpc/grpc-js';
 import type { CanActivate } from '@nestjs/common';
 
 import { FilteringRpcProxy } from './exception-filters.js';
+import { StreamAwareInterceptorsConsumer } from './stream-interceptors.js';
 
 type Callback = (...args: unknown[]) => unknown;
 
@@ -26,11 +26,12 @@ type Callback = (...args: unknown[]) => unknown;
  * transport), so that a handler here runs exactly as it would there: guards, then
  * interceptors around pipes and the handler, with arguments `(payload, metadata, call)`
  * when the method has no parameter decorators — pipes, global ones included, then run on the
- * request message. Two differences, both for gRPC status codes:
+ * request message. Three differences:
  * - a guard's refusal throws `RpcException({ code: PERMISSION_DENIED, message: 'Forbidden
  *   resource' })` instead of Nest's bare-string RpcException, which would be UNKNOWN;
  * - an exception no filter handles is passed on untouched (see exception-filters.ts) instead
- *   of becoming Nest's generic `{ status: 'error', message: 'Internal server error' }`.
+ *   of becoming Nest's generic `{ status: 'error', message: 'Internal server error' }`;
+ * - interceptors see the items of a stream returned as an AsyncIterable (stream-interceptors.ts).
  */
 export class GrpcContextCreator extends RpcContextCreator {
   private constructor(
@@ -46,7 +47,7 @@ export class GrpcContextCreator extends RpcContextCreator {
       new GuardsContextCreator(container, config),
       guardRunner,
       new InterceptorsContextCreator(container, config),
-      new InterceptorsConsumer(),
+      new StreamAwareInterceptorsConsumer(),
       config,
     );
   }
