@@ -71,7 +71,7 @@ export class GrpcHandlerExplorer {
         if (Reflect.getMetadata(TRANSPORT_METADATA, callback) !== Transport.GRPC) continue;
         if (!wrapper.isDependencyTreeStatic()) {
           throw new GrpcBindingError(
-            `${instance.constructor.name}.${method}: request-scoped (or transient-dependent) controllers are not supported on gRPC; make the controller a singleton and take per-call state from the call's metadata`,
+            `${instance.constructor.name}.${method}: request-scoped controllers (Scope.REQUEST, or a request-scoped dependency or enhancer) are not supported on gRPC; make the controller a singleton and take per-call state from the call's metadata`,
           );
         }
         const handlers = this.handlersOf(contextCreator, instance, callback as Callback, method);

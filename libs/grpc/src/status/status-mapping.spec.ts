@@ -59,6 +59,11 @@ describe('error → gRPC status', { timeout: 10_000 }, () => {
     assert.equal(statusOf(new NotFoundException()).code, Status.NOT_FOUND);
   });
 
+  it("an error's numeric code is not a status: it belongs to another system", () => {
+    const database = Object.assign(new Error('not authorized on orders to execute command'), { code: 13 });
+    assert.deepEqual(statusOf(database), { code: Status.INTERNAL, details: 'internal error', known: false });
+  });
+
   it('anything else is INTERNAL, marked unknown, with a generic message', () => {
     assert.deepEqual(statusOf(new Error('db password is hunter2')), {
       code: Status.INTERNAL,

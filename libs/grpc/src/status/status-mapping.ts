@@ -89,7 +89,10 @@ function classify(error: unknown, extra: ErrorCodeMap): StatusOutcome {
     return { code: isErrorStatus(code) ? code : Status.UNKNOWN, details: error.message, known: true };
   }
   if (error instanceof Error) {
-    const status = statusOfCode((error as { code?: unknown }).code, extra);
+    // Only string codes: numeric ones on errors are other systems' (MongoDB's 13 is
+    // "Unauthorized", not UNAUTHENTICATED), and their messages are not meant for callers.
+    const code = (error as { code?: unknown }).code;
+    const status = typeof code === 'string' ? statusOfCode(code, extra) : undefined;
     if (status !== undefined) return { code: status, details: error.message, known: true };
     if (error instanceof HttpException) {
       return { code: statusOfHttpException(error), details: httpExceptionDetails(error), known: true };
