@@ -13,9 +13,13 @@ import {
 } from '@nestmesh/contracts/inventory/v1';
 import { concat, of, throwError, type Observable } from 'rxjs';
 
-import { RpcError } from '../grpc.errors.js';
 import { MAX_STATUS_DETAILS_LENGTH } from '../status/status-mapping.js';
-import { RecordingLogger, startFixtureApp, type FixtureApp } from '../test-fixtures/fixture-app.js';
+import {
+  callFailure as failure,
+  RecordingLogger,
+  startFixtureApp,
+  type FixtureApp,
+} from '../test-fixtures/fixture-app.js';
 import { GrpcHandlerExplorer } from './grpc-handler.explorer.js';
 
 const TRAILER = new Metadata();
@@ -72,15 +76,6 @@ class PassThroughInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle();
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<RpcError> {
-  const error = await promise.then(
-    () => assert.fail('the call succeeded'),
-    (error: unknown) => error,
-  );
-  assert.ok(error instanceof RpcError, String(error));
-  return error;
 }
 
 const PATHS: { name: string; providers: Provider[]; direct: boolean }[] = [

@@ -13,8 +13,11 @@ import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { testLogger } from '@nestmesh/testing';
 import { randomUUID } from 'node:crypto';
 
+import assert from 'node:assert/strict';
+
 import { meshClientToken } from '../client/mesh-client.module.js';
 import type { MeshClient } from '../client/typed-client.js';
+import { RpcError } from '../grpc.errors.js';
 import { FixtureModule } from './fixture-inventory.js';
 
 export type InventoryClient = MeshClient<typeof InventoryServiceService>;
@@ -52,6 +55,16 @@ export async function startFixtureApp(options: FixtureAppOptions): Promise<Fixtu
     throw error;
   }
   return { app, client: app.get(meshClientToken(InventoryServiceService)) };
+}
+
+/** The RpcError a call that must fail rejects with (fails the test if it succeeds). */
+export async function callFailure(call: Promise<unknown>): Promise<RpcError> {
+  const error = await call.then(
+    () => assert.fail('the call succeeded'),
+    (error: unknown) => error,
+  );
+  assert.ok(error instanceof RpcError, `expected an RpcError, got ${String(error)}`);
+  return error;
 }
 
 /** A Nest logger that keeps what it is given, to assert on what the server logged. */
