@@ -56,9 +56,11 @@ export {
   type ProblemDetails,
   type ProblemRequest,
 } from './status/http-problem.js';
-export { grpcStatusOfHttp, httpStatusOf } from './status/http-status.js';
+export { httpStatusOf } from './status/http-status.js';
+export { grpcStatusOfHttpException as grpcStatusOfHttp } from './status/http-exception-status.js';
 export {
   LIBRARY_ERROR_CODES,
+  MAX_STATUS_DETAILS_LENGTH,
   statusByName,
   statusOf,
   type ErrorCodeMap,

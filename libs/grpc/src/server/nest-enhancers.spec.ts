@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Controller, Injectable, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Injectable, UseGuards, UseInterceptors, createParamDecorator } from '@nestjs/common';
 import type {
   CallHandler,
   CanActivate,
@@ -19,14 +19,17 @@ import {
   type ReserveStockRequest,
   type ReserveStockResponse,
   type StockEvent,
+  type WatchStockRequest,
 } from '@nestmesh/contracts/inventory/v1';
-import { startContext } from '@nestmesh/testing';
+import { startContext, waitFor } from '@nestmesh/testing';
 import { map, of, type Observable } from 'rxjs';
 
 import { meshClientToken } from '../client/mesh-client.module.js';
 import type { MeshClient } from '../client/typed-client.js';
 import { RpcError } from '../grpc.errors.js';
+import { startFixtureApp, type FixtureApp } from '../test-fixtures/fixture-app.js';
 import { FixtureModule } from '../test-fixtures/fixture-inventory.js';
+import { callSignal, type CancellableCall } from './call-signal.js';
 
 /** Lets a call through only when it carries `x-allow: yes`; sees the gRPC metadata as RPC context. */
 @Injectable()
@@ -97,7 +100,7 @@ class EnhancedController {
   }
 }
 
-describe('Nest enhancers on gRPC handlers', () => {
+describe('Nest enhancers on gRPC handlers', { timeout: 30_000 }, () => {
   let app: INestApplicationContext;
   let client: MeshClient<typeof InventoryServiceService>;
   before(async () => {
@@ -132,5 +135,72 @@ describe('Nest enhancers on gRPC handlers', () => {
       assert.equal(event.emittedAt?.getTime(), STAMP.getTime());
     }
     assert.equal(count, 2, 'the stream stays a stream through the interceptor');
+  });
+});
+
+/** The grpc-js call, next to decorated parameters (Nest has no decorator for it). */
+const GrpcCall = createParamDecorator((_data: unknown, context: ExecutionContext): unknown =>
+  context.getArgByIndex(2),
+);
+
+/** A server stream written as an async generator, with an interceptor on it. */
+@Controller()
+@InventoryServiceControllerMethods()
+class GeneratorController {
+  finished = 0;
+  getStock(@Payload() request: GetStockRequest, @GrpcCall() call: { getPath(): string }): GetStockResponse {
+    return { stock: undefined, servedBy: `${request.sku} ${call.getPath()}` };
+  }
+  reserveStock(): ReserveStockResponse {
+    return { reservation: undefined, stock: undefined };
+  }
+  releaseReservation() {
+    return { released: [] };
+  }
+  @UseInterceptors(StampInterceptor)
+  async *watchStock(
+    { skus }: WatchStockRequest,
+    _metadata: Metadata,
+    call: CancellableCall,
+  ): AsyncGenerator<StockEvent> {
+    try {
+      for (let item = 0; skus.includes('forever') || item < 3; item++) {
+        yield { event: undefined, emittedAt: undefined };
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (callSignal(call).aborted) return;
+      }
+    } finally {
+      this.finished++;
+    }
+  }
+}
+
+describe('interceptors on a stream returned as an AsyncIterable', { timeout: 30_000 }, () => {
+  let fixture: FixtureApp;
+  before(async () => {
+    fixture = await startFixtureApp({ controller: GeneratorController, providers: [StampInterceptor] });
+  });
+  after(() => fixture.app.close());
+
+  it('see each item, and the stream carries every item', async () => {
+    const stamps: (number | undefined)[] = [];
+    for await (const event of fixture.client.watchStock({ skus: [] }))
+      stamps.push(event.emittedAt?.getTime());
+    assert.deepEqual(stamps, [STAMP.getTime(), STAMP.getTime(), STAMP.getTime()]);
+  });
+
+  it('a custom parameter decorator reaches the call next to @Payload()', async () => {
+    const { servedBy } = await fixture.client.getStock({ sku: 'A-1' });
+    assert.equal(servedBy, 'A-1 /inventory.v1.InventoryService/GetStock');
+  });
+
+  it('a client that stops reading ends the generator', async () => {
+    const controller = fixture.app.get(GeneratorController);
+    const before = controller.finished;
+    for await (const event of fixture.client.watchStock({ skus: ['forever'] })) {
+      assert.equal(event.emittedAt?.getTime(), STAMP.getTime());
+      break;
+    }
+    await waitFor(() => controller.finished > before, { timeoutMs: 5_000 });
   });
 });

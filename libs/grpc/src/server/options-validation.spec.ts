@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Controller } from '@nestjs/common';
+import { Controller, Scope } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { OrderServiceService } from '@nestmesh/contracts/order/v1';
@@ -110,6 +110,38 @@ describe('invalid options fail at startup, naming the option', () => {
     await assert.rejects(
       startContext(module),
       (error: unknown) => error instanceof GrpcBindingError && /getStok/.test(error.message),
+    );
+  });
+
+  it('server: an errorCodes entry that is not an error status', async () => {
+    for (const status of [0, 17, 'NOT_FOUND']) {
+      await assert.rejects(
+        startContext(
+          FixtureModule.forRoot({
+            registry: registry(),
+            server: { errorCodes: { OUT_OF_STOCK: status } as never },
+          }),
+        ),
+        namesOption('errorCodes'),
+      );
+    }
+  });
+
+  it('server: a request-scoped gRPC controller is refused, naming it', async () => {
+    @Controller({ scope: Scope.REQUEST })
+    class PerCallController {
+      @GrpcMethod('InventoryService', 'getStock')
+      getStock() {
+        return {};
+      }
+    }
+    const module = FixtureModule.forRoot({ registry: registry(), withoutController: true });
+    module.controllers = [PerCallController];
+    await assert.rejects(
+      startContext(module),
+      (error: unknown) =>
+        error instanceof GrpcBindingError &&
+        /PerCallController\.getStock: request-scoped/.test(error.message),
     );
   });
 });

@@ -1,6 +1,7 @@
 import { isServiceName } from '@nestmesh/discovery';
 
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
+import { isErrorStatus } from '../status/status-mapping.js';
 import type { MeshGrpcModuleOptions } from './mesh-grpc.module-definition.js';
 
 function assertDuration(name: string, value: number | undefined): void {
@@ -37,4 +38,20 @@ export function validateServerOptions(options: MeshGrpcModuleOptions): void {
   }
   assertDuration('drainTimeoutMs', options.drainTimeoutMs);
   assertDuration('deregisterDelayMs', options.deregisterDelayMs);
+  assertErrorCodes(options.errorCodes);
+}
+
+function assertErrorCodes(errorCodes: unknown): void {
+  if (errorCodes === undefined) return;
+  if (typeof errorCodes !== 'object' || errorCodes === null) {
+    throw new InvalidGrpcOptionsError('errorCodes', 'must map error codes to gRPC statuses');
+  }
+  for (const [code, status] of Object.entries(errorCodes)) {
+    if (!isErrorStatus(status)) {
+      throw new InvalidGrpcOptionsError(
+        'errorCodes',
+        `maps "${code}" to ${JSON.stringify(status)}, which is not a gRPC error status (1..16, e.g. Status.NOT_FOUND)`,
+      );
+    }
+  }
 }

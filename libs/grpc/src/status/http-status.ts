@@ -2,8 +2,9 @@ import { HttpStatus } from '@nestjs/common';
 import { status as Status } from '@grpc/grpc-js';
 
 /**
- * The one gRPC ↔ HTTP table, after the mapping in Google's API design guide
- * (google.rpc.Code). Used only at HTTP edges.
+ * gRPC → HTTP, after the mapping in Google's API design guide (google.rpc.Code); used only at
+ * HTTP edges. The reverse direction (an HttpException thrown on a gRPC handler) is
+ * http-exception-status.ts: several statuses share one HTTP code, so it picks by meaning.
  */
 const HTTP_BY_STATUS: Readonly<Record<Status, HttpStatus>> = {
   [Status.OK]: HttpStatus.OK,
@@ -25,27 +26,6 @@ const HTTP_BY_STATUS: Readonly<Record<Status, HttpStatus>> = {
   [Status.UNAUTHENTICATED]: HttpStatus.UNAUTHORIZED,
 };
 
-/** Where several statuses share an HTTP code, the reverse direction picks the first listed. */
-const STATUS_BY_HTTP = new Map<number, Status>([
-  [HttpStatus.BAD_REQUEST, Status.INVALID_ARGUMENT],
-  [HttpStatus.UNAUTHORIZED, Status.UNAUTHENTICATED],
-  [HttpStatus.FORBIDDEN, Status.PERMISSION_DENIED],
-  [HttpStatus.NOT_FOUND, Status.NOT_FOUND],
-  [HttpStatus.CONFLICT, Status.ABORTED],
-  [HttpStatus.TOO_MANY_REQUESTS, Status.RESOURCE_EXHAUSTED],
-  [499, Status.CANCELLED],
-  [HttpStatus.NOT_IMPLEMENTED, Status.UNIMPLEMENTED],
-  [HttpStatus.SERVICE_UNAVAILABLE, Status.UNAVAILABLE],
-  [HttpStatus.GATEWAY_TIMEOUT, Status.DEADLINE_EXCEEDED],
-]);
-
 export function httpStatusOf(status: Status): number {
   return HTTP_BY_STATUS[status] ?? HttpStatus.INTERNAL_SERVER_ERROR;
-}
-
-export function grpcStatusOfHttp(httpStatus: number): Status {
-  const exact = STATUS_BY_HTTP.get(httpStatus);
-  if (exact !== undefined) return exact;
-  if (httpStatus >= 400 && httpStatus < 500) return Status.FAILED_PRECONDITION;
-  return httpStatus >= 500 ? Status.INTERNAL : Status.UNKNOWN;
 }
