@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled spec (libs/*/dist, apps/*/dist, test/dist) with node's test runner, four
-// files at a time, each in its own process. Extra arguments are passed through (e.g.
-// `npm test -- --test-name-pattern=drain`).
+// files at a time, each in its own process. Arguments that name files or folders run only the
+// specs in them (`npm test -- libs/grpc test/dist/demo.e2e.spec.js`); other arguments are
+// passed to node's runner (e.g. `npm test -- --test-name-pattern=drain`).
 //
 // Nothing can hang the run:
 // - every test and hook has a timeout (--test-timeout; Node 22's runner applies it to each file
@@ -35,15 +36,25 @@ const distDirs = [
   ),
   join(root, 'test/dist'),
 ].filter((dir) => existsSync(dir));
+const paths = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && existsSync(arg));
+const runnerArgs = process.argv.slice(2).filter((arg) => !paths.includes(arg));
+const selected = paths.map((path) => resolve(path));
 const specs = distDirs
   .flatMap((dir) =>
     readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.spec.js'))
       .map((file) => join(dir, file)),
   )
+  .filter(
+    (spec) => selected.length === 0 || selected.some((path) => spec === path || spec.startsWith(path + '/')),
+  )
   .sort();
 if (specs.length === 0) {
-  console.error('run-tests: no compiled specs found; run `npm run build` first');
+  console.error(
+    selected.length
+      ? `run-tests: no compiled spec in ${paths.join(', ')}`
+      : 'run-tests: no compiled specs found; run `npm run build` first',
+  );
   process.exit(1);
 }
 
@@ -55,7 +66,7 @@ const args = [
   '--test-reporter=spec',
   `--test-concurrency=${concurrency}`,
   `--test-timeout=${perTest}`,
-  ...process.argv.slice(2),
+  ...runnerArgs,
   ...specs,
 ];
 // On Linux the runner itself dies with this script (util-linux's setpriv sets the kernel's
