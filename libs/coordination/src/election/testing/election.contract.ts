@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@nestmesh/testing';
 
-import type { ElectionTiming } from '../leader-election.js';
+import { LeadershipLostError } from '../../coordination.errors.js';
+import { stall } from '../../lock/testing/stall.js';
+import type { ElectionTiming, LeaderElection } from '../leader-election.js';
 import type { FencedLog } from '../test-fixtures/fenced-log.js';
 import type { CandidateControl } from './candidate-process.js';
 
@@ -13,6 +16,8 @@ export interface ElectionHarness {
   /** What "kill" means here, for the test names. */
   readonly killIs: string;
   start(group: string, candidateId: string): Promise<CandidateControl>;
+  /** An election of `group` in this process, on the same backend (the test closes it). */
+  election(group: string): Promise<LeaderElection>;
   log(group: string): FencedLog;
   /** Makes the backend unreachable and brings it back (with its data); absent: why not. */
   outage: { stop(): Promise<void>; start(): Promise<void> } | string;
@@ -149,6 +154,35 @@ export function electionContract(adapter: string, setup: () => Promise<ElectionH
         accepted.slice(firstNew).every((w) => w.epoch !== BigInt(epoch)),
         'no write of the old epoch was accepted after the new leader wrote',
       );
+    });
+
+    // A leader that stalls past its renew deadline resumes inside its own work first (its own
+    // short timer fires before the lease's): it must see the leadership gone right there.
+    it('a leader stalled past its renew deadline sees its leadership lost the moment its code runs again', async () => {
+      const election = await harness.election(`g${++groups}-${process.pid}`);
+      try {
+        const leadership = await election.campaign('stalled', { signal: AbortSignal.timeout(10_000) });
+        let events = 0;
+        leadership.signal.addEventListener('abort', () => events++);
+        assert.equal(leadership.active, true, 'the leader before the stall');
+        const { renewDeadlineMs, retryIntervalMs } = harness.timing;
+        const ownTimer = sleep(20);
+        stall(renewDeadlineMs + retryIntervalMs);
+        await ownTimer; // runs before any timer of the lease's
+        assert.equal(events, 0, 'its own timer ran before the leadership was told');
+        assert.equal(leadership.active, false, 'active answers from the clock');
+        assert.equal(events, 1, 'the abort event fired at the read');
+        assert.equal(leadership.signal.aborted, true);
+        const reason = leadership.signal.reason as unknown;
+        assert.ok(reason instanceof LeadershipLostError, String(reason));
+        assert.equal(reason.why, 'unconfirmed');
+        assert.throws(
+          () => leadership.signal.throwIfAborted(),
+          (error: unknown) => error === reason,
+        );
+      } finally {
+        await election.close();
+      }
     });
 
     it('the backend unreachable: the leader demotes itself by its renew deadline; leadership resumes when it returns', async (t) => {

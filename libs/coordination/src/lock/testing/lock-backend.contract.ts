@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { LockLostError } from '../../coordination.errors.js';
 import type { LockBackend } from '../lock-backend.js';
+import { RENEW_DEADLINE_MARGIN_FRACTION } from '../lock.constants.js';
+import { LockService } from '../lock.service.js';
+import { stall } from './stall.js';
 
 /** What every lock backend must do; run once per adapter. */
 export function lockBackendContract(
@@ -45,6 +49,52 @@ export function lockBackendContract(
       assert.equal(await subject.backend.extend(k, 'a', 100), false, 'expired');
       await subject.backend.release(k, 'a'); // an expired lease counts as released
       assert.notEqual(await subject.backend.acquire(k, 'b', 100), undefined);
+    });
+
+    // A holder that stalls past its renew deadline resumes inside its own work first (its own
+    // short timer fires before the lease's renewal): it must see the lease gone right there.
+    it('a holder stalled past its lease sees it lost the moment its code runs again (held, signal, reason, abort event)', async () => {
+      const ttlMs = 1000;
+      const stallMs = ttlMs * 1.5; // past the renew deadline (0.8 × TTL) and the TTL itself
+      const k = key();
+      const seen = await new LockService(subject.backend).using(
+        k,
+        async (signal, lock) => {
+          let events = 0;
+          signal.addEventListener('abort', () => events++);
+          assert.equal(lock.held, true, 'held before the stall');
+          const ownTimer = sleep(20);
+          stall(stallMs);
+          await ownTimer; // runs before any timer of the lease's
+          const eventsBeforeReading = events;
+          return {
+            eventsBeforeReading,
+            aborted: signal.aborted,
+            eventsAfterReading: events,
+            reason: signal.reason as unknown,
+            held: lock.held,
+            thrown: (() => {
+              try {
+                signal.throwIfAborted();
+                return undefined;
+              } catch (error) {
+                return error;
+              }
+            })(),
+          };
+        },
+        { ttlMs },
+      );
+      assert.equal(seen.eventsBeforeReading, 0, 'its own timer ran before the lease was told');
+      assert.equal(seen.aborted, true, 'signal.aborted');
+      assert.equal(seen.eventsAfterReading, 1, 'the abort event fired at the read');
+      assert.ok(seen.reason instanceof LockLostError, String(seen.reason));
+      assert.equal(seen.reason.why, 'unconfirmed');
+      assert.equal(seen.held, false, 'lock.held');
+      assert.equal(seen.thrown, seen.reason, 'throwIfAborted() throws the reason');
+      assert.ok(stallMs > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION));
+      // The backend agrees: the lease ran out while the holder stalled.
+      assert.notEqual(await subject.backend.acquire(k, 'next', ttlMs), undefined, 'the key is free');
     });
   });
 }
