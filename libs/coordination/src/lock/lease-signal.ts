@@ -48,7 +48,7 @@ const readThroughTheDeadline: PropertyDescriptorMap = {
 /**
  * Makes `signal.aborted`, `signal.reason` and `signal.throwIfAborted()` answer from `lease`'s
  * clock at the moment they are read, not from the last timer that ran. What reads the signal's
- * internal state instead — a listener already added, `AbortSignal.any` (Node ≥ 22) — learns
+ * internal state instead — a listener already added, `AbortSignal.any` on Node 24 — learns
  * when the 'abort' event fires: at the first such read past the deadline, or at the lease's
  * own timer (docs/coordination.md, "What answers from the clock").
  */
