@@ -35,7 +35,7 @@ async function probe(url: string): Promise<boolean> {
   }
 }
 
-describe('redlock quorum mode (3 real redis-servers)', () => {
+describe('redlock quorum mode (3 real redis-servers)', { timeout: 120_000 }, () => {
   let nodes: RedisServer[];
   let backend: RedlockBackend;
   let locks: LockService;

@@ -14,7 +14,8 @@ export function lockBackendContract(
   adapter: string,
   setup: () => Promise<{ backend: LockBackend; close(): Promise<void> }>,
 ): void {
-  describe(`lock backend contract: ${adapter}`, () => {
+  // A hang guard (each case takes at most a stall of 1.5 s plus a few round trips).
+  describe(`lock backend contract: ${adapter}`, { timeout: 60_000 }, () => {
     let subject: { backend: LockBackend; close(): Promise<void> };
     before(async () => (subject = await setup()));
     after(() => subject?.close());
