@@ -97,6 +97,11 @@ export class LockHandle implements Renewable, DeadlineChecked {
     return this.ended === undefined;
   }
 
+  /**
+   * Ends the lease (why 'unconfirmed') if its renew deadline has passed: what `held` and the
+   * signal do before they answer. A lease lost this way is not released at the backend: it
+   * runs out by its TTL, as one whose renewals failed does.
+   */
   checkDeadline(): void {
     if (this.ended === undefined && this.clock.now() >= this.deadline) this.lose('unconfirmed');
   }

@@ -92,7 +92,11 @@ export function electionContract(adapter: string, setup: () => Promise<ElectionH
         const seen = c.events.filter((e) => e.event === 'observed').at(-1);
         return seen?.event === 'observed' && seen.leader === leader.id && seen.epoch === epoch;
       };
-      await waitFor(() => candidates.every(agrees), { timeoutMs: 5000, description: 'observers to agree' });
+      // Observers poll every retry interval (etcd watches); the leader was elected already.
+      await waitFor(() => candidates.every(agrees), {
+        timeoutMs: underLoad(harness.timing.ttlMs + harness.timing.retryIntervalMs),
+        description: 'observers to agree',
+      });
       // Longer than a lease: still the one leader, no second election.
       await new Promise((resolve) => setTimeout(resolve, harness.timing.ttlMs));
       assert.equal(elections(candidates).length, 1);
