@@ -23,16 +23,16 @@ export function lockBackendContract(
 
     it('grants a free key with a token, refuses a held one', async () => {
       const k = key();
-      const token = await subject.backend.acquire(k, 'a', 1000);
+      const token = await subject.backend.acquire(k, 'a', 5000);
       assert.equal(typeof token, 'bigint');
-      assert.equal(await subject.backend.acquire(k, 'b', 1000), undefined);
+      assert.equal(await subject.backend.acquire(k, 'b', 5000), undefined);
     });
 
     it('fencing tokens of a key strictly increase across holders', async () => {
       const k = key();
       let last = 0n;
       for (const owner of ['a', 'b', 'c']) {
-        const token = (await subject.backend.acquire(k, owner, 1000))!;
+        const token = (await subject.backend.acquire(k, owner, 5000))!;
         assert.ok(token > last);
         last = token;
         await subject.backend.release(k, owner);
@@ -41,15 +41,24 @@ export function lockBackendContract(
 
     it('only the owner extends or releases; an expired lease is free and cannot be extended', async () => {
       const k = key();
-      await subject.backend.acquire(k, 'a', 100);
-      assert.equal(await subject.backend.extend(k, 'b', 100), false);
+      // A lease long enough for the round trips below on a loaded machine (100 ms was not),
+      // then shortened by the owner's extend to expire on purpose. (Redlock counts a grant only
+      // if the round trip left some of the TTL: shortMs must outlast a slow one too.)
+      const longMs = 5000;
+      const shortMs = 500;
+      await subject.backend.acquire(k, 'a', longMs);
+      assert.equal(await subject.backend.extend(k, 'b', longMs), false);
       await subject.backend.release(k, 'b');
-      assert.equal(await subject.backend.acquire(k, 'b', 100), undefined, 'a stranger’s release did nothing');
-      assert.equal(await subject.backend.extend(k, 'a', 100), true);
-      await sleep(150);
-      assert.equal(await subject.backend.extend(k, 'a', 100), false, 'expired');
+      assert.equal(
+        await subject.backend.acquire(k, 'b', longMs),
+        undefined,
+        'a stranger’s release did nothing',
+      );
+      assert.equal(await subject.backend.extend(k, 'a', shortMs), true);
+      await sleep(shortMs * 1.5);
+      assert.equal(await subject.backend.extend(k, 'a', shortMs), false, 'expired');
       await subject.backend.release(k, 'a'); // an expired lease counts as released
-      assert.notEqual(await subject.backend.acquire(k, 'b', 100), undefined);
+      assert.notEqual(await subject.backend.acquire(k, 'b', longMs), undefined);
     });
 
     // A holder that stalls past its renew deadline resumes inside its own work first (its own
