@@ -90,28 +90,35 @@ describe('LockHandle (a manual clock)', { timeout: 10_000 }, () => {
     assert.equal(clock.pending, 0, 'no timer left behind');
   });
 
-  it('a renewal answered before the deadline moves it to the send time + renewDeadlineMs; one answered after confirms nothing', async () => {
+  it('a renewal answered before the deadline moves it to the send time + renewDeadlineMs, and the next goes out a renewal interval after that send', async () => {
     const clock = new ManualClock();
     const backend = slowExtends();
     const lock = await new LockService(backend, ttlMs, clock).tryAcquire('k', { ttlMs });
-    const acquiredAt = clock.now();
+    const sentAt = clock.now() + renewIntervalMs;
     await clock.advance(renewIntervalMs);
     assert.equal(backend.extends, 1, 'the renewal went out at TTL/3');
-    await clock.advance(100);
-    backend.answer(true); // confirmed 100 ms after it was sent
-    await clock.advance(0);
-    const sentAt = acquiredAt + renewIntervalMs;
+    await clock.advance(200);
+    backend.answer(true); // confirmed 200 ms after it was sent
+    await clock.advance(renewIntervalMs - 200 - 1);
+    assert.equal(backend.extends, 1);
+    await clock.advance(1);
+    assert.equal(backend.extends, 2, 'the next renewal: one interval after the first was sent');
     clock.stall(sentAt + renewDeadlineMs - clock.now() - 1);
     assert.equal(lock.held, true, 'the deadline moved to the send time of the confirmed renewal');
+    clock.stall(1);
+    assert.equal(lock.held, false);
+  });
 
-    const second = await new LockService(backend, ttlMs, clock).tryAcquire('k2', { ttlMs });
+  it('a renewal answer read after the deadline confirms nothing', async () => {
+    const clock = new ManualClock();
+    const backend = slowExtends();
+    const lock = await new LockService(backend, ttlMs, clock).tryAcquire('k', { ttlMs });
     await clock.advance(renewIntervalMs);
-    clock.stall(renewDeadlineMs); // the answer is read only after the deadline
+    clock.stall(renewDeadlineMs); // the process stalls; the answer is read only after the deadline
     backend.answer(true);
     await clock.advance(0);
-    assert.equal(second.held, false);
-    assert.equal(why(second.signal), 'unconfirmed');
-    await lock.release();
+    assert.equal(lock.held, false);
+    assert.equal(why(lock.signal), 'unconfirmed');
   });
 
   it('an unanswered renewal: the deadline timer fires the signal at the deadline without any read', async () => {

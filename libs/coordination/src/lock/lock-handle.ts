@@ -70,7 +70,7 @@ export class LockHandle implements Renewable, DeadlineChecked {
     // No timer of its own in the steady state: the renewal is on the shared scheduler. The
     // deadline is checked whenever the lease is read or renewed, and guarded by a timer only
     // while a renewal is outstanding or failing.
-    this.scheduleRenewal();
+    this.scheduleRenewal(requestedAt + this.timing.renewIntervalMs);
     if (maxHoldMs !== undefined) this.maxHoldTimer = clock.setTimeout(() => this.lose('max-hold'), maxHoldMs);
   }
 
@@ -136,8 +136,13 @@ export class LockHandle implements Renewable, DeadlineChecked {
     this.clock.clearTimeout(this.maxHoldTimer);
   }
 
-  private scheduleRenewal(inMs = this.timing.renewIntervalMs): void {
-    this.renewAt = this.clock.now() + inMs;
+  /**
+   * Renewals are timed from the start of what they renew (the send time of the request the
+   * lease was last confirmed by), not from when its answer was read: a slow answer then
+   * eats into the interval, not into the margin before the deadline.
+   */
+  private scheduleRenewal(at: number): void {
+    this.renewAt = at;
     this.renewals.add(this);
   }
 
@@ -164,10 +169,10 @@ export class LockHandle implements Renewable, DeadlineChecked {
       this.deadlineTimer = undefined;
     } catch {
       // Unreachable backend: retry soon; the deadline timer stays armed.
-      if (this.held) this.scheduleRenewal(this.timing.retryIntervalMs);
+      if (this.held) this.scheduleRenewal(this.clock.now() + this.timing.retryIntervalMs);
       return;
     }
-    this.scheduleRenewal();
+    this.scheduleRenewal(sentAt + this.timing.renewIntervalMs);
   }
 }
 

@@ -97,6 +97,10 @@ export function electionContract(adapter: string, setup: () => Promise<ElectionH
       await waitFor(() => candidates.every(agrees), {
         timeoutMs: 5 * (harness.timing.ttlMs + harness.timing.retryIntervalMs),
         description: 'observers to agree',
+      }).catch((error: unknown) => {
+        // Say what each candidate saw: a second election and a lagging observer differ.
+        const seen = candidates.map((c) => ({ id: c.id, events: c.events }));
+        throw new Error(`${String(error)}; leader ${leader.id}@${epoch}; ${JSON.stringify(seen)}`);
       });
       // Longer than a lease: still the one leader, no second election.
       await new Promise((resolve) => setTimeout(resolve, harness.timing.ttlMs));

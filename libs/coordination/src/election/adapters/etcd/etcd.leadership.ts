@@ -72,11 +72,12 @@ export class CandidateLease {
     return this.revoked;
   }
 
+  /** Keep-alives are timed from the send time they confirm, so a slow answer eats into the interval, not into the margin before the renew deadline. */
   private confirm(sentAt: number): void {
     if (this.revoked) return;
     this.confirmedAt = Math.max(this.confirmedAt, sentAt);
     this.onConfirmed();
-    this.renewIn(this.timing.ttlMs / 3);
+    this.renewIn(Math.max(0, this.confirmedAt + this.timing.ttlMs / 3 - performance.now()));
   }
 
   private renewIn(ms: number): void {
