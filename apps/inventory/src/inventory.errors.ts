@@ -41,26 +41,37 @@ export class UnknownReservationError extends InventoryError {
   }
 }
 
-/** A write carried a fencing token older than one the SKU already accepted: its lease had run out. */
+/**
+ * A read or write of a SKU carried a fencing token older than one the SKU has already seen
+ * (read or written): its lease had run out and a newer holder has the SKU.
+ */
 export class StaleWriteError extends InventoryError {
   constructor(
     readonly sku: string,
     readonly token: bigint,
+    readonly operation: 'read' | 'write' = 'write',
   ) {
-    super('ABORTED', `write to SKU "${sku}" with fencing token ${token} refused: a newer holder has written`);
+    super(
+      'ABORTED',
+      `${operation} of SKU "${sku}" with fencing token ${token} refused: a newer holder has read or written it`,
+    );
   }
 }
 
 /**
- * A restock carried a leadership epoch older than one the store already accepted: it came
- * from a leader that has since been replaced.
+ * A restock, or a leader's read, carried a leadership epoch older than one the store has
+ * already seen: it came from a leader that has since been replaced.
  */
 export class StaleEpochError extends InventoryError {
   constructor(
     readonly sku: string,
     readonly epoch: bigint,
+    readonly operation: 'read' | 'restock' = 'restock',
   ) {
-    super('ABORTED', `restock of SKU "${sku}" at epoch ${epoch} refused: a newer leader has written`);
+    super(
+      'ABORTED',
+      `${operation} of SKU "${sku}" at epoch ${epoch} refused: a newer leader has read or written stock`,
+    );
   }
 }
 

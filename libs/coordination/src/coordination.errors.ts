@@ -63,6 +63,25 @@ export class InvalidLockOptionsError extends CoordinationError {
   }
 }
 
+/**
+ * A `@Locked` or `@LeaderOnly` method was called on an instance that no app has bound to the
+ * service that gates it — before the app initialised, or outside an app that imports the
+ * module — so it did not run; or (at startup) such a method is on a request-scoped provider,
+ * which cannot be bound.
+ */
+export class MethodNotBoundError extends CoordinationError {
+  constructor(
+    /** `Class.method`. */
+    readonly method: string,
+    readonly decorator: '@Locked' | '@LeaderOnly',
+    detail: string,
+  ) {
+    super('METHOD_NOT_BOUND', `${method} is ${decorator}, but ${detail}`, {
+      area: decorator === '@Locked' ? 'lock' : 'election',
+    });
+  }
+}
+
 /** Leader election options that cannot work together (checked at startup). */
 export class InvalidElectionOptionsError extends CoordinationError {
   constructor(

@@ -7,6 +7,7 @@ export {
   LockHeldError,
   LockLostError,
   LockUnavailableError,
+  MethodNotBoundError,
   NotLeaderError,
 } from './coordination.errors.js';
 export { MemoryLockBackend } from './lock/adapters/memory/memory.lock-backend.js';
@@ -22,6 +23,7 @@ export { LockModule } from './lock/lock.module.js';
 export { currentLock, Locked, LOCKED_METADATA } from './lock/locked.decorator.js';
 export { LOCK_MODULE_OPTIONS, type LockModuleOptions } from './lock/lock.module-definition.js';
 export { LockHandle } from './lock/lock-handle.js';
+export { LeaseClock, monotonicClock, type LeaseTimer } from './lock/lease-clock.js';
 export * from './lock/lock.constants.js';
 export { LockService, type AcquireOptions, type LockOptions } from './lock/lock.service.js';
 export {

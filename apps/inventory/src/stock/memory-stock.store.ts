@@ -2,7 +2,7 @@ import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/
 
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
 import { reserveAgainst, validateReserveInput } from './reservation.js';
-import type { ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
+import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
 
@@ -13,7 +13,7 @@ const namedStores = new Map<string, MemoryStockStore>();
 export class MemoryStockStore implements StockStore {
   private readonly levels = new Map<string, StockLevel>();
   private readonly reservations = new Map<string, Reservation>();
-  /** The highest leadership epoch a restock has carried. */
+  /** The highest leadership epoch a restock or a leader's read has carried. */
   private restockEpoch = 0n;
   /** Each watcher keeps the latest level per SKU it has not read yet: bounded, never stale. */
   private readonly watchers = new Set<{
@@ -35,8 +35,10 @@ export class MemoryStockStore implements StockStore {
     return store;
   }
 
-  async level(sku: string): Promise<StockLevel | undefined> {
-    return this.levels.get(sku);
+  async level(sku: string, read?: LeaderRead): Promise<StockLevel | undefined> {
+    const level = this.levels.get(sku);
+    if (read && level) this.admitEpoch(sku, read.epoch, 'read');
+    return level;
   }
 
   async skus(): Promise<string[]> {
@@ -96,10 +98,15 @@ export class MemoryStockStore implements StockStore {
   async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
     const current = this.levels.get(sku);
     if (!current) throw new UnknownSkuError(sku);
-    if (epoch < this.restockEpoch) throw new StaleEpochError(sku, epoch);
-    this.restockEpoch = epoch;
+    this.admitEpoch(sku, epoch, 'restock');
     if (current.available >= below || to <= current.available) return undefined;
     return this.update(sku, to - current.available, { restock: true });
+  }
+
+  /** Refuses an epoch older than the newest seen; records a newer one (reads included). */
+  private admitEpoch(sku: string, epoch: bigint, operation: 'read' | 'restock'): void {
+    if (epoch < this.restockEpoch) throw new StaleEpochError(sku, epoch, operation);
+    this.restockEpoch = epoch;
   }
 
   /** Applies `delta` to available (and its opposite to reserved) and tells watchers. */

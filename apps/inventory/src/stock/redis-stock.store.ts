@@ -10,37 +10,13 @@ import {
   UnknownReservationError,
   UnknownSkuError,
 } from '../inventory.errors.js';
+import { FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
 import { reserveAgainst, validateReserveInput } from './reservation.js';
-import type { ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
+import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
 const PREFIX = 'nestmesh:inventory:';
 const CHANGES = `${PREFIX}changes`;
-
-// Writes a SKU's level only if the writer's fencing token is at least the last one the SKU
-// accepted: a holder whose lease ran out (paused, partitioned) cannot overwrite newer stock.
-// The reservation that caused the change is written in the same script, so stock and
-// reservations never disagree, whatever fails in between.
-const FENCED_WRITE = `
-local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
-if tonumber(ARGV[1]) < last then return 0 end
-redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[2], 'reserved', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
-redis.call('SET', KEYS[2], ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[7])
-return 1`;
-
-// A restock: fenced twice. The SKU lock's token (as for every write to a SKU) and the
-// leadership epoch of the job, kept in one key for all SKUs: an older epoch than the last
-// accepted one is refused (-2) even when nothing needs topping up, so that a replaced leader
-// learns it at once. ARGV[3] = '' records the epoch without writing.
-const RESTOCK = `
-local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
-if tonumber(ARGV[1]) < last then return -1 end
-local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[2]) < epoch then return -2 end
-redis.call('SET', KEYS[2], ARGV[2])
-if ARGV[3] == '' then return 0 end
-redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
-return 1`;
+const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
 
 type Fields = Record<string, string>;
 
@@ -56,9 +32,12 @@ function toLevel(sku: string, fields: Fields): StockLevel {
 
 /**
  * Stock in Redis, shared by every inventory instance. Each change to a SKU happens under the
- * distributed lock `sku:<sku>`, and the write carries the lock's fencing token: Redis refuses
- * a write older than the last one it accepted (StaleWriteError). Changes are published on a
- * channel for WatchStock.
+ * distributed lock `sku:<sku>`, and both its read and its write carry the lock's fencing
+ * token: Redis refuses a token older than the newest the SKU has seen, read or write
+ * (StaleWriteError), and the read records it. Fencing the write alone would not do: a holder
+ * that stalled after its read could still land its write between a newer holder's read and
+ * write, and one of the two updates would be lost. Changes are published on a channel for
+ * WatchStock.
  */
 export class RedisStockStore implements StockStore {
   private readonly logger = new Logger('RedisStockStore');
@@ -88,8 +67,32 @@ export class RedisStockStore implements StockStore {
     }
   }
 
-  async level(sku: string): Promise<StockLevel | undefined> {
+  async level(sku: string, read?: LeaderRead): Promise<StockLevel | undefined> {
+    if (read) return this.readFenced(sku, undefined, read.epoch);
     const fields = await this.guard(`reading ${sku}`, () => this.redis.hgetall(this.skuKey(sku)));
+    return fields.available === undefined ? undefined : toLevel(sku, fields);
+  }
+
+  /**
+   * Reads `sku` as the holder of lock token `token` and/or leadership epoch `epoch`: refused
+   * (StaleWriteError / StaleEpochError) when a newer one has read or written, else recorded.
+   */
+  protected async readFenced(sku: string, token?: bigint, epoch?: bigint): Promise<StockLevel | undefined> {
+    const answer = await this.guard(`reading ${sku}`, () =>
+      this.redis.eval(
+        FENCED_READ,
+        2,
+        this.skuKey(sku),
+        RESTOCK_EPOCH,
+        token?.toString() ?? '',
+        epoch?.toString() ?? '',
+      ),
+    );
+    if (answer === -1) throw new StaleWriteError(sku, token!, 'read');
+    if (answer === -2) throw new StaleEpochError(sku, epoch!, 'read');
+    const flat = answer as string[];
+    const fields: Fields = {};
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
     return fields.available === undefined ? undefined : toLevel(sku, fields);
   }
 
@@ -103,7 +106,7 @@ export class RedisStockStore implements StockStore {
     return this.locks.using(
       `sku:${sku}`,
       async (signal, lock) => {
-        const level = await this.level(sku);
+        const level = await this.readFenced(sku, lock.token);
         const reservation = reserveAgainst(input, level, servedBy);
         signal.throwIfAborted();
         const stock = await this.write(lock, level!, -quantity, reservation);
@@ -134,7 +137,7 @@ export class RedisStockStore implements StockStore {
       await this.locks.using(
         `sku:${reservation.sku}`,
         async (signal, lock) => {
-          const level = (await this.level(reservation.sku))!;
+          const level = (await this.readFenced(reservation.sku, lock.token))!;
           signal.throwIfAborted();
           const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
           await this.write(lock, level, reservation.quantity, done);
@@ -150,7 +153,7 @@ export class RedisStockStore implements StockStore {
     return this.locks.using(
       `sku:${sku}`,
       async (signal, lock) => {
-        const level = await this.level(sku);
+        const level = await this.readFenced(sku, lock.token, epoch);
         if (!level) throw new UnknownSkuError(sku);
         signal.throwIfAborted();
         const next: StockLevel | undefined =
@@ -170,7 +173,7 @@ export class RedisStockStore implements StockStore {
             RESTOCK,
             2,
             this.skuKey(sku),
-            `${PREFIX}restock:epoch`,
+            RESTOCK_EPOCH,
             lock.token.toString(),
             epoch.toString(),
             fields.available ?? '',
@@ -222,13 +225,12 @@ export class RedisStockStore implements StockStore {
     this.redis.disconnect();
   }
 
-  /** The fenced write of `level` moved by `delta` (available += delta, reserved −= delta). */
   /**
    * The fenced write of `level` moved by `delta` (available += delta, reserved −= delta),
    * together with the reservation that moved it. Redis errors become StockUnavailableError.
    */
   protected async write(
-    lock: LockHandle,
+    lock: Pick<LockHandle, 'token'>,
     level: StockLevel,
     delta: bigint,
     reservation: Reservation,

@@ -12,7 +12,7 @@ import type { StockStore } from './stock.store.js';
 const policy = { below: 10n, to: 100n };
 
 function restockSuite(name: string, setup: () => Promise<{ store: StockStore; close(): Promise<void> }>) {
-  describe(`restock with leadership epochs: ${name}`, () => {
+  describe(`restock with leadership epochs: ${name}`, { timeout: 30_000 }, () => {
     let subject: { store: StockStore; close(): Promise<void> } | undefined;
     after(() => subject?.close());
 
@@ -34,6 +34,30 @@ function restockSuite(name: string, setup: () => Promise<{ store: StockStore; cl
       });
       assert.equal((await store.level('LOW'))?.available, 5n, 'the stale restock wrote nothing');
       await assert.rejects(store.restock('NOPE', policy, 7n), UnknownSkuError);
+    });
+
+    // Leader A (epoch 8) reads, stalls; leader B (epoch 9) reads. Had B's read not been
+    // recorded, A's restock would land (no newer epoch had written yet) and B's, made from a
+    // read that A's write has since changed, would land on top: A's update lost.
+    it("a leader's read is fenced like its restock: an older leader's restock after a newer leader's read is refused, and so is its next read", async () => {
+      const { store } = subject!;
+      const a = await store.level('LOW', { epoch: 8n });
+      const b = await store.level('LOW', { epoch: 9n });
+      assert.deepEqual(a?.available, b?.available, 'both read the same level');
+      await assert.rejects(store.restock('LOW', policy, 8n), (error: unknown) => {
+        assert.ok(error instanceof StaleEpochError);
+        assert.equal(error.epoch, 8n);
+        return true;
+      });
+      assert.equal((await store.level('LOW'))?.available, b?.available, 'the stale restock wrote nothing');
+      await store.restock('LOW', policy, 9n);
+      await assert.rejects(store.level('LOW', { epoch: 8n }), (error: unknown) => {
+        assert.ok(error instanceof StaleEpochError);
+        assert.equal(error.operation, 'read');
+        return true;
+      });
+      assert.equal(await store.level('NOPE', { epoch: 10n }), undefined, 'an unknown SKU reads as undefined');
+      assert.notEqual(await store.level('LOW', { epoch: 9n }), undefined, 'which recorded nothing');
     });
   });
 }

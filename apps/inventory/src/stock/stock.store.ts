@@ -8,13 +8,24 @@ export interface ReserveInput {
 
 export type ReleaseTarget = { reservationId: string } | { orderId: string };
 
+/** A leader's read: the epoch of the leadership it reads under (see StockStore.level). */
+export interface LeaderRead {
+  epoch: bigint;
+}
+
 /**
  * Where stock lives. Every method is atomic per SKU: a reservation either takes all its
  * units or none, and concurrent reservations never oversell.
  */
 export interface StockStore {
-  /** The level of `sku`, or undefined when the SKU is unknown. */
-  level(sku: string): Promise<StockLevel | undefined>;
+  /**
+   * The level of `sku`, or undefined when the SKU is unknown. With `{ epoch }` it is a
+   * leader's read, fenced like its writes: refused with StaleEpochError when a newer epoch
+   * has already read or restocked, and otherwise recorded, so that no older epoch can restock
+   * after it. A leader that reads to decide what to write reads this way; a store that
+   * fenced only the write would still lose an update (docs/coordination.md, "Fence reads too").
+   */
+  level(sku: string, read?: LeaderRead): Promise<StockLevel | undefined>;
   /** Takes `quantity` units. Throws UnknownSkuError, InsufficientStockError. */
   reserve(input: ReserveInput, servedBy: string): Promise<{ reservation: Reservation; stock: StockLevel }>;
   /** Returns the units of still-reserved reservations; already released ones are skipped. */
@@ -26,9 +37,9 @@ export interface StockStore {
   /**
    * Reconciles `sku`: when fewer than `policy.below` units are available, sets available to
    * `policy.to`; resolves to the new level, or undefined when nothing needed doing. `epoch` is
-   * the writer's leadership epoch: a restock with an epoch older than one already accepted
-   * throws StaleEpochError, so a replaced leader cannot write (even a no-op check records
-   * the epoch).
+   * the writer's leadership epoch: a restock with an epoch older than one already seen (by a
+   * restock or a leader's read) throws StaleEpochError, so a replaced leader cannot write
+   * (even a no-op check records the epoch).
    */
   restock(sku: string, policy: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined>;
 }

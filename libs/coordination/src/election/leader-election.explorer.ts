@@ -9,7 +9,7 @@ import {
   type LeaderElectedHook,
   type LeaderRevokedHook,
 } from './leader-hooks.decorator.js';
-import { bindLeaderGate, LEADER_ONLY_METADATA } from './leader-only.decorator.js';
+import { leaderOnlyMethods } from './leader-only.decorator.js';
 
 /**
  * Finds the app's `@LeaderOnly` methods (binding their instances to this app's
@@ -25,6 +25,7 @@ export class LeaderElectionExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    leaderOnlyMethods.bindApp(this.discovery, this.scanner, this.election);
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
@@ -32,7 +33,6 @@ export class LeaderElectionExplorer implements OnModuleInit {
         const fn = instance[method];
         if (typeof fn !== 'function') continue;
         const name = `${instance.constructor.name}.${method}`;
-        if (Reflect.getMetadata(LEADER_ONLY_METADATA, fn)) bindLeaderGate(instance, this.election);
         if (Reflect.getMetadata(ON_LEADER_ELECTED_METADATA, fn))
           this.election.onElected((fn as LeaderElectedHook).bind(instance), name);
         if (Reflect.getMetadata(ON_LEADER_REVOKED_METADATA, fn))

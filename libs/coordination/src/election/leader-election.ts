@@ -13,10 +13,12 @@ export interface Leadership extends LeaderInfo {
   /**
    * Fires when the leadership ends: its lease expired or was taken, could not be confirmed by
    * the renew deadline, or it was resigned. The reason is a LeadershipLostError. Work done as
-   * the leader takes this signal and stops when it fires.
+   * the leader takes this signal and stops when it fires. Its `aborted`, `reason` and
+   * `throwIfAborted()` answer from the clock: read past the renew deadline they say it ended
+   * (`unconfirmed`) even if no timer has run since, as after a stall.
    */
   readonly signal: AbortSignal;
-  /** Whether the signal has not fired. */
+  /** Whether the leadership still holds, from the clock at the moment it is read (see `signal`). */
   readonly active: boolean;
   /** Ends the leadership and frees the lease at once so that another candidate takes over. */
   resign(): Promise<void>;

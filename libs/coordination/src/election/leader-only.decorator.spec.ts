@@ -11,7 +11,12 @@ import {
 import { Interval, ScheduleModule } from '@nestjs/schedule';
 import { startContext, waitFor } from '@nestmesh/testing';
 
-import { LeadershipLostError, NotLeaderError } from '../coordination.errors.js';
+import {
+  InvalidElectionOptionsError,
+  LeadershipLostError,
+  MethodNotBoundError,
+  NotLeaderError,
+} from '../coordination.errors.js';
 import { LeaderElectionModule } from './leader-election.module.js';
 import type { LeaderElectionModuleOptions } from './leader-election.module-definition.js';
 import { LeaderElectionService } from './leader-election.service.js';
@@ -19,6 +24,12 @@ import { OnLeaderElected } from './leader-hooks.decorator.js';
 import { currentLeadership, LeaderOnly } from './leader-only.decorator.js';
 
 const timing = { ttlMs: 1000, renewDeadlineMs: 700, retryIntervalMs: 50 };
+/**
+ * How long any wait here may take: a new leader comes within a lease and a retry (a closed
+ * leader resigns, so sooner), and the 20 ms interval jobs fire many times in that span; ×5 is
+ * the margin for a loaded machine.
+ */
+const waitMs = 5 * (timing.ttlMs + timing.retryIntervalMs);
 let serial = 0;
 const newGroup = () => `leader-only-spec-${process.pid}-${++serial}`;
 
@@ -95,15 +106,17 @@ class JobsApp {}
 function jobsApp(
   options: Partial<LeaderElectionModuleOptions> & { group: string },
   imports: DynamicModule[] = [],
+  electionFirst = false,
 ) {
+  const election = LeaderElectionModule.forRoot({ url: 'memory://', ...timing, ...options });
   return {
     module: JobsApp,
-    imports: [...imports, LeaderElectionModule.forRoot({ url: 'memory://', ...timing, ...options })],
+    imports: electionFirst ? [election, ...imports] : [...imports, election],
     providers: [Jobs, ScheduledJobs] as Type[],
   };
 }
 
-describe('@LeaderOnly', () => {
+describe('@LeaderOnly', { timeout: 60_000 }, () => {
   const open = new Set<INestApplicationContext>();
   const start = async (module: DynamicModule) => {
     const app = await startContext(module);
@@ -113,13 +126,18 @@ describe('@LeaderOnly', () => {
   afterEach(() => Promise.all([...open].map((app) => app.close())).then(() => open.clear()));
 
   /** Two candidates of one group, once one of them leads. */
-  async function pair(options: Partial<LeaderElectionModuleOptions> = {}, imports: DynamicModule[] = []) {
+  async function pair(
+    options: Partial<LeaderElectionModuleOptions> = {},
+    imports: DynamicModule[] = [],
+    electionFirst = false,
+  ) {
     const group = newGroup();
     const apps = [
-      await start(jobsApp({ group, candidateId: `${group}-a`, ...options }, imports)),
-      await start(jobsApp({ group, candidateId: `${group}-b`, ...options }, imports)),
+      await start(jobsApp({ group, candidateId: `${group}-a`, ...options }, imports, electionFirst)),
+      await start(jobsApp({ group, candidateId: `${group}-b`, ...options }, imports, electionFirst)),
     ];
     const leader = await waitFor(() => apps.find((app) => app.get(LeaderElectionService).isLeader), {
+      timeoutMs: waitMs,
       description: 'a leader',
     });
     return { leader, follower: apps.find((app) => app !== leader)! };
@@ -144,22 +162,30 @@ describe('@LeaderOnly', () => {
     assert.equal(jobs.runs, 0, 'the follower never ran the method body');
   });
 
-  it('with @nestjs/schedule, an interval job runs on the leader only, then on the next leader', async () => {
-    const { leader, follower } = await pair({}, [ScheduleModule.forRoot()]);
-    const [leaderJobs, followerJobs] = [leader.get(ScheduledJobs), follower.get(ScheduledJobs)];
-    await waitFor(() => leaderJobs.ticks >= 3 && leaderJobs.ticksOtherOrder >= 3, {
-      description: 'ticks on the leader',
-    });
-    assert.equal(followerJobs.ticks + followerJobs.ticksOtherOrder, 0, 'no tick ran on the follower');
+  for (const order of ['ScheduleModule first', 'LeaderElectionModule first'] as const) {
+    it(`with @nestjs/schedule (${order}), an interval job runs on the leader only, then on the next leader`, async () => {
+      const { leader, follower } = await pair(
+        {},
+        [ScheduleModule.forRoot()],
+        order !== 'ScheduleModule first',
+      );
+      const [leaderJobs, followerJobs] = [leader.get(ScheduledJobs), follower.get(ScheduledJobs)];
+      await waitFor(() => leaderJobs.ticks >= 3 && leaderJobs.ticksOtherOrder >= 3, {
+        timeoutMs: waitMs,
+        description: 'ticks on the leader',
+      });
+      assert.equal(followerJobs.ticks + followerJobs.ticksOtherOrder, 0, 'no tick ran on the follower');
 
-    await leader.close();
-    open.delete(leader);
-    const ticksAtClose = leaderJobs.ticks;
-    await waitFor(() => followerJobs.ticks >= 3 && followerJobs.ticksOtherOrder >= 3, {
-      description: 'ticks on the next leader',
+      await leader.close();
+      open.delete(leader);
+      const ticksAtClose = leaderJobs.ticks;
+      await waitFor(() => followerJobs.ticks >= 3 && followerJobs.ticksOtherOrder >= 3, {
+        timeoutMs: waitMs,
+        description: 'ticks on the next leader',
+      });
+      assert.equal(leaderJobs.ticks, ticksAtClose, 'the closed instance ticks no more');
     });
-    assert.equal(leaderJobs.ticks, ticksAtClose, 'the closed instance ticks no more');
-  });
+  }
 
   it('at shutdown the leader finishes a call in flight before resigning; new calls are refused meanwhile', async () => {
     events.length = 0;
@@ -174,7 +200,10 @@ describe('@LeaderOnly', () => {
     const closing = leader.close();
     open.delete(leader);
 
-    await waitFor(async () => (await jobs.skipOnFollower()) === undefined, { description: 'draining' });
+    await waitFor(async () => (await jobs.skipOnFollower()) === undefined, {
+      timeoutMs: waitMs,
+      description: 'draining',
+    });
     assert.equal(leader.get(LeaderElectionService).isLeader, true, 'still the leader while draining');
     await assert.rejects(jobs.throwOnFollower(), NotLeaderError);
     await sleep(timing.retryIntervalMs * 6); // several campaign attempts of the follower
@@ -183,8 +212,11 @@ describe('@LeaderOnly', () => {
     release.resolve();
     await inFlight;
     await closing;
-    await waitFor(() => follower.get(LeaderElectionService).isLeader, { description: 'the next leader' });
-    await waitFor(() => events.includes(`${followerId} elected`));
+    await waitFor(() => follower.get(LeaderElectionService).isLeader, {
+      timeoutMs: waitMs,
+      description: 'the next leader',
+    });
+    await waitFor(() => events.includes(`${followerId} elected`), { timeoutMs: waitMs });
     assert.deepEqual(events, [
       `${leaderId} work started`,
       `${leaderId} work finished`,
@@ -209,17 +241,32 @@ describe('@LeaderOnly', () => {
     const inFlight = leader.get(Jobs).slow(release.promise);
     await leader.close();
     open.delete(leader);
-    await waitFor(() => follower.get(LeaderElectionService).isLeader, { description: 'the next leader' });
+    await waitFor(() => follower.get(LeaderElectionService).isLeader, {
+      timeoutMs: waitMs,
+      description: 'the next leader',
+    });
     release.resolve();
     await inFlight;
     assert.ok(events.includes(`${leaderId} work finished after losing the leadership`));
   });
 
-  it('outside an app with LeaderElectionModule the method never runs (fails closed)', async () => {
+  it('an instance no app has bound (outside an app, or before init) rejects with MethodNotBoundError and never runs', async () => {
     const jobs = new Jobs({ candidateId: 'none' } as LeaderElectionService);
-    assert.equal(await jobs.skipOnFollower(), undefined);
-    await assert.rejects(jobs.throwOnFollower(), NotLeaderError);
+    for (const call of [() => jobs.skipOnFollower(), () => jobs.throwOnFollower()]) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(error instanceof MethodNotBoundError);
+        assert.match(error.message, /^election: Jobs\.\w+ is @LeaderOnly, but/);
+        return true;
+      });
+    }
     assert.equal(jobs.runs, 0);
+  });
+
+  it('onFollower other than skip or throw is refused when the class is defined', () => {
+    assert.throws(
+      () => LeaderOnly({ onFollower: 'ignore' as 'skip' }),
+      (error: unknown) => error instanceof InvalidElectionOptionsError && error.option === 'onFollower',
+    );
   });
 
   it('a revoked leadership ends currentLeadership().signal with a LeadershipLostError', async () => {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Logger } from '@nestjs/common';
 
-import { NotLeaderError } from '../coordination.errors.js';
+import { InvalidElectionOptionsError } from '../coordination.errors.js';
+import { gatedMethod, MethodGates } from '../gated-method.js';
 import type { Leadership } from './leader-election.js';
 
 export const LEADER_ONLY_METADATA = 'nestmesh:coordination:leader-only';
@@ -26,14 +26,12 @@ export interface LeaderGate {
 
 export const leadershipContext = new AsyncLocalStorage<Leadership>();
 
-/** Instance → the gate of the app it belongs to (set when the app initialises). */
-const gates = new WeakMap<object, LeaderGate>();
-const warnedUnbound = new Set<string>();
-const logger = new Logger('LeaderElection');
-
-export function bindLeaderGate(instance: object, gate: LeaderGate): void {
-  gates.set(instance, gate);
-}
+/** Instance → the LeaderElectionService of its app; bound by LeaderElectionExplorer at module init. */
+export const leaderOnlyMethods = new MethodGates<LeaderGate>(
+  '@LeaderOnly',
+  'LeaderElectionService (LeaderElectionModule)',
+  LEADER_ONLY_METADATA,
+);
 
 /**
  * Runs the method only while this instance leads its group; elsewhere see
@@ -44,45 +42,16 @@ export function bindLeaderGate(instance: object, gate: LeaderGate): void {
  *
  * The method is wrapped here, when the class is defined, rather than when the app starts, so
  * that other decorators' explorers (`@Interval`, `@Cron`, gRPC handlers) always call the
- * wrapper whatever order they run in. An instance outside such an app never runs the method
- * (a warning is logged): leader-only work fails closed.
+ * wrapper whatever order they run in. A call on an instance that no such app has bound (or
+ * before it initialised) rejects with MethodNotBoundError: leader-only work never runs ungated.
  */
 export function LeaderOnly(options: LeaderOnlyOptions = {}) {
-  return <T>(target: object, property: string | symbol, descriptor: TypedPropertyDescriptor<T>) => {
-    const original = descriptor.value as unknown;
-    const name = `${target.constructor.name}.${String(property)}`;
-    if (typeof original !== 'function')
-      throw new TypeError(`@LeaderOnly() decorates methods; ${name} is not one`);
-    if (options.onFollower !== undefined && options.onFollower !== 'skip' && options.onFollower !== 'throw')
-      throw new TypeError(
-        `@LeaderOnly() on ${name}: onFollower is 'skip' or 'throw', got ${String(options.onFollower)}`,
-      );
-    const leaderOnly = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-      const gate = typeof this === 'object' && this !== null ? gates.get(this) : undefined;
-      if (!gate) return unbound(name, options);
-      return gate.runAsLeader(() => original.apply(this, args) as unknown, options);
-    };
-    // Metadata of decorators applied before this one (gRPC patterns, @Interval) stays visible.
-    for (const key of Reflect.getOwnMetadataKeys(original)) {
-      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), leaderOnly);
-    }
-    Reflect.defineMetadata(LEADER_ONLY_METADATA, options, leaderOnly);
-    Object.defineProperty(leaderOnly, 'name', { value: original.name });
-    descriptor.value = leaderOnly as T;
-    return descriptor;
-  };
-}
-
-function unbound(name: string, { onFollower = 'skip' }: LeaderOnlyOptions): Promise<undefined> {
-  if (!warnedUnbound.has(name)) {
-    warnedUnbound.add(name);
-    logger.warn(
-      `${name} is @LeaderOnly but its instance is in no app with LeaderElectionModule: it does not run`,
+  if (options.onFollower !== undefined && options.onFollower !== 'skip' && options.onFollower !== 'throw')
+    throw new InvalidElectionOptionsError(
+      'onFollower',
+      `of @LeaderOnly() is 'skip' or 'throw', got ${String(options.onFollower)}`,
     );
-  }
-  return onFollower === 'throw'
-    ? Promise.reject(new NotLeaderError('(none)', undefined))
-    : Promise.resolve(undefined);
+  return gatedMethod(leaderOnlyMethods, options, (gate, call) => gate.runAsLeader(call, options));
 }
 
 /**

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ElectionUnavailableError, LeadershipLostError, type LockLostError } from '../coordination.errors.js';
+import { type LeaseClock, monotonicClock } from '../lock/lease-clock.js';
+import { type DeadlineChecked, readThroughDeadline } from '../lock/lease-signal.js';
 import type { LeaseBackend } from '../lock/lock-backend.js';
 import { LockHandle } from '../lock/lock-handle.js';
 import {
@@ -25,8 +27,11 @@ function candidateOf(owner: string): string {
   return slash < 0 ? owner : owner.slice(0, slash);
 }
 
-/** Leadership on a lock lease: the lease's fencing token is the epoch. */
-class LeaseLeadership implements Leadership {
+/**
+ * Leadership on a lock lease: the lease's fencing token is the epoch. `active` and the
+ * signal answer from the lease's clock, as the lock handle does.
+ */
+class LeaseLeadership implements Leadership, DeadlineChecked {
   private readonly controller = new AbortController();
   private closing = false;
 
@@ -53,6 +58,12 @@ class LeaseLeadership implements Leadership {
       },
       { once: true },
     );
+    readThroughDeadline(this.controller.signal, this);
+  }
+
+  /** The lease's check: past its deadline it ends, and its abort listener above ends this. */
+  checkDeadline(): void {
+    this.handle.checkDeadline();
   }
 
   get epoch(): bigint {
@@ -64,7 +75,7 @@ class LeaseLeadership implements Leadership {
   }
 
   get active(): boolean {
-    return !this.controller.signal.aborted;
+    return !this.controller.signal.aborted; // reads through the deadline check
   }
 
   resign(): Promise<void> {
@@ -93,6 +104,8 @@ export class LeaseLeaderElection implements LeaderElection {
     readonly group: string,
     timing: Partial<ElectionTiming> = {},
     private readonly ownsBackend = false,
+    /** Lease timing's clock; tests give a manual one. */
+    private readonly clock: LeaseClock = monotonicClock,
   ) {
     validateName('group', group);
     this.timing = electionTiming(timing);
@@ -105,7 +118,7 @@ export class LeaseLeaderElection implements LeaderElection {
     for (;;) {
       stop.throwIfAborted();
       const owner = ownerOf(candidateId);
-      const requestedAt = performance.now();
+      const requestedAt = this.clock.now();
       let epoch: bigint | undefined;
       try {
         epoch = await this.backend.acquire(this.group, owner, ttlMs);
@@ -113,7 +126,7 @@ export class LeaseLeaderElection implements LeaderElection {
         // Backend unreachable: a campaign outlives outages; try again next interval.
       }
       if (epoch !== undefined) {
-        if (stop.aborted || performance.now() - requestedAt >= renewDeadlineMs) {
+        if (stop.aborted || this.clock.now() - requestedAt >= renewDeadlineMs) {
           // Won too late to act on, or no longer wanted: give it back at once.
           await this.backend.release(this.group, owner).catch(() => undefined);
           continue;
@@ -122,6 +135,7 @@ export class LeaseLeaderElection implements LeaderElection {
           renewIntervalMs: ttlMs / 3,
           renewDeadlineMs,
           retryIntervalMs,
+          clock: this.clock,
         });
         const leadership = new LeaseLeadership(this.group, candidateId, handle, (l) =>
           this.leaderships.delete(l),

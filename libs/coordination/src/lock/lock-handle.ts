@@ -1,39 +1,51 @@
 import { randomUUID } from 'node:crypto';
 
 import { LockLostError } from '../coordination.errors.js';
+import { type LeaseClock, type LeaseTimer, monotonicClock } from './lease-clock.js';
+import { type DeadlineChecked, readThroughDeadline } from './lease-signal.js';
 import type { LockBackend } from './lock-backend.js';
 import { RENEW_DEADLINE_MARGIN_FRACTION, RENEW_INTERVAL_FRACTION } from './lock.constants.js';
-import { type Renewable, renewals } from './renewal-scheduler.js';
+import { type Renewable, type RenewalScheduler, renewalsFor } from './renewal-scheduler.js';
 
 /** When a lease renews and when it gives up (ms); defaults TTL/3, 0.8 × TTL, TTL/3. */
 export interface LeaseTiming {
   /** Between a confirmed renewal and the next one. */
   renewIntervalMs: number;
-  /** After the last confirmation: past it, the signal fires and renewal stops. */
+  /** After the last confirmation: past it, the lease is lost and renewal stops. */
   renewDeadlineMs: number;
   /** Between a failed renewal and the next try. */
   retryIntervalMs: number;
+}
+
+/** Lease timing, and the clock it runs on (default: `performance.now()`). */
+export interface LeaseSettings extends Partial<LeaseTiming> {
+  clock?: LeaseClock;
 }
 
 /**
  * A held lock: its fencing token, and a signal that fires when the lease is lost or can no
  * longer be confirmed. It renews itself every TTL/3 (monotonic clock). If no renewal has
  * confirmed the lease by its renew deadline (a fifth of a TTL before it could expire), the
- * signal fires and renewal stops: work under the lock must stop, and writes it makes should
- * carry `token` so that a store can refuse a stale holder.
+ * lease is lost: `held`, `signal.aborted`, `signal.reason` and `signal.throwIfAborted()` say so
+ * from the clock the moment they are read past the deadline — a process that was paused (GC,
+ * SIGSTOP) is told before it can act on the lease, even when one of its own timers runs
+ * before the lease's. Work under the lock must stop then, and writes it makes should carry
+ * `token` so that a store can refuse a stale holder.
  */
-export class LockHandle implements Renewable {
+export class LockHandle implements Renewable, DeadlineChecked {
   /** Created on first use: a lock taken and released without reading it costs no controller. */
   private controller: AbortController | undefined;
   /** Why the lease ended, once it has (released, lost); undefined while held. */
   private ended: (() => LockLostError) | undefined;
   /** When the next renewal goes out (monotonic ms); read by the shared renewal scheduler. */
   renewAt = 0;
-  private deadlineTimer: NodeJS.Timeout | undefined;
-  private maxHoldTimer: NodeJS.Timeout | undefined;
-  /** When the last confirmed lease began (the send time of its request; monotonic ms). */
-  private confirmedAt: number;
+  private deadlineTimer: LeaseTimer | undefined;
+  private maxHoldTimer: LeaseTimer | undefined;
+  /** Past this (monotonic ms) the lease is lost: the last confirmation + renewDeadlineMs. */
+  private deadline: number;
   private readonly timing: LeaseTiming;
+  private readonly clock: LeaseClock;
+  private readonly renewals: RenewalScheduler;
 
   /** Use LockService; exported for its type. */
   constructor(
@@ -44,47 +56,54 @@ export class LockHandle implements Renewable {
     private readonly backend: LockBackend,
     requestedAt: number,
     maxHoldMs: number | undefined,
-    timing: Partial<LeaseTiming> = {},
+    settings: LeaseSettings = {},
   ) {
     this.timing = {
-      renewIntervalMs: timing.renewIntervalMs ?? ttlMs * RENEW_INTERVAL_FRACTION,
-      renewDeadlineMs: timing.renewDeadlineMs ?? ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION),
-      retryIntervalMs: timing.retryIntervalMs ?? ttlMs * RENEW_INTERVAL_FRACTION,
+      renewIntervalMs: settings.renewIntervalMs ?? ttlMs * RENEW_INTERVAL_FRACTION,
+      renewDeadlineMs: settings.renewDeadlineMs ?? ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION),
+      retryIntervalMs: settings.retryIntervalMs ?? ttlMs * RENEW_INTERVAL_FRACTION,
     };
+    const clock = (this.clock = settings.clock ?? monotonicClock);
+    this.renewals = renewalsFor(clock);
     // The lease started no earlier than the request was sent.
-    this.confirmedAt = requestedAt;
+    this.deadline = requestedAt + this.timing.renewDeadlineMs;
     // No timer of its own in the steady state: the renewal is on the shared scheduler. The
-    // deadline is checked when it fires and guarded by a timer only while a renewal is
-    // outstanding or failing.
-    this.scheduleRenewal();
-    if (maxHoldMs !== undefined) {
-      this.maxHoldTimer = setTimeout(() => this.lose('max-hold'), maxHoldMs);
-      this.maxHoldTimer.unref();
-    }
+    // deadline is checked whenever the lease is read or renewed, and guarded by a timer only
+    // while a renewal is outstanding or failing.
+    this.scheduleRenewal(requestedAt + this.timing.renewIntervalMs);
+    if (maxHoldMs !== undefined) this.maxHoldTimer = clock.setTimeout(() => this.lose('max-hold'), maxHoldMs);
   }
 
   static newOwner(): string {
     return randomUUID();
   }
 
-  /** Fires when the lease is lost, can no longer be confirmed, or is released; its reason is a LockLostError. */
+  /**
+   * Fires when the lease is lost, can no longer be confirmed, or is released; its reason is a
+   * LockLostError. `aborted`, `reason` and `throwIfAborted()` answer from the clock.
+   */
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.ended) this.controller.abort(this.ended());
+      else readThroughDeadline(this.controller.signal, this);
     }
     return this.controller.signal;
   }
 
-  /** Whether the lease is still believed held (the signal has not fired). */
+  /** Whether the lease is still held: false once it ended, or once its renew deadline passed. */
   get held(): boolean {
+    this.checkDeadline();
     return this.ended === undefined;
   }
 
-  private end(reason: () => LockLostError): void {
-    this.ended = reason;
-    this.stopTimers();
-    this.controller?.abort(reason());
+  /**
+   * Ends the lease (why 'unconfirmed') if its renew deadline has passed: what `held` and the
+   * signal do before they answer. A lease lost this way is not released at the backend: it
+   * runs out by its TTL, as one whose renewals failed does.
+   */
+  checkDeadline(): void {
+    if (this.ended === undefined && this.clock.now() >= this.deadline) this.lose('unconfirmed');
   }
 
   /**
@@ -98,27 +117,33 @@ export class LockHandle implements Renewable {
     return this.backend.release(this.key, this.owner).catch(leaseExpiresByItself);
   }
 
+  private end(reason: () => LockLostError): void {
+    this.ended = reason;
+    this.stopTimers();
+    this.controller?.abort(reason());
+  }
+
   private lose(why: 'expired' | 'unconfirmed' | 'max-hold'): void {
-    if (!this.held) return;
+    if (this.ended) return;
     const reason = new LockLostError(this.key, why);
     this.end(() => reason);
     if (why === 'max-hold') void this.backend.release(this.key, this.owner).catch(() => undefined);
   }
 
   private stopTimers(): void {
-    renewals.delete(this);
-    clearTimeout(this.deadlineTimer);
-    clearTimeout(this.maxHoldTimer);
+    this.renewals.delete(this);
+    this.clock.clearTimeout(this.deadlineTimer);
+    this.clock.clearTimeout(this.maxHoldTimer);
   }
 
-  /** When the signal must fire unless a renewal confirms the lease first (monotonic ms). */
-  private get deadline(): number {
-    return this.confirmedAt + this.timing.renewDeadlineMs;
-  }
-
-  private scheduleRenewal(inMs = this.timing.renewIntervalMs): void {
-    this.renewAt = performance.now() + inMs;
-    renewals.add(this);
+  /**
+   * Renewals are timed from the start of what they renew (the send time of the request the
+   * lease was last confirmed by), not from when its answer was read: a slow answer then
+   * eats into the interval, not into the margin before the deadline.
+   */
+  private scheduleRenewal(at: number): void {
+    this.renewAt = at;
+    this.renewals.add(this);
   }
 
   /** Called by the renewal scheduler when `renewAt` has come. */
@@ -127,27 +152,27 @@ export class LockHandle implements Renewable {
   }
 
   private async renew(): Promise<void> {
-    if (!this.held) return;
     // A paused or starved process wakes up here late: past the deadline the lease is gone.
-    if (performance.now() >= this.deadline) return this.lose('unconfirmed');
+    if (!this.held) return;
     if (this.deadlineTimer === undefined) {
-      this.deadlineTimer = setTimeout(() => this.lose('unconfirmed'), this.deadline - performance.now());
-      this.deadlineTimer.unref();
+      const left = this.deadline - this.clock.now();
+      this.deadlineTimer = this.clock.setTimeout(() => this.lose('unconfirmed'), left);
     }
-    const sentAt = performance.now();
+    const sentAt = this.clock.now();
     try {
       const extended = await this.backend.extend(this.key, this.owner, this.ttlMs);
+      // An answer read past the deadline confirms nothing: the lease was already given up.
       if (!this.held) return;
       if (!extended) return this.lose('expired');
-      this.confirmedAt = sentAt;
-      clearTimeout(this.deadlineTimer);
+      this.deadline = sentAt + this.timing.renewDeadlineMs;
+      this.clock.clearTimeout(this.deadlineTimer);
       this.deadlineTimer = undefined;
     } catch {
       // Unreachable backend: retry soon; the deadline timer stays armed.
-      if (this.held) this.scheduleRenewal(this.timing.retryIntervalMs);
+      if (this.held) this.scheduleRenewal(this.clock.now() + this.timing.retryIntervalMs);
       return;
     }
-    if (this.held) this.scheduleRenewal();
+    this.scheduleRenewal(sentAt + this.timing.renewIntervalMs);
   }
 }
 

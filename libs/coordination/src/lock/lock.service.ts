@@ -2,8 +2,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { InvalidLockOptionsError, LockHeldError } from '../coordination.errors.js';
+import { LeaseClock, monotonicClock } from './lease-clock.js';
 import { LockBackend } from './lock-backend.js';
-import { LockHandle } from './lock-handle.js';
+import { LockHandle, type LeaseSettings } from './lock-handle.js';
 import { ACQUIRE_BACKOFF_MS, DEFAULT_LOCK_TTL_MS, RENEW_DEADLINE_MARGIN_FRACTION } from './lock.constants.js';
 
 export interface LockOptions {
@@ -20,7 +21,8 @@ export interface AcquireOptions extends LockOptions {
   signal?: AbortSignal;
 }
 
-function validate(options: AcquireOptions): void {
+/** Throws InvalidLockOptionsError naming the first option that cannot work. */
+export function validateLockOptions(options: AcquireOptions): void {
   const { ttlMs, waitMs, maxHoldMs } = options;
   if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 10)) {
     throw new InvalidLockOptionsError('ttlMs', `must be at least 10 ms, got ${ttlMs}`);
@@ -36,17 +38,26 @@ function validate(options: AcquireOptions): void {
 /** Distributed locks with fencing tokens over the configured {@link LockBackend}. */
 @Injectable()
 export class LockService {
+  /** What every handle this service makes runs on: one object, not one per lock. */
+  private readonly leaseSettings: LeaseSettings;
+
   constructor(
     @Inject(LockBackend) private readonly backend: LockBackend,
     @Optional()
     @Inject('NESTMESH_LOCK_DEFAULT_TTL_MS')
     private readonly defaultTtlMs: number = DEFAULT_LOCK_TTL_MS,
-  ) {}
+    /** Lease timing's clock; tests give a manual one. */
+    @Optional()
+    @Inject(LeaseClock)
+    private readonly clock: LeaseClock = monotonicClock,
+  ) {
+    this.leaseSettings = { clock };
+  }
 
   /** One attempt: the lock, or LockHeldError; LockUnavailableError when the backend is down. */
   tryAcquire(key: string, options: LockOptions = {}): Promise<LockHandle> {
     try {
-      validate(options);
+      validateLockOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -58,7 +69,7 @@ export class LockService {
    * 250 ms). Aborting `signal` rejects with its reason; backend errors reject at once.
    */
   async acquire(key: string, options: AcquireOptions = {}): Promise<LockHandle> {
-    validate(options);
+    validateLockOptions(options);
     const { waitMs = 0, signal } = options;
     const giveUpAt = performance.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
@@ -97,17 +108,27 @@ export class LockService {
     { ttlMs = this.defaultTtlMs, maxHoldMs }: LockOptions,
   ): Promise<LockHandle | undefined> {
     const owner = LockHandle.newOwner();
-    const requestedAt = performance.now();
+    const clock = this.clock;
+    const requestedAt = clock.now();
     return this.backend.acquire(key, owner, ttlMs).then((token) => {
       if (token === undefined) return undefined;
       // An answer that arrived after the renew deadline is a lease we cannot use.
-      if (performance.now() - requestedAt > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION)) {
+      if (clock.now() - requestedAt > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION)) {
         return this.backend.release(key, owner).then(
           () => undefined,
           () => undefined,
         );
       }
-      return new LockHandle(key, token, owner, ttlMs, this.backend, requestedAt, maxHoldMs);
+      return new LockHandle(
+        key,
+        token,
+        owner,
+        ttlMs,
+        this.backend,
+        requestedAt,
+        maxHoldMs,
+        this.leaseSettings,
+      );
     });
   }
 }

@@ -10,7 +10,9 @@ import { lockBackendContract } from './testing/lock-backend.contract.js';
 
 lockBackendContract('redlock over 3 real redis-servers', async () => {
   const nodes = await Promise.all([startRedis(), startRedis(), startRedis()]);
-  const backend = new RedlockBackend({ urls: nodes.map((node) => node.url) });
+  // The contract is about lease semantics, not latency: a per-node deadline of 100 ms (the
+  // default: a slow node is a failed node) failed the first acquire on a loaded machine.
+  const backend = new RedlockBackend({ urls: nodes.map((node) => node.url), commandTimeoutMs: 1000 });
   return {
     backend,
     close: async () => {
@@ -33,13 +35,15 @@ async function probe(url: string): Promise<boolean> {
   }
 }
 
-describe('redlock quorum mode (3 real redis-servers)', () => {
+describe('redlock quorum mode (3 real redis-servers)', { timeout: 120_000 }, () => {
   let nodes: RedisServer[];
   let backend: RedlockBackend;
   let locks: LockService;
   before(async () => {
     nodes = await Promise.all([startRedis(), startRedis(), startRedis()]);
-    backend = new RedlockBackend({ urls: nodes.map((node) => node.url) });
+    // Killed nodes fail at once (refused connections), so these tests do not need the default
+    // 100 ms per-node deadline; on a loaded machine it failed every node of a healthy quorum.
+    backend = new RedlockBackend({ urls: nodes.map((node) => node.url), commandTimeoutMs: 1000 });
     locks = new LockService(backend);
   });
   after(async () => {

@@ -1,11 +1,13 @@
-/** Something that renews a lease at `renewAt` (monotonic ms, `performance.now()`). */
+import { type LeaseClock, type LeaseTimer, monotonicClock } from './lease-clock.js';
+
+/** Something that renews a lease at `renewAt` (monotonic ms of its scheduler's clock). */
 export interface Renewable {
   readonly renewAt: number;
   renewNow(): void;
 }
 
 /** Items due within this many ms of a firing are renewed in the same firing. */
-const COALESCE_MS = 5;
+export const COALESCE_MS = 5;
 
 /**
  * One timer for every lease in the process instead of one per lease: taking and dropping a
@@ -16,8 +18,10 @@ const COALESCE_MS = 5;
  */
 export class RenewalScheduler {
   private readonly items = new Set<Renewable>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LeaseTimer | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
+
+  constructor(readonly clock: LeaseClock = monotonicClock) {}
 
   add(item: Renewable): void {
     this.items.add(item);
@@ -29,16 +33,15 @@ export class RenewalScheduler {
   }
 
   private arm(at: number): void {
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.armedFor = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
-    this.timer.unref();
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, at - this.clock.now()));
   }
 
   private fire(): void {
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
-    const horizon = performance.now() + COALESCE_MS;
+    const horizon = this.clock.now() + COALESCE_MS;
     const due: Renewable[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const item of this.items) {
@@ -51,5 +54,15 @@ export class RenewalScheduler {
   }
 }
 
-/** The process-wide scheduler every LockHandle uses. */
+/** The process-wide scheduler of every lease on the default clock. */
 export const renewals = new RenewalScheduler();
+
+const schedulers = new WeakMap<LeaseClock, RenewalScheduler>([[monotonicClock, renewals]]);
+
+/** The one scheduler of `clock` (leases on one clock share its timer). */
+export function renewalsFor(clock: LeaseClock): RenewalScheduler {
+  if (clock === monotonicClock) return renewals;
+  let scheduler = schedulers.get(clock);
+  if (!scheduler) schedulers.set(clock, (scheduler = new RenewalScheduler(clock)));
+  return scheduler;
+}

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_ELECTION_TIMING } from '../../leader-election.js';
 import { redisFencedLog } from '../../test-fixtures/fenced-log.js';
 import { electionContract, processCandidate } from '../../testing/election.contract.js';
+import { EtcdLeaderElection } from './etcd.election.js';
 
 // Candidates are separate processes electing on a real etcd (restarted with its data for the
 // outage case); the leaders' fenced writes go to a redis-server that stays up.
@@ -16,6 +17,7 @@ electionContract('etcd (a real etcd process; candidates are separate processes)'
     timing: DEFAULT_ELECTION_TIMING,
     killIs: 'SIGKILL',
     start: (group, id) => processCandidate(url, store.url, {}, group, id),
+    election: async (group) => new EtcdLeaderElection({ hosts: [etcd.endpoint], group }),
     log: (group) => redisFencedLog(storeClient, group),
     outage: { stop: () => etcd.kill(), start: () => etcd.start() },
     pausable: true,

@@ -1,6 +1,7 @@
 import type { Etcd3, Lease, Watcher } from 'etcd3';
 
 import { LeadershipLostError } from '../../../coordination.errors.js';
+import { type DeadlineChecked, readThroughDeadline } from '../../../lock/lease-signal.js';
 import type { ElectionTiming, Leadership } from '../../leader-election.js';
 
 /**
@@ -71,11 +72,12 @@ export class CandidateLease {
     return this.revoked;
   }
 
+  /** Keep-alives are timed from the send time they confirm, so a slow answer eats into the interval, not into the margin before the renew deadline. */
   private confirm(sentAt: number): void {
     if (this.revoked) return;
     this.confirmedAt = Math.max(this.confirmedAt, sentAt);
     this.onConfirmed();
-    this.renewIn(this.timing.ttlMs / 3);
+    this.renewIn(Math.max(0, this.confirmedAt + this.timing.ttlMs / 3 - performance.now()));
   }
 
   private renewIn(ms: number): void {
@@ -99,11 +101,16 @@ export class CandidateLease {
 /**
  * Leadership of one epoch on a candidate lease. It ends for good — the lease lost or not
  * confirmed by the renew deadline, the leader key deleted, resigned, closed — and its lease
- * is then revoked; leading again takes a new campaign and a new epoch.
+ * is then revoked; leading again takes a new campaign and a new epoch. `active` and the
+ * signal's `aborted`, `reason` and `throwIfAborted()` answer from the clock: read past the
+ * renew deadline they say it ended (`unconfirmed`), even before the deadline timer has run.
  */
-export class EtcdLeadership implements Leadership {
+export class EtcdLeadership implements Leadership, DeadlineChecked {
   private readonly controller = new AbortController();
+  private ended = false;
   private deadlineTimer: NodeJS.Timeout | undefined;
+  /** Past this (monotonic ms) the leadership is over: the last confirmation + renewDeadlineMs. */
+  private deadline: number;
 
   constructor(
     readonly group: string,
@@ -114,9 +121,11 @@ export class EtcdLeadership implements Leadership {
     private readonly watcher: Watcher,
     private readonly renewDeadlineMs: number,
     /** Told once, when the leadership ends. */
-    private readonly ended: (leadership: EtcdLeadership) => void,
+    private readonly onEnded: (leadership: EtcdLeadership) => void,
   ) {
-    candidate.onConfirmed = () => this.armDeadline();
+    readThroughDeadline(this.controller.signal, this);
+    this.deadline = candidate.confirmedAt + renewDeadlineMs;
+    candidate.onConfirmed = () => this.confirmed();
     candidate.lost.addEventListener('abort', () => this.end('expired'), { once: true });
     watcher.on('delete', () => this.end('expired')).on('error', () => undefined); // the lease still guards
     this.armDeadline();
@@ -127,7 +136,11 @@ export class EtcdLeadership implements Leadership {
   }
 
   get active(): boolean {
-    return !this.controller.signal.aborted;
+    return !this.controller.signal.aborted; // reads through the deadline check
+  }
+
+  checkDeadline(): void {
+    if (!this.ended && performance.now() >= this.deadline) this.end('unconfirmed');
   }
 
   resign(): Promise<void> {
@@ -140,20 +153,31 @@ export class EtcdLeadership implements Leadership {
     return this.candidate.revoke();
   }
 
+  /** A keep-alive was answered; one read past the deadline confirms nothing. */
+  private confirmed(): void {
+    this.checkDeadline();
+    if (this.ended) return;
+    this.deadline = this.candidate.confirmedAt + this.renewDeadlineMs;
+    this.armDeadline();
+  }
+
   /** Demotes at the renew deadline unless a keep-alive sent before it is confirmed first. */
   private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
-    const remainingMs = this.candidate.confirmedAt + this.renewDeadlineMs - performance.now();
-    this.deadlineTimer = setTimeout(() => this.end('unconfirmed'), Math.max(0, remainingMs));
+    this.deadlineTimer = setTimeout(
+      () => this.end('unconfirmed'),
+      Math.max(0, this.deadline - performance.now()),
+    );
     this.deadlineTimer.unref();
   }
 
   private end(why: LeadershipLostError['why']): void {
-    if (!this.active) return;
+    if (this.ended) return;
+    this.ended = true;
     clearTimeout(this.deadlineTimer);
     this.candidate.onConfirmed = () => undefined;
     this.watcher.cancel().catch(() => undefined);
     this.controller.abort(new LeadershipLostError(this.group, this.epoch, why));
-    this.ended(this);
+    this.onEnded(this);
   }
 }

@@ -1,6 +1,10 @@
-import { LockUnavailableError } from '../../../coordination.errors.js';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { LeadershipLostError, LockUnavailableError } from '../../../coordination.errors.js';
 import { MemoryLockBackend } from '../../../lock/adapters/memory/memory.lock-backend.js';
 import type { LeaseBackend } from '../../../lock/lock-backend.js';
+import { ManualClock } from '../../../lock/test-fixtures/manual-clock.js';
 import { DEFAULT_ELECTION_TIMING } from '../../leader-election.js';
 import { LeaseLeaderElection } from '../../lease-election.js';
 import { runCandidate, type CandidateEvent } from '../../test-fixtures/candidate.js';
@@ -52,6 +56,11 @@ electionContract('memory (candidates in this process)', async () => {
         },
       };
     },
+    election: async (group) => {
+      const election = new LeaseLeaderElection(backend, group);
+      elections.push(election);
+      return election;
+    },
     log,
     outage: 'memory: the backend is this process’s memory; it cannot become unreachable',
     pausable: 'memory: candidates share one process; SIGSTOP cannot pause one of them',
@@ -59,4 +68,22 @@ electionContract('memory (candidates in this process)', async () => {
       await Promise.all(elections.map((election) => election.close()));
     },
   };
+});
+
+describe('lease election on a manual clock', { timeout: 10_000 }, () => {
+  it('a leadership reads as lost from the clock at its renew deadline, and is kept by renewals meanwhile', async () => {
+    const clock = new ManualClock();
+    const { ttlMs, renewDeadlineMs } = DEFAULT_ELECTION_TIMING;
+    const election = new LeaseLeaderElection(new MemoryLockBackend(), 'g', {}, false, clock);
+    const leadership = await election.campaign('a');
+    await clock.advance(ttlMs * 5); // renewals every ttlMs / 3 keep it
+    assert.equal(leadership.active, true);
+    clock.stall(renewDeadlineMs - 1);
+    assert.equal(leadership.active, true);
+    clock.stall(1);
+    assert.equal(leadership.active, false, 'at the deadline, with no timer run');
+    const reason = leadership.signal.reason as unknown;
+    assert.ok(reason instanceof LeadershipLostError && reason.why === 'unconfirmed', String(reason));
+    await election.close();
+  });
 });

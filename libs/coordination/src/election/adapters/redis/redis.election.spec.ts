@@ -1,6 +1,7 @@
 import { startRedis } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 
+import { createLeaderElection } from '../../leader-election.factory.js';
 import { DEFAULT_ELECTION_TIMING } from '../../leader-election.js';
 import { electionContract, processCandidate } from '../../testing/election.contract.js';
 import { redisFencedLog } from '../../test-fixtures/fenced-log.js';
@@ -16,6 +17,7 @@ electionContract('redis (real redis-server processes; candidates are separate pr
     timing: DEFAULT_ELECTION_TIMING,
     killIs: 'SIGKILL',
     start: (group, id) => processCandidate(backend.url, store.url, {}, group, id),
+    election: (group) => createLeaderElection({ url: backend.url, group }),
     log: (group) => redisFencedLog(storeClient, group),
     outage: { stop: () => backend.kill(), start: () => backend.start() },
     pausable: true,
