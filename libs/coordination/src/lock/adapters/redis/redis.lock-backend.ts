@@ -130,7 +130,9 @@ export class RedisLockBackend implements LockBackend {
 
   /**
    * Waits (up to the command deadline) for a connection that is being made or remade; fails at
-   * once when the client is closed. Its timer is cleared whichever comes first.
+   * once when the client is closed, and as soon as a connection attempt fails (a refused
+   * connection is a down node now, not after the deadline: Redlock's validity depends on it).
+   * Its timer and listeners are cleared whichever comes first.
    */
   private ready(): Promise<void> {
     if (this.client.status === 'ready') return Promise.resolve();
@@ -139,13 +141,14 @@ export class RedisLockBackend implements LockBackend {
     this.connecting ??= new Promise<void>((resolve, reject) => {
       const settle = (error?: Error): void => {
         clearTimeout(timer);
-        this.client.off('ready', onReady).off('end', onEnd);
+        this.client.off('ready', onReady).off('end', onEnd).off('error', onError);
         this.connecting = undefined;
         if (error) reject(error);
         else resolve();
       };
       const onReady = (): void => settle();
       const onEnd = (): void => settle(new Error('the Redis client is closed'));
+      const onError = (error: Error): void => settle(error);
       const timer = setTimeout(
         () =>
           settle(
@@ -153,7 +156,7 @@ export class RedisLockBackend implements LockBackend {
           ),
         this.commandTimeoutMs,
       );
-      this.client.once('ready', onReady).once('end', onEnd);
+      this.client.once('ready', onReady).once('end', onEnd).once('error', onError);
     });
     return this.connecting;
   }
