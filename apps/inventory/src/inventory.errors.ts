@@ -13,9 +13,23 @@ export class InventoryError extends Error {
   }
 }
 
+/** Longest caller-given value a message repeats in full; a valid SKU has at most 64 characters. */
+const QUOTED_MAX = 64;
+
+/**
+ * A caller-given value (SKU, reservation id) as error messages show it: JSON-quoted (no control
+ * characters reach a log line) and cut to 64 characters, so a caller that sends a 10 kB SKU does
+ * not get it echoed back.
+ */
+export function quote(value: string): string {
+  return value.length <= QUOTED_MAX
+    ? JSON.stringify(value)
+    : `${JSON.stringify(value.slice(0, QUOTED_MAX))}… (${value.length} characters)`;
+}
+
 export class UnknownSkuError extends InventoryError {
   constructor(readonly sku: string) {
-    super('NOT_FOUND', `unknown SKU "${sku}"`);
+    super('NOT_FOUND', `unknown SKU ${quote(sku)}`);
   }
 }
 
@@ -25,7 +39,7 @@ export class InsufficientStockError extends InventoryError {
     readonly requested: bigint,
     readonly available: bigint,
   ) {
-    super('FAILED_PRECONDITION', `SKU "${sku}" has ${available} available, ${requested} requested`);
+    super('FAILED_PRECONDITION', `SKU ${quote(sku)} has ${available} available, ${requested} requested`);
   }
 }
 
@@ -37,7 +51,7 @@ export class InvalidReservationError extends InventoryError {
 
 export class UnknownReservationError extends InventoryError {
   constructor(readonly reservationId: string) {
-    super('NOT_FOUND', `unknown reservation "${reservationId}"`);
+    super('NOT_FOUND', `unknown reservation ${quote(reservationId)}`);
   }
 }
 
@@ -53,7 +67,7 @@ export class StaleWriteError extends InventoryError {
   ) {
     super(
       'ABORTED',
-      `${operation} of SKU "${sku}" with fencing token ${token} refused: a newer holder has read or written it`,
+      `${operation} of SKU ${quote(sku)} with fencing token ${token} refused: a newer holder has read or written it`,
     );
   }
 }
@@ -70,7 +84,7 @@ export class StaleEpochError extends InventoryError {
   ) {
     super(
       'ABORTED',
-      `${operation} of SKU "${sku}" at epoch ${epoch} refused: a newer leader has read or written stock`,
+      `${operation} of SKU ${quote(sku)} at epoch ${epoch} refused: a newer leader has read or written stock`,
     );
   }
 }
