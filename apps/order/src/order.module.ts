@@ -7,9 +7,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshClientModule, MeshGrpcModule } from '@nestmesh/grpc';
 
-import { GrpcServingIndicator } from './health/grpc-serving.indicator.js';
+import { GrpcServingIndicator, RegistrationIndicator } from '@nestmesh/grpc/terminus';
 import { HealthController } from './health/health.controller.js';
-import { RegistrationIndicator } from './health/registration.indicator.js';
 import { OrdersHttpController } from './http/orders.http-controller.js';
 import { ORDER_ERROR_CODES } from './order.errors.js';
 import { OrderGrpcController } from './order.grpc-controller.js';

@@ -2,8 +2,7 @@ import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { LeaderElectionHealthIndicator } from '@nestmesh/coordination';
 
-import { GrpcServingIndicator } from './grpc-serving.indicator.js';
-import { RegistrationIndicator } from './registration.indicator.js';
+import { GrpcServingIndicator, RegistrationIndicator } from '@nestmesh/grpc/terminus';
 
 /**
  * Liveness and readiness for orchestrators and load balancers, with @nestjs/terminus.

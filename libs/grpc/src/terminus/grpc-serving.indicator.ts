@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { MeshGrpcServer, ServingStatus } from '@nestmesh/grpc';
+import { ServingStatus } from '../server/health.service.js';
+import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
 
 /**
  * Terminus indicator: 'up' while this app's gRPC server reports SERVING on grpc.health.v1 —

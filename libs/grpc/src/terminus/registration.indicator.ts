@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Discovery } from '@nestmesh/discovery';
-import { MeshGrpcServer } from '@nestmesh/grpc';
+import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
 
 /** How long a readiness probe waits for the registry before calling it down, in ms. */
 export const REGISTRATION_CHECK_TIMEOUT_MS = 1000;
