@@ -17,7 +17,6 @@
 // slowest, coordination's 10 000 lock round trips across processes, took 120 s with two busy
 // loops on two cores). In ms, from the environment: NESTMESH_TEST_TIMEOUT_MS (per test, default
 // 240 000), NESTMESH_TEST_FILE_TIMEOUT_MS (per file, 480 000), NESTMESH_TEST_GRACE_MS (20 000).
-import './check-node.mjs';
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
