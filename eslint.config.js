@@ -1,13 +1,36 @@
-// Lint: typescript-eslint's recommended type-aware rules on every package's sources.
+// Lint: typescript-eslint's type-aware recommended rules on every package's sources, with the
+// async rules that catch the mistakes a framework of long-lived clients and timers cannot
+// afford: a promise nobody awaits or handles (no-floating-promises) and a promise handed to
+// something that expects a plain callback (no-misused-promises).
 import tseslint from 'typescript-eslint';
 
+/** node:test's describe/it/test return promises the runner itself tracks. */
+const nodeTestCalls = {
+  from: 'package',
+  package: 'node:test',
+  name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+};
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'libs/contracts/src/generated/**', 'scripts/**'] },
-  ...tseslint.configs.recommended,
   {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'libs/contracts/src/generated/**',
+      'scripts/**',
+      'eslint.config.js',
+    ],
+  },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [nodeTestCalls] }],
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
 );

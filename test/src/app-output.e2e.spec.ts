@@ -65,7 +65,7 @@ describe('npm start (the embedded demo) honours RESTOCK_INTERVAL_MS', { timeout:
         readyPattern: /HTTP (http:\/\/[\d.]+:\d+)/,
       },
       async (demo) => {
-        const url = demo.ready[1]!;
+        const url = demo.ready[1];
         assert.match(demo.output(), new RegExp(`runs the restock job every ${everyMs} ms`));
         const available = async () =>
           ((await (await fetch(`${url}/stock/C-3`)).json()) as { available: number }).available;

@@ -27,7 +27,7 @@ function parseCommand(line: string): { env: Record<string, string>; script: stri
   for (const word of words) {
     const assignment = /^([A-Z_]+)=(.*)$/.exec(word);
     if (!assignment) break;
-    env[assignment[1]!] = assignment[2]!;
+    env[assignment[1]] = assignment[2]!;
   }
   assert.equal(words.at(-2), 'node', line);
   return { env, script: words.at(-1)! };

@@ -30,7 +30,7 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
       2,
       'two inventory instances with their ports',
     );
-    const url = /HTTP (http:\/\/[\d.]+:\d+)/.exec(stdout)![1]!;
+    const url = /HTTP (http:\/\/[\d.]+:\d+)/.exec(stdout)![1];
     assert.match(stdout, /curl -s -X POST/);
 
     const placed = await fetch(`${url}/orders`, {

@@ -92,7 +92,7 @@ export class RedisStockStore implements StockStore {
     if (answer === -2) throw new StaleEpochError(sku, epoch!, 'read');
     const flat = answer as string[];
     const fields: Fields = {};
-    for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
     return fields.available === undefined ? undefined : toLevel(sku, fields);
   }
 
@@ -198,8 +198,8 @@ export class RedisStockStore implements StockStore {
     let wake = () => {};
     subscriber.on('message', (_channel: string, message: string) => {
       const [sku, ...rest] = message.split('\n');
-      if (skus.length > 0 && !skus.includes(sku!)) return;
-      pending.set(sku!, toLevel(sku!, JSON.parse(rest.join('\n')) as Fields));
+      if (skus.length > 0 && !skus.includes(sku)) return;
+      pending.set(sku, toLevel(sku, JSON.parse(rest.join('\n')) as Fields));
       wake();
     });
     const onAbort = () => wake();
@@ -256,10 +256,10 @@ export class RedisStockStore implements StockStore {
         `${PREFIX}reservation:${reservation.reservationId}`,
         `${PREFIX}order:${reservation.orderId}`,
         lock.token.toString(),
-        fields.available!,
-        fields.reserved!,
-        fields.version!,
-        fields.updatedAt!,
+        fields.available,
+        fields.reserved,
+        fields.version,
+        fields.updatedAt,
         JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
         reservation.reservationId,
       ),

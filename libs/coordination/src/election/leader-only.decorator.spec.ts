@@ -278,6 +278,6 @@ describe('@LeaderOnly', { timeout: 60_000 }, () => {
       return signal;
     });
     assert.ok(signal?.aborted && signal.reason instanceof LeadershipLostError);
-    assert.equal((signal.reason as LeadershipLostError).why, 'resigned');
+    assert.equal(signal.reason.why, 'resigned');
   });
 });

@@ -62,8 +62,8 @@ describe('redis locks (real redis-server)', () => {
       .sort((a, b) => a[0] - b[0]);
     assert.equal(history.length, 10_000);
     for (let i = 1; i < history.length; i++) {
-      assert.ok(history[i - 1]![1] <= history[i]![0], `holders ${i - 1} and ${i} overlap`);
-      assert.ok(BigInt(history[i - 1]![2]) < BigInt(history[i]![2]), 'fencing tokens grow with time');
+      assert.ok(history[i - 1][1] <= history[i][0], `holders ${i - 1} and ${i} overlap`);
+      assert.ok(BigInt(history[i - 1][2]) < BigInt(history[i][2]), 'fencing tokens grow with time');
     }
   });
 
@@ -101,14 +101,14 @@ describe('redis locks (real redis-server)', () => {
     await client.del('fenced');
     const holder = run(['hold', redis.url, 'paused', '400']);
     await waitFor(() => /held (\d+)/.test(holder.output()), { description: 'the holder to take the lock' });
-    const oldToken = BigInt(/held (\d+)/.exec(holder.output())![1]!);
+    const oldToken = BigInt(/held (\d+)/.exec(holder.output())![1]);
     holder.child.kill('SIGSTOP');
     const taken = await locks.acquire('paused', { waitMs: 3000, ttlMs: 2000 });
     assert.ok(taken.token > oldToken);
     assert.equal(await fencedSet(client, 'fenced', taken.token, 'new holder'), true);
     holder.child.kill('SIGCONT');
     await holder.exited;
-    const report = JSON.parse(/after (.*)/.exec(holder.output())![1]!) as {
+    const report = JSON.parse(/after (.*)/.exec(holder.output())![1]) as {
       aborted: boolean;
       reason: string;
       accepted: boolean;

@@ -8,10 +8,10 @@ import { runCandidate } from './candidate.js';
 import { redisFencedLog } from './fenced-log.js';
 
 const [url, group, candidateId, storeUrl, timing] = process.argv.slice(2);
-const store = new Redis(storeUrl!, { maxRetriesPerRequest: 1 });
+const store = new Redis(storeUrl, { maxRetriesPerRequest: 1 });
 store.on('error', () => undefined);
-const election = await createLeaderElection({ url: url!, group: group!, ...JSON.parse(timing ?? '{}') });
-const candidate = runCandidate(election, candidateId!, redisFencedLog(store, group!), (event) =>
+const election = await createLeaderElection({ url, group, ...JSON.parse(timing ?? '{}') });
+const candidate = runCandidate(election, candidateId, redisFencedLog(store, group), (event) =>
   process.stdout.write(`${JSON.stringify(event)}\n`),
 );
 process.stdout.write(`${JSON.stringify({ event: 'started', at: Date.now() })}\n`);

@@ -24,7 +24,7 @@ export function redisFencedLog(redis: Redis, name: string): FencedLog {
     accepted: async () =>
       (await redis.lrange(`${name}:log`, 0, -1)).map((entry) => {
         const [epoch, candidateId] = entry.split(' ');
-        return { epoch: BigInt(epoch!), candidateId: candidateId! };
+        return { epoch: BigInt(epoch), candidateId };
       }),
   };
 }

@@ -39,7 +39,7 @@ export function processCandidate(
   let buffer = '';
   let started: () => void;
   const ready = new Promise<void>((resolve) => (started = resolve));
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
     let newline: number;
     while ((newline = buffer.indexOf('\n')) >= 0) {

@@ -96,10 +96,10 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     const one = instance();
     await registry.register(one);
     const [request] = agent.requestsTo('/v1/agent/service/register');
-    assert.equal(request!.method, 'PUT');
-    assert.equal(request!.headers['x-consul-token'], 'secret-token');
-    assert.equal(request!.query.get('dc'), 'dc2');
-    assert.deepEqual(request!.body, {
+    assert.equal(request.method, 'PUT');
+    assert.equal(request.headers['x-consul-token'], 'secret-token');
+    assert.equal(request.query.get('dc'), 'dc2');
+    assert.deepEqual(request.body, {
       ID: one.id,
       Name: one.name,
       Address: '127.0.0.1',
@@ -142,7 +142,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
         .filter((r) => r.path.includes(one.id))
         .map((r) => `${r.method} ${r.path.replace(one.id, '<id>')}`);
     assert.deepEqual(calls(), ['PUT /v1/agent/service/maintenance/<id>']);
-    assert.equal(agent.requestsTo('/v1/agent/service/maintenance/')[0]!.query.get('enable'), 'true');
+    assert.equal(agent.requestsTo('/v1/agent/service/maintenance/')[0].query.get('enable'), 'true');
     assert.deepEqual(await registry.instances(one.name), [], 'in maintenance it is no longer passing');
     await registry.close();
     assert.deepEqual(calls(), [
@@ -172,7 +172,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     })();
     await waitFor(() => lists.length === 1, { description: 'the first list' });
     assert.deepEqual(lists[0], []);
-    const first = agent.requestsTo(`/v1/health/service/${name}`)[0]!;
+    const first = agent.requestsTo(`/v1/health/service/${name}`)[0];
     assert.equal(first.query.get('passing'), 'true');
     assert.equal(first.query.has('index'), false, 'the first query does not block');
 
@@ -180,7 +180,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     await registry.register(one);
     await waitFor(() => lists.length === 2, { description: 'the registration' });
     assert.deepEqual(
-      lists[1]!.map((i) => [i.id, i.address, i.port]),
+      lists[1].map((i) => [i.id, i.address, i.port]),
       [[one.id, '127.0.0.1', 7200]],
     );
 
@@ -189,7 +189,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       assert.ok(Number(query.query.get('index')) > 0, 'blocking queries send the last index');
       const waitMs = Number(
         /^(\d+)ms$/.exec(query.query.get('wait') ?? '')?.[1] ??
-          /^(\d+)s$/.exec(query.query.get('wait') ?? '')![1]! + '000',
+          /^(\d+)s$/.exec(query.query.get('wait') ?? '')![1] + '000',
       );
       assert.ok(
         waitMs >= 1000 && waitMs <= 1000 + 1000 / 16 + 1,

@@ -3,7 +3,7 @@
 import { EtcdRegistry } from './etcd.registry.js';
 
 const [endpoint, json, ttl] = process.argv.slice(2);
-const registry = new EtcdRegistry({ hosts: [endpoint!], ttlSeconds: Number(ttl) });
-await registry.register(JSON.parse(json!));
+const registry = new EtcdRegistry({ hosts: [endpoint], ttlSeconds: Number(ttl) });
+await registry.register(JSON.parse(json));
 console.log('registered');
 setInterval(() => undefined, 60_000);

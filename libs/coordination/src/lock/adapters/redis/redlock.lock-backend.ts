@@ -39,7 +39,7 @@ export class RedlockBackend implements LockBackend {
   private async all<T>(run: (node: RedisLockBackend) => Promise<T>): Promise<Outcome<T>[]> {
     const settled = await Promise.allSettled(this.nodes.map(run));
     return settled.map((result, index) => ({
-      node: redactUrl(this.options.urls[index]!), // what each node said, never its password
+      node: redactUrl(this.options.urls[index]), // what each node said, never its password
       ...(result.status === 'fulfilled' ? { value: result.value } : { error: result.reason }),
     }));
   }
@@ -58,11 +58,11 @@ export class RedlockBackend implements LockBackend {
     const validityMs = ttlMs - (performance.now() - startedAt) - (ttlMs * this.driftFactor + 2);
     if (granted.length >= this.quorum && validityMs > 0) {
       const token = granted.reduce((max, index) => {
-        const value = outcomes[index]!.value as bigint;
+        const value = outcomes[index].value as bigint;
         return value > max ? value : max;
       }, 0n);
       const raised = await Promise.allSettled(
-        granted.map((index) => this.nodes[index]!.raiseFence(key, token)),
+        granted.map((index) => this.nodes[index].raiseFence(key, token)),
       );
       if (raised.filter((result) => result.status === 'fulfilled').length >= this.quorum) return token;
     }
