@@ -94,7 +94,7 @@ describe('redis locks (real redis-server)', () => {
       locks.using('failing', () => Promise.reject(new Error('business failure'))),
       /business failure/,
     );
-    (await locks.tryAcquire('failing')).release();
+    await (await locks.tryAcquire('failing')).release();
   });
 
   it('a holder paused past its TTL: another process takes over; once resumed its signal has fired and its fenced write is rejected', async () => {
@@ -133,7 +133,8 @@ describe('redis locks (real redis-server)', () => {
       const hurried = new RedisLockBackend({ url: redis.url, commandTimeoutMs: 200 });
       const hurriedLocks = new LockService(hurried);
       try {
-        (await hurriedLocks.tryAcquire('hung')).release();
+        // Released before the pause, or the release itself would time out against a hung Redis.
+        await (await hurriedLocks.tryAcquire('hung')).release();
         redis.pause();
         const pending = [hurriedLocks.tryAcquire('hung-1'), hurriedLocks.tryAcquire('hung-2')];
         for (const attempt of pending) {
