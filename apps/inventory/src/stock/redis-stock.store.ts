@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { promiseTry } from '@nestmesh/common';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { Redis } from 'ioredis';
@@ -221,8 +222,8 @@ export class RedisStockStore implements StockStore {
     }
   }
 
-  async close(): Promise<void> {
-    this.redis.disconnect();
+  close(): Promise<void> {
+    return promiseTry(() => this.redis.disconnect());
   }
 
   /**

@@ -48,8 +48,8 @@ class LeadershipLog {
 @Injectable()
 class FailingHooks {
   @OnLeaderElected()
-  async onElected(): Promise<void> {
-    throw new Error('hook failed on purpose');
+  onElected(): Promise<void> {
+    return Promise.reject(new Error('hook failed on purpose'));
   }
 
   @OnLeaderRevoked()
@@ -92,7 +92,7 @@ function unreachableElection(group: string): LeaderElection {
       new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
     leader: () => Promise.reject(unavailable()),
     observe: async function* () {},
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 

@@ -49,15 +49,15 @@ class Jobs {
   constructor(private readonly election: LeaderElectionService) {}
 
   @LeaderOnly()
-  async skipOnFollower(): Promise<bigint | undefined> {
+  skipOnFollower(): Promise<bigint | undefined> {
     this.runs++;
-    return currentLeadership()?.epoch;
+    return Promise.resolve(currentLeadership()?.epoch);
   }
 
   @LeaderOnly({ onFollower: 'throw' })
-  async throwOnFollower(): Promise<string> {
+  throwOnFollower(): Promise<string> {
     this.runs++;
-    return 'ran';
+    return Promise.resolve('ran');
   }
 
   @LeaderOnly()

@@ -33,12 +33,12 @@ export function memoryFencedLog(): FencedLog {
   let last = 0n;
   const log: { epoch: bigint; candidateId: string }[] = [];
   return {
-    write: async (epoch, candidateId) => {
-      if (epoch < last) return false;
+    write: (epoch, candidateId) => {
+      if (epoch < last) return Promise.resolve(false);
       last = epoch;
       log.push({ epoch, candidateId });
-      return true;
+      return Promise.resolve(true);
     },
-    accepted: async () => [...log],
+    accepted: () => Promise.resolve([...log]),
   };
 }

@@ -44,10 +44,9 @@ if (agentAddress) {
   console.log(
     `consul: running the discovery contract suite against the agent at ${agentAddress} (CONSUL_HTTP_ADDR)`,
   );
-  discoveryContract(`consul (agent at ${agentAddress})`, async () => ({
-    ...subject(agentAddress),
-    healthFromAppWithinMs: 10_000,
-  }));
+  discoveryContract(`consul (agent at ${agentAddress})`, () =>
+    Promise.resolve({ ...subject(agentAddress), healthFromAppWithinMs: 10_000 }),
+  );
 } else {
   console.log(
     'consul: CONSUL_HTTP_ADDR is not set, so no agent: running the contract suite and the HTTP-level tests against a stand-in agent that answers with Consul’s documented API shapes',
