@@ -58,8 +58,8 @@ describe(
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      cluster.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-      cluster.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+      cluster.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      cluster.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       await waitFor(() => output.includes('NestMesh cluster ready'), {
         timeoutMs: 180_000,
         description: `the cluster's ready line (${output})`,

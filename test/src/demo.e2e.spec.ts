@@ -14,8 +14,8 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
   });
   let stdout = '';
   let stderr = '';
-  demo.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
-  demo.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = once(demo, 'exit');
   try {
     // The ready line and the examples after it (separate writes: they may arrive apart).

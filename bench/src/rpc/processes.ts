@@ -29,7 +29,7 @@ export async function startServer(kind: string, core: number): Promise<ServerPro
     },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const port = await new Promise<number>((resolve, reject) => {
     const check = () => {
       const match = /ready (\d+)/.exec(output);

@@ -16,7 +16,7 @@ const worker = fileURLToPath(new URL('./test-fixtures/lock-worker.fixture.js', i
 function run(args: string[]) {
   const child = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = once(child, 'exit');
   return { child, output: () => output, exited };
 }

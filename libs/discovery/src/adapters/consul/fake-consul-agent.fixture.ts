@@ -66,7 +66,7 @@ export class FakeConsulAgent {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://agent');
     let raw = '';
-    for await (const chunk of request) raw += chunk;
+    for await (const chunk of request.setEncoding('utf8')) raw += chunk as string;
     const recorded: RecordedRequest = {
       method: request.method ?? '',
       path: url.pathname,

@@ -175,7 +175,7 @@ describe('EtcdLeaderElection (real etcd)', { timeout: 120_000 }, () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     let printedAt = 0;
     child.stdout.once('data', () => (printedAt = performance.now()));
     // A hang guard: a few round trips and lease grants; ten leases is a hang, not load.
