@@ -16,7 +16,7 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
   let stderr = '';
   demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = once(demo, 'exit');
+  const exited = once(demo, 'exit') as Promise<[code: number | null, signal: NodeJS.Signals | null]>;
   try {
     // The ready line and the examples after it (separate writes: they may arrive apart).
     await waitFor(() => stdout.includes('NestMesh demo ready') && /curl -s \S+\/stock\/A-1\n/.test(stdout), {

@@ -12,8 +12,7 @@ import { startRedis } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-// @ts-expect-error redlock 5 beta's package exports hide its types under nodenext
-import Redlock from 'redlock';
+import Redlock from 'redlock'; // typed by ../redlock.d.ts
 
 import { median, percentile } from '../rpc/stats.js';
 
