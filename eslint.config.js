@@ -31,6 +31,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [nodeTestCalls] }],
       '@typescript-eslint/no-misused-promises': 'error',
+      // Rejecting with a value this code did not make — a caught error (unknown) or an
+      // AbortSignal's reason (any, by the platform's typing) — passes it on unchanged, as
+      // `throw error` in a catch does (only-throw-error allows both by default). Rejecting
+      // with a string, a number or any other non-Error of a known type is still reported.
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
 );
