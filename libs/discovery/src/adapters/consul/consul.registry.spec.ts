@@ -307,7 +307,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     assert.equal(lists.length, 1, 'errors do not empty or change the list');
     assert.ok(
       errors.every((ms) => ms <= WATCH_RETRY_BACKOFF.maxMs),
-      `backoff within bounds: ${errors}`,
+      `backoff within bounds: ${errors.join(', ')} ms`,
     );
     failing = false;
     await registry.deregister(one);
