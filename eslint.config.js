@@ -13,18 +13,20 @@ const nodeTestCalls = {
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/dist/**',
-      '**/node_modules/**',
-      'libs/contracts/src/generated/**',
-      'scripts/**',
-      'eslint.config.js',
-    ],
+    ignores: ['**/dist/**', '**/node_modules/**', 'libs/contracts/src/generated/**'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // The scripts are type-checked through scripts/tsconfig.json (allowJs, not built);
+        // this file, outside every project, through the same options.
+        projectService: {
+          allowDefaultProject: ['eslint.config.js'],
+          defaultProject: 'scripts/tsconfig.json',
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

@@ -6,8 +6,9 @@
 // before the build, so the answer comes in a second. Plain syntax: it must parse on any old Node.
 import { readFileSync } from 'node:fs';
 
+/** @type {unknown} */
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const range = packageJson.engines.node;
+const range = String(/** @type {{ engines?: { node?: unknown } } | null} */ (packageJson)?.engines?.node);
 const [, major, minor = '0'] = /^>=\s*(\d+)(?:\.(\d+))?/.exec(range) ?? [];
 const [runningMajor, runningMinor] = process.versions.node.split('.').map(Number);
 const tooOld =
