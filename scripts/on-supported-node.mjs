@@ -19,8 +19,9 @@ if (!script) {
   console.error('usage: node scripts/on-supported-node.mjs <script> [args…]');
   process.exit(2);
 }
+/** @type {unknown} */
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const range = packageJson.engines.node;
+const range = String(/** @type {{ engines?: { node?: unknown } } | null} */ (packageJson)?.engines?.node);
 const minimumMajor = Number(/^>=\s*(\d+)/.exec(range)?.[1] ?? 22);
 const runningMajor = Number(process.versions.node.split('.')[0]);
 

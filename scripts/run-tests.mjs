@@ -70,11 +70,13 @@ const args = [
 ];
 // On Linux the runner itself dies with this script (util-linux's setpriv sets the kernel's
 // parent-death signal, then execs node), so killing `npm test` leaves no run behind.
-const tied =
-  process.platform === 'linux' && spawnSync('sh', ['-c', 'command -v setpriv']).status === 0
-    ? ['setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, ...args]]
-    : [process.execPath, args];
-const runner = spawn(tied[0], tied[1], { stdio: 'inherit', cwd: root });
+const tied = process.platform === 'linux' && spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
+const runner = tied
+  ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, ...args], {
+      stdio: 'inherit',
+      cwd: root,
+    })
+  : spawn(process.execPath, args, { stdio: 'inherit', cwd: root });
 
 const runLimitMs = fileTimeoutMs * Math.ceil(specs.length / concurrency) + 60_000;
 const backstop = setTimeout(() => {

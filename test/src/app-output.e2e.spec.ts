@@ -14,7 +14,7 @@ const plain = { FORCE_COLOR: undefined, NO_COLOR: undefined };
 async function withProcess(
   script: string,
   options: { env: Record<string, string | undefined>; readyPattern: RegExp },
-  test: (app: AppProcess) => Promise<void>,
+  test: (app: AppProcess) => void | Promise<void>,
 ): Promise<void> {
   const app = await startAppProcess(join(root, script), { ...options, timeoutMs: START_TIMEOUT_MS });
   try {
@@ -31,7 +31,7 @@ describe('log output into a pipe', { timeout: 300_000 }, () => {
       withProcess(
         'apps/order/dist/main.js',
         { env: { ...plain, PORT: '0' }, readyPattern: /order ready http=(\S+)/ },
-        async (order) => {
+        (order) => {
           assert.match(order.output(), /LOG \[NestApplication\]/, 'Nest logged');
           assert.ok(!order.output().includes(ANSI), JSON.stringify(order.output().slice(0, 200)));
         },
@@ -39,7 +39,7 @@ describe('log output into a pipe', { timeout: 300_000 }, () => {
       withProcess(
         'apps/inventory/dist/main.js',
         { env: plain, readyPattern: /inventory ready/ },
-        async (inventory) => {
+        (inventory) => {
           assert.match(inventory.output(), /LOG \[MeshGrpcServer\]/);
           assert.ok(!inventory.output().includes(ANSI));
         },
@@ -48,7 +48,7 @@ describe('log output into a pipe', { timeout: 300_000 }, () => {
       withProcess(
         'apps/inventory/dist/main.js',
         { env: { ...plain, FORCE_COLOR: '1' }, readyPattern: /inventory ready/ },
-        async (inventory) => assert.ok(inventory.output().includes(ANSI)),
+        (inventory) => assert.ok(inventory.output().includes(ANSI)),
       ),
     ]);
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
@@ -65,7 +65,7 @@ describe('npm start (the embedded demo) honours RESTOCK_INTERVAL_MS', { timeout:
         readyPattern: /HTTP (http:\/\/[\d.]+:\d+)/,
       },
       async (demo) => {
-        const url = demo.ready[1]!;
+        const url = demo.ready[1];
         assert.match(demo.output(), new RegExp(`runs the restock job every ${everyMs} ms`));
         const available = async () =>
           ((await (await fetch(`${url}/stock/C-3`)).json()) as { available: number }).available;

@@ -43,7 +43,7 @@ describe('inventory processes on etcd: crash, join, leave', () => {
       readyPattern: /inventory ready grpc=(\S+) id=(\S+)/,
     });
     inventories.push(app);
-    return { app, id: app.ready[2]! };
+    return { app, id: app.ready[2] };
   };
 
   /** Calls GetStock from WORKERS loops until `stop()` or the end of the test; records every call. */
@@ -96,8 +96,8 @@ describe('inventory processes on etcd: crash, join, leave', () => {
   });
 
   it('SIGKILL: only the calls in flight when the caller sees the connection drop fail, none after; the lease then expires', async (t) => {
-    const victim = inventories[0]!;
-    const victimId = victim.ready[2]!;
+    const victim = inventories[0];
+    const victimId = victim.ready[2];
     const waiting = { timeoutMs: PROGRESS_TIMEOUT_MS, signal: t.signal };
     const { calls, stop } = load(t.signal);
     let killedAt = Number.POSITIVE_INFINITY;
@@ -157,8 +157,8 @@ describe('inventory processes on etcd: crash, join, leave', () => {
   });
 
   it('SIGTERM: the instance deregisters and drains, and no call fails', async (t) => {
-    const leaving = inventories[1]!;
-    const leavingId = leaving.ready[2]!;
+    const leaving = inventories[1];
+    const leavingId = leaving.ready[2];
     const waiting = { timeoutMs: PROGRESS_TIMEOUT_MS, signal: t.signal };
     const { calls, stop } = load(t.signal);
     let exit: number | string;

@@ -27,7 +27,7 @@ function parseCommand(line: string): { env: Record<string, string>; script: stri
   for (const word of words) {
     const assignment = /^([A-Z_]+)=(.*)$/.exec(word);
     if (!assignment) break;
-    env[assignment[1]!] = assignment[2]!;
+    env[assignment[1]] = assignment[2]!;
   }
   assert.equal(words.at(-2), 'node', line);
   return { env, script: words.at(-1)! };
@@ -58,8 +58,8 @@ describe(
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      cluster.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-      cluster.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+      cluster.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      cluster.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       await waitFor(() => output.includes('NestMesh cluster ready'), {
         timeoutMs: 180_000,
         description: `the cluster's ready line (${output})`,

@@ -14,9 +14,9 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
   });
   let stdout = '';
   let stderr = '';
-  demo.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
-  demo.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
-  const exited = once(demo, 'exit');
+  demo.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  demo.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(demo, 'exit') as Promise<[code: number | null, signal: NodeJS.Signals | null]>;
   try {
     // The ready line and the examples after it (separate writes: they may arrive apart).
     await waitFor(() => stdout.includes('NestMesh demo ready') && /curl -s \S+\/stock\/A-1\n/.test(stdout), {
@@ -30,7 +30,7 @@ it('the embedded demo (npm start) serves orders and stops cleanly on Ctrl-C, eve
       2,
       'two inventory instances with their ports',
     );
-    const url = /HTTP (http:\/\/[\d.]+:\d+)/.exec(stdout)![1]!;
+    const url = /HTTP (http:\/\/[\d.]+:\d+)/.exec(stdout)![1];
     assert.match(stdout, /curl -s -X POST/);
 
     const placed = await fetch(`${url}/orders`, {

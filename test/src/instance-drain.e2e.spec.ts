@@ -25,10 +25,10 @@ describe('stopping an inventory instance under load', () => {
       meshClientToken(InventoryServiceService),
     );
     const [leaving, staying] = cluster.inventories.map((app) => app.get(MeshGrpcServer));
-    const leavingId = leaving!.instance!.id;
-    const stayingId = staying!.instance!.id;
+    const leavingId = leaving.instance!.id;
+    const stayingId = staying.instance!.id;
 
-    const healthChannel = new Client(`127.0.0.1:${leaving!.port}`, credentials.createInsecure());
+    const healthChannel = new Client(`127.0.0.1:${leaving.port}`, credentials.createInsecure());
     const health = createMeshClient(HealthService, healthChannel, { timeoutMs: 5000, streamTimeoutMs: 0 });
     const statuses: ServingStatus[] = [];
     const stopWatching = new AbortController();
@@ -64,7 +64,7 @@ describe('stopping an inventory instance under load', () => {
           ...waiting,
           description: 'both instances to serve traffic',
         });
-        await cluster.inventories[0]!.close();
+        await cluster.inventories[0].close();
         closedAt = performance.now();
         await waitFor(() => startedAfterClose.length >= 200, {
           ...waiting,

@@ -36,7 +36,7 @@ describe('inventory over gRPC never echoes a huge caller value back', { timeout:
 
   before(async () => {
     cluster = await startEmbeddedCluster({ inventories: 1, seed: { 'A-1': 10n } });
-    const port = cluster.inventories[0]!.get(MeshGrpcServer).port;
+    const port = cluster.inventories[0].get(MeshGrpcServer).port;
     channel = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
     inventory = createMeshClient(InventoryServiceService, channel, { timeoutMs: 10_000, streamTimeoutMs: 0 });
   });

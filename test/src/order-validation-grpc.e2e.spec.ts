@@ -52,7 +52,7 @@ describe('gRPC PlaceOrder validates like POST /orders (one set of rules)', { tim
       violations.map((violation) => violation.field),
       ['items[0].sku', 'items[1].quantity', 'items[2].quantity', 'idempotency_key'],
     );
-    assert.match(violations[2]!.description, /not be greater than 1000000/);
+    assert.match(violations[2].description, /not be greater than 1000000/);
     assert.match(error.details, /items\[0\]\.sku: sku must be 1-64 letters/);
   });
 

@@ -18,7 +18,7 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
     const placed = await postJson(`${cluster.url}/orders`, { items: [{ sku: 'A-1', quantity: 2 }] });
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
     const order = placed.body as unknown as OrderBody;
-    assert.ok(cluster.inventoryIds().includes(order.items[0]!.reservedBy));
+    assert.ok(cluster.inventoryIds().includes(order.items[0].reservedBy));
     const after = (await (await fetch(`${cluster.url}/stock/A-1`)).json()) as {
       available: number;
       reserved: number;
@@ -37,7 +37,7 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
         items: [{ sku: 'A-1', quantity: 1 }],
       });
       assert.equal(status, 201);
-      const instance = (body as unknown as OrderBody).items[0]!.reservedBy;
+      const instance = (body as unknown as OrderBody).items[0].reservedBy;
       servedBy.set(instance, (servedBy.get(instance) ?? 0) + 1);
     }
     assert.deepEqual([...servedBy.keys()].sort(), cluster.inventoryIds().sort());

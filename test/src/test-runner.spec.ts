@@ -22,8 +22,8 @@ function runFixture(name: string, env: Record<string, string> = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  runner.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  runner.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  runner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  runner.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = once(runner, 'exit').then(([code]) => code as number | null);
   return { runner, output: () => output, exited };
 }

@@ -71,7 +71,7 @@ const order = await startAppProcess(join(root, 'apps/order/dist/main.js'), {
   timeoutMs: START_TIMEOUT_MS,
   detached: true,
 });
-const url = order.ready[1]!;
+const url = order.ready[1];
 console.log(`order        HTTP ${url}  gRPC ${order.ready[2]}  pid ${order.child.pid}`);
 console.log(`NestMesh cluster ready: ${inventoryCount} inventory processes and order on ${discoveryUrl}. Ctrl-C stops.
 Try:

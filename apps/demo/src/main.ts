@@ -10,7 +10,7 @@ import { LeaderElectionService } from '@nestmesh/coordination';
 import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
 import { InventoryModule } from '@nestmesh/inventory';
 import { configureHttp, OrderModule } from '@nestmesh/order';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 const levels: LogLevel[] = process.env.NESTMESH_VERBOSE ? ['log', 'warn', 'error'] : ['warn', 'error'];
 const host = process.env.HOST ?? '127.0.0.1';
@@ -53,7 +53,7 @@ try {
   await Promise.all([order.close(), ...inventories.map((app) => app.close())]);
   process.exit(1);
 }
-const httpPort = (order.getHttpServer().address() as AddressInfo).port;
+const httpPort = ((order.getHttpServer() as Server).address() as AddressInfo).port;
 
 // The first campaign takes a round trip to the (in-memory) election: wait for it, briefly.
 const elections = restockEveryMs > 0 ? inventories.map((app) => app.get(LeaderElectionService)) : undefined;

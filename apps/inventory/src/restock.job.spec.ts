@@ -48,20 +48,20 @@ describe('inventory restock job: leader only, fenced by the leadership epoch', (
         );
       }
       apps.push(...started);
-      let store = started[0]!.get<StockStore>(StockStore);
+      let store = started[0].get<StockStore>(StockStore);
       const elections = started.map((app) => app.get(LeaderElectionService));
       const leaderIndex = await waitFor(() => {
         const index = elections.findIndex((e) => e.isLeader);
         return index >= 0 ? index : undefined;
       });
-      const [leader, follower] = [started[leaderIndex]!, started[1 - leaderIndex]!];
+      const [leader, follower] = [started[leaderIndex], started[1 - leaderIndex]];
       await waitFor(async () => (await store.level('LOW'))?.available === 100n, {
         description: 'the leader to restock LOW',
       });
       assert.equal((await store.level('PLENTY'))?.available, 500n, 'a SKU with enough stock is left alone');
       assert.equal(await follower.get(RestockJob).run(), undefined, 'the follower does not run the job');
 
-      const oldEpoch = elections[leaderIndex]!.leadership!.epoch;
+      const oldEpoch = elections[leaderIndex].leadership!.epoch;
       await leader.close();
       apps.splice(apps.indexOf(leader), 1);
       store = follower.get<StockStore>(StockStore); // on Redis each instance has its own client

@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 import { configureHttp } from './http/configure-http.js';
 import { OrderModule } from './order.module.js';
@@ -18,5 +18,5 @@ const app = configureHttp(
 );
 app.enableShutdownHooks();
 await app.listen(Number(process.env.PORT ?? 3000), host);
-const { port } = app.getHttpServer().address() as AddressInfo;
+const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
 console.log(`order ready http=http://${host}:${port} grpc=${host}:${app.get(MeshGrpcServer).port}`);

@@ -69,7 +69,7 @@ async function run(backend: string, electionUrl: string, storeUrl: string): Prom
     let pairs = 0;
     for (let i = 0; i < intervals.length; i++)
       for (let j = i + 1; j < intervals.length; j++) {
-        const [a, b] = [intervals[i]!, intervals[j]!];
+        const [a, b] = [intervals[i], intervals[j]];
         if (a.c !== b.c && a.span[0] < b.span[1] && b.span[0] < a.span[1]) pairs++;
       }
     return pairs;
@@ -103,7 +103,7 @@ async function run(backend: string, electionUrl: string, storeUrl: string): Prom
   store.disconnect();
   const writers = new Map<bigint, string>();
   accepted.forEach(({ epoch, candidateId }, i) => {
-    if (i > 0 && epoch < accepted[i - 1]!.epoch) throw new Error('a write went back in epoch');
+    if (i > 0 && epoch < accepted[i - 1].epoch) throw new Error('a write went back in epoch');
     if ((writers.get(epoch) ?? candidateId) !== candidateId)
       throw new Error(`epoch ${epoch} had two writers`);
     writers.set(epoch, candidateId);

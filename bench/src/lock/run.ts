@@ -12,8 +12,7 @@ import { startRedis } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-// @ts-expect-error redlock 5 beta's package exports hide its types under nodenext
-import Redlock from 'redlock';
+import Redlock from 'redlock'; // typed by ../redlock.d.ts
 
 import { median, percentile } from '../rpc/stats.js';
 
@@ -92,7 +91,7 @@ async function uncontended(): Promise<Record<string, { opsPerSecond: number; p50
       const started = performance.now();
       for (let i = 0; i < 100; i++) {
         const begin = performance.now();
-        if (!(await cycles[name]!(key))) throw new Error(`${name}: an uncontended lock was refused`);
+        if (!(await cycles[name](key))) throw new Error(`${name}: an uncontended lock was refused`);
         entry.latencies.push(performance.now() - begin);
       }
       entry.ms += performance.now() - started;
@@ -145,19 +144,19 @@ for (const name of names) results[name] = { ops: [], p50: [], p99: [], handoffs:
 await uncontended(); // warm-up
 for (let round = 0; round < rounds; round++) {
   for (const [name, u] of Object.entries(await uncontended())) {
-    results[name]!.ops.push(u.opsPerSecond);
-    results[name]!.p50.push(u.p50);
-    results[name]!.p99.push(u.p99);
+    results[name].ops.push(u.opsPerSecond);
+    results[name].p50.push(u.p50);
+    results[name].p99.push(u.p99);
   }
   const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
   for (const name of order) {
-    const c = await contended(cycles[name]!, 1000);
-    results[name]!.handoffs.push(c.handoffsPerSecond);
-    results[name]!.maxWait.push(c.maxWaitMs);
+    const c = await contended(cycles[name], 1000);
+    results[name].handoffs.push(c.handoffsPerSecond);
+    results[name].maxWait.push(c.maxWaitMs);
   }
 }
-const rawName = names[0]!;
-const redlockName = names[3]!;
+const rawName = names[0];
+const redlockName = names[3];
 console.log(
   `Node ${process.version}, redis-server 7 on loopback; ${rounds} rounds × ${ops} cycles; medians\n`,
 );
@@ -166,10 +165,10 @@ console.log(
 );
 console.log('|---|---|---|---|---|---|---|---|');
 for (const name of names) {
-  const r = results[name]!;
+  const r = results[name];
   const ops_ = median(r.ops);
   console.log(
-    `| ${name} | ${Math.round(ops_)} | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} | ${(ops_ / median(results[rawName]!.ops)).toFixed(3)}× | ${(ops_ / median(results[redlockName]!.ops)).toFixed(3)}× | ${Math.round(median(r.handoffs))} | ${median(r.maxWait).toFixed(0)} |`,
+    `| ${name} | ${Math.round(ops_)} | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} | ${(ops_ / median(results[rawName].ops)).toFixed(3)}× | ${(ops_ / median(results[redlockName].ops)).toFixed(3)}× | ${Math.round(median(r.handoffs))} | ${median(r.maxWait).toFixed(0)} |`,
   );
 }
 raw.disconnect();

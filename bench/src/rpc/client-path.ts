@@ -153,10 +153,10 @@ async function interleaved(
   const names = Object.keys(clients);
   for (let index = 0; index < callsEach; index++) {
     for (let turn = 0; turn < names.length; turn++) {
-      const name = names[(index + turn) % names.length]!;
+      const name = names[(index + turn) % names.length];
       const begin = performance.now();
-      await clients[name]!();
-      latencies[name]!.push(performance.now() - begin);
+      await clients[name]();
+      latencies[name].push(performance.now() - begin);
     }
   }
   return Object.fromEntries(
@@ -191,7 +191,7 @@ for (let round = 0; round < rounds; round++) {
   for (let batch = 0; batch < 5; batch++) {
     order.push(order.shift()!);
     for (const name of order) {
-      (samples[`${name}@64`] ??= []).push(await drive(clients[name]!, Math.round(callsPerRound / 5), 64));
+      (samples[`${name}@64`] ??= []).push(await drive(clients[name], Math.round(callsPerRound / 5), 64));
     }
   }
 }

@@ -1,5 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,7 +7,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export interface ServerProcess {
   kind: string;
   port: number;
-  /** Stops it and returns the number of calls it says it handled. */
+  /** Stops it and returns the number of calls it says it handled; rejects if it did not exit cleanly. */
   stop(): Promise<number>;
 }
 
@@ -30,7 +29,7 @@ export async function startServer(kind: string, core: number): Promise<ServerPro
     },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const port = await new Promise<number>((resolve, reject) => {
     const check = () => {
       const match = /ready (\d+)/.exec(output);
@@ -43,9 +42,10 @@ export async function startServer(kind: string, core: number): Promise<ServerPro
     kind,
     port,
     stop: async () => {
-      const exited = once(child, 'exit');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await exited;
+      const code = await exited;
+      if (code !== 0) throw new Error(`bench server ${kind} exited with ${code} on SIGTERM`);
       return Number(/handled (\d+)/.exec(output)?.[1] ?? Number.NaN);
     },
   };

@@ -75,9 +75,9 @@ async function serverCapacity(): Promise<void> {
   console.log(`\n### Server capacity (h2load -c 10 -m 50, ${requests} calls × ${rounds} rounds, medians)\n`);
   console.log('| server | calls/s | p50 ms | p99 ms | vs raw grpc-js | vs stock Nest |');
   console.log('|---|---|---|---|---|---|');
-  console.log(row('raw @grpc/grpc-js', raw!));
-  console.log(row('stock Nest 12 gRPC', nest!, raw));
-  console.log(row('NestMesh', mesh!, raw, nest));
+  console.log(row('raw @grpc/grpc-js', raw));
+  console.log(row('stock Nest 12 gRPC', nest, raw));
+  console.log(row('NestMesh', mesh, raw, nest));
 }
 
 async function clientPath(): Promise<void> {
@@ -106,14 +106,14 @@ async function clientPath(): Promise<void> {
       'nest',
       'nestmesh-deadline',
       'raw-deadline',
-    ].map((name) => medianSample(samples[`${name}@${concurrency}`]!));
+    ].map((name) => medianSample(samples[`${name}@${concurrency}`]));
     const line = (name: string, sample: Sample, base?: Sample, other?: Sample) =>
       row(name, sample, base, other).replace(/^\| ([^|]+) \|/, `| $1 | ${concurrency} |`);
-    console.log(line('raw @grpc/grpc-js (static ipv4: target)', raw!));
-    console.log(line('Nest ClientGrpc (static ipv4: target)', nest!, raw));
-    console.log(line('NestMesh typed client (mesh:///inventory)', mesh!, raw, nest));
-    console.log(line('raw @grpc/grpc-js, 5 s deadline per call', rawDeadline!, raw));
-    console.log(line('NestMesh, default 5 s deadline per call', meshDeadline!, rawDeadline, nest));
+    console.log(line('raw @grpc/grpc-js (static ipv4: target)', raw));
+    console.log(line('Nest ClientGrpc (static ipv4: target)', nest, raw));
+    console.log(line('NestMesh typed client (mesh:///inventory)', mesh, raw, nest));
+    console.log(line('raw @grpc/grpc-js, 5 s deadline per call', rawDeadline, raw));
+    console.log(line('NestMesh, default 5 s deadline per call', meshDeadline, rawDeadline, nest));
   }
 }
 

@@ -24,7 +24,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const [kind = 'raw', portArgument = '0'] = process.argv.slice(2);
 let handled = 0;
 
-async function raw(): Promise<{ port: number; close: () => void }> {
+interface BenchServer {
+  port: number;
+  close: () => Promise<void>;
+}
+
+async function raw(): Promise<BenchServer> {
   const server = new Server();
   const unimplemented = () => {
     throw new Error('not benchmarked');
@@ -43,7 +48,13 @@ async function raw(): Promise<{ port: number; close: () => void }> {
       error ? fail(error) : done(bound),
     ),
   );
-  return { port, close: () => server.forceShutdown() };
+  return {
+    port,
+    close: () => {
+      server.forceShutdown();
+      return Promise.resolve();
+    },
+  };
 }
 
 @Controller()
@@ -58,7 +69,7 @@ class StockNestController {
 @Module({ controllers: [StockNestController] })
 class StockNestModule {}
 
-async function nest(): Promise<{ port: number; close: () => Promise<void> }> {
+async function nest(): Promise<BenchServer> {
   const port = Number(portArgument) || (await freePort());
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(StockNestModule, {
     logger: false,
@@ -91,7 +102,7 @@ class MeshController {
   }
 }
 
-async function nestmesh(): Promise<{ port: number; close: () => Promise<void> }> {
+async function nestmesh(): Promise<BenchServer> {
   @Module({
     imports: [
       DiscoveryModule.forRoot({ url: 'memory://' }),
@@ -117,8 +128,14 @@ const start = servers[kind as keyof typeof servers];
 if (!start) throw new Error(`bench server: unknown kind "${kind}" (raw | nest | nestmesh)`);
 const { port, close } = await start();
 console.log(`ready ${port}`);
-process.once('SIGTERM', async () => {
+process.once('SIGTERM', () => {
   console.log(`handled ${handled}`);
-  await close();
-  process.exit(0);
+  // A server that cannot close says why and exits non-zero, which the bench reports.
+  close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error('bench server: close failed:', error);
+      process.exit(1);
+    },
+  );
 });

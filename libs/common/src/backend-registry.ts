@@ -62,7 +62,7 @@ export class BackendRegistry<Options, Backend> {
   } {
     const urls = splitBackendUrls(value).map((url) => BackendUrl.parse(url, this.invalid));
     if (urls.length === 0) throw this.invalid(`no ${this.kind} URL given`);
-    const factory = this.factories.get(urls[0]!.scheme);
+    const factory = this.factories.get(urls[0].scheme);
     for (const url of urls) {
       const own =
         this.factories.get(url.scheme) ??
@@ -78,7 +78,7 @@ export class BackendRegistry<Options, Backend> {
     if (urls.length < min || urls.length > max) {
       const list = redactUrl(urls.join(','));
       throw this.invalid(
-        `"${list}": ${urls[0]!.scheme}:// takes ${min === max ? min : `${min} to ${max}`} URL${max === 1 ? '' : 's'}, got ${urls.length}`,
+        `"${list}": ${urls[0].scheme}:// takes ${min === max ? min : `${min} to ${max}`} URL${max === 1 ? '' : 's'}, got ${urls.length}`,
       );
     }
     return { urls, factory: factory! };

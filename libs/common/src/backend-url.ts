@@ -73,7 +73,7 @@ export class BackendUrl {
       .filter(Boolean);
     return new BackendUrl(
       text,
-      scheme!.toLowerCase(),
+      scheme.toLowerCase(),
       credentials,
       hosts,
       path ?? '',

@@ -8,3 +8,4 @@ export {
 } from './backend-url.js';
 export { Backoff, jittered, type BackoffOptions, type Random } from './backoff.js';
 export { InvalidBackendUrlError } from './common.errors.js';
+export { promiseTry } from './promise-try.js';

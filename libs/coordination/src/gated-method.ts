@@ -70,7 +70,7 @@ export class MethodGates<Gate> {
 /** The instances of a static provider: its one instance, or a transient one's per consumer. */
 function instancesOf(wrapper: InstanceWrapper): object[] {
   const candidates: unknown[] = wrapper.isTransient
-    ? wrapper.getStaticTransientInstances().map((context) => context?.instance)
+    ? wrapper.getStaticTransientInstances().map((context): unknown => context?.instance)
     : [wrapper.instance];
   return candidates.filter(
     (instance): instance is object => typeof instance === 'object' && instance !== null,

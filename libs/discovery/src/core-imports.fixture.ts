@@ -6,5 +6,5 @@ import { register } from 'node:module';
 const [record, url] = process.argv.slice(2);
 register(new URL('./resolve-recorder.fixture.js', import.meta.url), { data: { record } });
 const { createDiscoveryBackend } = await import('@nestmesh/discovery');
-const backend = await createDiscoveryBackend({ url: url! });
+const backend = await createDiscoveryBackend({ url });
 await backend.close?.();

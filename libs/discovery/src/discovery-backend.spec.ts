@@ -93,7 +93,7 @@ describe('discovery URLs', { timeout: 30_000 }, () => {
       query: ['zone'],
       create: ([url]) => {
         const backend = new MemoryRegistry();
-        built.push({ hosts: url!.hosts, zone: url!.string('zone'), backend });
+        built.push({ hosts: url.hosts, zone: url.string('zone'), backend });
         return backend;
       },
     });
@@ -113,7 +113,7 @@ describe('discovery URLs', { timeout: 30_000 }, () => {
         built.map(({ hosts, zone }) => [hosts, zone]),
         [[['registry-a:7000'], 'z1']],
       );
-      assert.equal(app.get(Registrar), built[0]!.backend);
+      assert.equal(app.get(Registrar), built[0].backend);
       assert.deepEqual((await watch.next()).value, []);
       const one = { id: 'c1', name: 'svc', address: '127.0.0.1', port: 9, tags: [], metadata: {} };
       await app.get<Registrar>(Registrar).register(one);

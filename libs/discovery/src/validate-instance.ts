@@ -14,7 +14,10 @@ export function isServiceName(name: unknown): name is string {
 export function validateInstance(instance: ServiceInstance): void {
   if (!instance.id) throw new InvalidServiceInstanceError('instance.id is empty');
   if (!isServiceName(instance.name)) {
-    throw new InvalidServiceInstanceError(`instance.name "${instance.name}" is not a valid service name`);
+    // JSON: a JavaScript caller's name may not be a string at all.
+    throw new InvalidServiceInstanceError(
+      `instance.name ${JSON.stringify(instance.name)} is not a valid service name`,
+    );
   }
   if (!instance.address) throw new InvalidServiceInstanceError(`instance ${instance.id}: address is empty`);
   if (!Number.isInteger(instance.port) || instance.port < 1 || instance.port > 65535) {

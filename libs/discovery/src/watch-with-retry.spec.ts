@@ -21,7 +21,7 @@ function scripted(...watches: { lists: ServiceInstance[][]; then: 'fail' | 'end'
 } {
   const discovery = {
     started: 0,
-    instances: async () => [],
+    instances: () => Promise.resolve([]),
     async *watch(_name: string, { signal }: { signal?: AbortSignal } = {}) {
       const script = watches[discovery.started++] ?? { lists: [], then: 'hang' as const };
       yield* script.lists;

@@ -39,12 +39,12 @@ export async function startAppProcess(
     detached,
   });
   let output = '';
-  const onData = (chunk: Buffer) => {
+  const onData = (chunk: string) => {
     output += chunk;
-    if (echo) process.stderr.write(chunk.toString().replace(/^(?=.)/gm, `${echo} `));
+    if (echo) process.stderr.write(chunk.replace(/^(?=.)/gm, `${echo} `));
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout!.setEncoding('utf8').on('data', onData);
+  child.stderr!.setEncoding('utf8').on('data', onData);
   const exited = once(child, 'exit');
   const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => {

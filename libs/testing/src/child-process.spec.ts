@@ -31,7 +31,7 @@ describe('servers started by a test die with the process that started them', () 
     );
     const exited = once(owner, 'exit');
     let output = '';
-    owner.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    owner.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const servers = await waitFor(() => /^\{.*\}$/m.exec(output)?.[0], {
       timeoutMs: 60_000,
       signal: t.signal,

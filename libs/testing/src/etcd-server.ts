@@ -64,8 +64,8 @@ export async function startEtcd({ detached = false }: { detached?: boolean } = {
       { stdio: ['ignore', 'pipe', 'pipe'], detached },
     );
     child = process_;
-    process_.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-    process_.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    process_.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    process_.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     let exited = false;
     process_.once('exit', () => (exited = true));
     try {

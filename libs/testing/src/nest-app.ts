@@ -6,7 +6,7 @@ import type {
   LogLevel,
   Type,
 } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 
 /** Nest's logger in tests: silent unless NESTMESH_TEST_LOGS is set. */
 export function testLogger(): LogLevel[] | false {
@@ -29,6 +29,6 @@ export async function startHttpApp(
 ): Promise<{ app: INestApplication; url: string }> {
   const app = configure(await NestFactory.create(module, { logger: testLogger(), abortOnError: false }));
   await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}` };
 }

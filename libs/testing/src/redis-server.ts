@@ -61,8 +61,8 @@ export async function startRedis({
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = process_;
-    process_.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-    process_.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    process_.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    process_.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     let exited = false;
     process_.once('exit', () => (exited = true));
     try {

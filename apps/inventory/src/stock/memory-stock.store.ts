@@ -1,3 +1,4 @@
+import { promiseTry } from '@nestmesh/common';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
@@ -8,7 +9,8 @@ const namedStores = new Map<string, MemoryStockStore>();
 
 /**
  * The embedded stock store. Instances in one process that use the same name share it, as
- * separate processes would share a database; operations are synchronous, hence atomic.
+ * separate processes would share a database; operations are synchronous, hence atomic, and
+ * answer with a promise that rejects with what they throw (promiseTry).
  */
 export class MemoryStockStore implements StockStore {
   private readonly levels = new Map<string, StockLevel>();
@@ -35,42 +37,41 @@ export class MemoryStockStore implements StockStore {
     return store;
   }
 
-  async level(sku: string, read?: LeaderRead): Promise<StockLevel | undefined> {
-    const level = this.levels.get(sku);
-    if (read && level) this.admitEpoch(sku, read.epoch, 'read');
-    return level;
+  level(sku: string, read?: LeaderRead): Promise<StockLevel | undefined> {
+    return promiseTry(() => {
+      const level = this.levels.get(sku);
+      if (read && level) this.admitEpoch(sku, read.epoch, 'read');
+      return level;
+    });
   }
 
-  async skus(): Promise<string[]> {
-    return [...this.levels.keys()];
+  skus(): Promise<string[]> {
+    return promiseTry(() => [...this.levels.keys()]);
   }
 
-  async reserve(input: ReserveInput, servedBy: string) {
-    validateReserveInput(input);
-    const reservation = reserveAgainst(input, this.levels.get(input.sku), servedBy);
-    const stock = this.update(input.sku, -input.quantity);
-    this.reservations.set(reservation.reservationId, reservation);
-    return { reservation, stock };
+  reserve(input: ReserveInput, servedBy: string): Promise<{ reservation: Reservation; stock: StockLevel }> {
+    return promiseTry(() => {
+      validateReserveInput(input);
+      const reservation = reserveAgainst(input, this.levels.get(input.sku), servedBy);
+      const stock = this.update(input.sku, -input.quantity);
+      this.reservations.set(reservation.reservationId, reservation);
+      return { reservation, stock };
+    });
   }
 
-  async release(target: ReleaseTarget): Promise<Reservation[]> {
-    let selected: Reservation[];
-    if ('reservationId' in target) {
-      const reservation = this.reservations.get(target.reservationId);
-      if (!reservation) throw new UnknownReservationError(target.reservationId);
-      selected = [reservation];
-    } else {
-      selected = [...this.reservations.values()].filter((r) => r.orderId === target.orderId);
-    }
-    const released: Reservation[] = [];
-    for (const reservation of selected) {
-      if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
-      this.update(reservation.sku, reservation.quantity);
-      const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
-      this.reservations.set(done.reservationId, done);
-      released.push(done);
-    }
-    return released;
+  release(target: ReleaseTarget): Promise<Reservation[]> {
+    return promiseTry(() => {
+      const selected = this.selected(target);
+      const released: Reservation[] = [];
+      for (const reservation of selected) {
+        if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
+        this.update(reservation.sku, reservation.quantity);
+        const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
+        this.reservations.set(done.reservationId, done);
+        released.push(done);
+      }
+      return released;
+    });
   }
 
   async *changes(skus: readonly string[], { signal }: { signal: AbortSignal }): AsyncIterable<StockLevel> {
@@ -95,12 +96,23 @@ export class MemoryStockStore implements StockStore {
     }
   }
 
-  async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
-    const current = this.levels.get(sku);
-    if (!current) throw new UnknownSkuError(sku);
-    this.admitEpoch(sku, epoch, 'restock');
-    if (current.available >= below || to <= current.available) return undefined;
-    return this.update(sku, to - current.available, { restock: true });
+  restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
+    return promiseTry(() => {
+      const current = this.levels.get(sku);
+      if (!current) throw new UnknownSkuError(sku);
+      this.admitEpoch(sku, epoch, 'restock');
+      if (current.available >= below || to <= current.available) return undefined;
+      return this.update(sku, to - current.available, { restock: true });
+    });
+  }
+
+  /** The reservations `target` names; throws UnknownReservationError for an unknown id. */
+  private selected(target: ReleaseTarget): Reservation[] {
+    if (!('reservationId' in target))
+      return [...this.reservations.values()].filter((r) => r.orderId === target.orderId);
+    const reservation = this.reservations.get(target.reservationId);
+    if (!reservation) throw new UnknownReservationError(target.reservationId);
+    return [reservation];
   }
 
   /** Refuses an epoch older than the newest seen; records a newer one (reads included). */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { promiseTry } from '@nestmesh/common';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { Redis } from 'ioredis';
@@ -92,7 +93,7 @@ export class RedisStockStore implements StockStore {
     if (answer === -2) throw new StaleEpochError(sku, epoch!, 'read');
     const flat = answer as string[];
     const fields: Fields = {};
-    for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+    for (let i = 0; i < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
     return fields.available === undefined ? undefined : toLevel(sku, fields);
   }
 
@@ -198,8 +199,8 @@ export class RedisStockStore implements StockStore {
     let wake = () => {};
     subscriber.on('message', (_channel: string, message: string) => {
       const [sku, ...rest] = message.split('\n');
-      if (skus.length > 0 && !skus.includes(sku!)) return;
-      pending.set(sku!, toLevel(sku!, JSON.parse(rest.join('\n')) as Fields));
+      if (skus.length > 0 && !skus.includes(sku)) return;
+      pending.set(sku, toLevel(sku, JSON.parse(rest.join('\n')) as Fields));
       wake();
     });
     const onAbort = () => wake();
@@ -221,8 +222,8 @@ export class RedisStockStore implements StockStore {
     }
   }
 
-  async close(): Promise<void> {
-    this.redis.disconnect();
+  close(): Promise<void> {
+    return promiseTry(() => this.redis.disconnect());
   }
 
   /**
@@ -256,10 +257,10 @@ export class RedisStockStore implements StockStore {
         `${PREFIX}reservation:${reservation.reservationId}`,
         `${PREFIX}order:${reservation.orderId}`,
         lock.token.toString(),
-        fields.available!,
-        fields.reserved!,
-        fields.version!,
-        fields.updatedAt!,
+        fields.available,
+        fields.reserved,
+        fields.version,
+        fields.updatedAt,
         JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
         reservation.reservationId,
       ),

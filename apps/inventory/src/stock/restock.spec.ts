@@ -62,10 +62,12 @@ function restockSuite(name: string, setup: () => Promise<{ store: StockStore; cl
   });
 }
 
-restockSuite('memory', async () => ({
-  store: new MemoryStockStore({ LOW: 8n, HIGH: 50n }),
-  close: async () => {},
-}));
+restockSuite('memory', () =>
+  Promise.resolve({
+    store: new MemoryStockStore({ LOW: 8n, HIGH: 50n }),
+    close: () => Promise.resolve(),
+  }),
+);
 
 restockSuite('redis (a real redis-server)', async () => {
   const redis = await startRedis();

@@ -29,7 +29,7 @@ export class LeaderElectionExplorer implements OnModuleInit {
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
-      for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+      for (const method of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object | null)) {
         const fn = instance[method];
         if (typeof fn !== 'function') continue;
         const name = `${instance.constructor.name}.${method}`;

@@ -48,8 +48,8 @@ class LeadershipLog {
 @Injectable()
 class FailingHooks {
   @OnLeaderElected()
-  async onElected(): Promise<void> {
-    throw new Error('hook failed on purpose');
+  onElected(): Promise<void> {
+    return Promise.reject(new Error('hook failed on purpose'));
   }
 
   @OnLeaderRevoked()
@@ -92,7 +92,7 @@ function unreachableElection(group: string): LeaderElection {
       new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
     leader: () => Promise.reject(unavailable()),
     observe: async function* () {},
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 
@@ -148,17 +148,17 @@ describe('LeaderElectionModule', () => {
     const log = leaderApp.get(LeadershipLog);
     const epoch = leaderApp.get(LeaderElectionService).leadership!.epoch;
     await waitFor(() => log.elected.length === 1, { description: 'the elected hook' });
-    assert.equal(log.elected[0]!.epoch, epoch);
-    assert.equal(log.elected[0]!.signal.aborted, false);
-    assert.ok(log.elected[0]!.inContext, 'the hook runs inside currentLeadership()');
+    assert.equal(log.elected[0].epoch, epoch);
+    assert.equal(log.elected[0].signal.aborted, false);
+    assert.ok(log.elected[0].inContext, 'the hook runs inside currentLeadership()');
     assert.equal(followerApp.get(LeadershipLog).elected.length, 0);
 
     await close(leaderApp);
-    const reason = log.elected[0]!.signal.reason as LeadershipLostError;
-    assert.ok(log.elected[0]!.signal.aborted && reason instanceof LeadershipLostError);
+    const reason = log.elected[0].signal.reason as LeadershipLostError;
+    assert.ok(log.elected[0].signal.aborted && reason instanceof LeadershipLostError);
     assert.equal(log.revoked.length, 1);
-    assert.equal(log.revoked[0]!.epoch, epoch);
-    assert.equal(log.revoked[0]!.reason.why, 'resigned');
+    assert.equal(log.revoked[0].epoch, epoch);
+    assert.equal(log.revoked[0].reason.why, 'resigned');
 
     const next = followerApp.get(LeaderElectionService);
     await waitFor(() => next.isLeader, { description: 'the follower takes over' });
@@ -295,12 +295,12 @@ describe('LeaderElectionModule over Redis', () => {
         return leading && [leading, apps.find((app) => app !== leading)!];
       });
       const [leader, follower] = [leaderApp, followerApp].map((app) => app.get(LeaderElectionService));
-      assert.equal((await follower!.leader())?.candidateId, leader!.candidateId);
-      const epoch = leader!.leadership!.epoch;
+      assert.equal((await follower.leader())?.candidateId, leader.candidateId);
+      const epoch = leader.leadership!.epoch;
 
       await leaderApp.close();
-      await waitFor(() => follower!.isLeader, { description: 'the follower takes over' });
-      assert.ok(follower!.leadership!.epoch > epoch);
+      await waitFor(() => follower.isLeader, { description: 'the follower takes over' });
+      assert.ok(follower.leadership!.epoch > epoch);
       assert.equal(followerApp.get(LeadershipLog).elected.length, 1);
 
       await redis.kill();
@@ -308,7 +308,7 @@ describe('LeaderElectionModule over Redis', () => {
       await waitFor(async () => (await health.check())['leader-election'].status === 'down', {
         description: 'health down',
       });
-      await waitFor(() => !follower!.isLeader, { description: 'the leader demotes itself' });
+      await waitFor(() => !follower.isLeader, { description: 'the leader demotes itself' });
       await waitFor(() => followerApp.get(LeadershipLog).revoked[0]?.reason.why === 'unconfirmed');
     } finally {
       await Promise.all(apps.map((app) => app.close()));

@@ -220,7 +220,9 @@ export class LeaderElectionService
   private startElectedHooks(leadership: Leadership): void {
     const signal = AbortSignal.any([leadership.signal, this.stopping.signal]);
     for (const { name, hook } of this.electedHooks) {
-      this.work.track(
+      // Not awaited: the hooks run while this leadership lasts, and shutdown drains them through
+      // `work`. runHook logs a hook's failure itself and never rejects.
+      void this.work.track(
         leadershipContext.run(leadership, () =>
           this.runHook('@OnLeaderElected', name, () => hook(leadership.epoch, signal)),
         ),

@@ -49,15 +49,15 @@ class Jobs {
   constructor(private readonly election: LeaderElectionService) {}
 
   @LeaderOnly()
-  async skipOnFollower(): Promise<bigint | undefined> {
+  skipOnFollower(): Promise<bigint | undefined> {
     this.runs++;
-    return currentLeadership()?.epoch;
+    return Promise.resolve(currentLeadership()?.epoch);
   }
 
   @LeaderOnly({ onFollower: 'throw' })
-  async throwOnFollower(): Promise<string> {
+  throwOnFollower(): Promise<string> {
     this.runs++;
-    return 'ran';
+    return Promise.resolve('ran');
   }
 
   @LeaderOnly()
@@ -278,6 +278,6 @@ describe('@LeaderOnly', { timeout: 60_000 }, () => {
       return signal;
     });
     assert.ok(signal?.aborted && signal.reason instanceof LeadershipLostError);
-    assert.equal((signal.reason as LeadershipLostError).why, 'resigned');
+    assert.equal(signal.reason.why, 'resigned');
   });
 });

@@ -13,19 +13,19 @@ type LeaseSignal = AbortSignal & { [owner]: DeadlineChecked };
 // An AbortSignal is a platform object: it cannot be subclassed or constructed, and its getters
 // (on AbortSignal.prototype) read internal state. Own accessors on the instance shadow them:
 // they run the lease's deadline check first — which aborts the signal if the deadline has
-// passed, firing its 'abort' event there and then — and then answer from the prototype's.
-const prototypeGetter = (name: 'aborted' | 'reason') =>
-  Object.getOwnPropertyDescriptor(AbortSignal.prototype, name)!.get!;
-const abortedOf = prototypeGetter('aborted');
-const reasonOf = prototypeGetter('reason');
-const throwIfAbortedOf = AbortSignal.prototype.throwIfAborted;
+// passed, firing its 'abort' event there and then — and then answer from the prototype's,
+// taken once from its property descriptors and called on the signal.
+const signalPrototype = Object.getOwnPropertyDescriptors(AbortSignal.prototype);
+const abortedOf = signalPrototype.aborted.get!;
+const reasonOf = signalPrototype.reason.get!;
+const throwIfAbortedOf = signalPrototype.throwIfAborted.value!;
 
 const readThroughTheDeadline: PropertyDescriptorMap = {
   aborted: {
     configurable: true,
     get(this: LeaseSignal): boolean {
       this[owner].checkDeadline();
-      return abortedOf.call(this) as boolean;
+      return abortedOf.call(this);
     },
   },
   reason: {

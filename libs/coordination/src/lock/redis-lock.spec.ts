@@ -16,8 +16,8 @@ const worker = fileURLToPath(new URL('./test-fixtures/lock-worker.fixture.js', i
 function run(args: string[]) {
   const child = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-  const exited = once(child, 'exit');
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = once(child, 'exit') as Promise<[code: number | null, signal: NodeJS.Signals | null]>;
   return { child, output: () => output, exited };
 }
 
@@ -62,8 +62,8 @@ describe('redis locks (real redis-server)', () => {
       .sort((a, b) => a[0] - b[0]);
     assert.equal(history.length, 10_000);
     for (let i = 1; i < history.length; i++) {
-      assert.ok(history[i - 1]![1] <= history[i]![0], `holders ${i - 1} and ${i} overlap`);
-      assert.ok(BigInt(history[i - 1]![2]) < BigInt(history[i]![2]), 'fencing tokens grow with time');
+      assert.ok(history[i - 1][1] <= history[i][0], `holders ${i - 1} and ${i} overlap`);
+      assert.ok(BigInt(history[i - 1][2]) < BigInt(history[i][2]), 'fencing tokens grow with time');
     }
   });
 
@@ -94,21 +94,21 @@ describe('redis locks (real redis-server)', () => {
       locks.using('failing', () => Promise.reject(new Error('business failure'))),
       /business failure/,
     );
-    (await locks.tryAcquire('failing')).release();
+    await (await locks.tryAcquire('failing')).release();
   });
 
   it('a holder paused past its TTL: another process takes over; once resumed its signal has fired and its fenced write is rejected', async () => {
     await client.del('fenced');
     const holder = run(['hold', redis.url, 'paused', '400']);
     await waitFor(() => /held (\d+)/.test(holder.output()), { description: 'the holder to take the lock' });
-    const oldToken = BigInt(/held (\d+)/.exec(holder.output())![1]!);
+    const oldToken = BigInt(/held (\d+)/.exec(holder.output())![1]);
     holder.child.kill('SIGSTOP');
     const taken = await locks.acquire('paused', { waitMs: 3000, ttlMs: 2000 });
     assert.ok(taken.token > oldToken);
     assert.equal(await fencedSet(client, 'fenced', taken.token, 'new holder'), true);
     holder.child.kill('SIGCONT');
     await holder.exited;
-    const report = JSON.parse(/after (.*)/.exec(holder.output())![1]!) as {
+    const report = JSON.parse(/after (.*)/.exec(holder.output())![1]) as {
       aborted: boolean;
       reason: string;
       accepted: boolean;
@@ -133,7 +133,8 @@ describe('redis locks (real redis-server)', () => {
       const hurried = new RedisLockBackend({ url: redis.url, commandTimeoutMs: 200 });
       const hurriedLocks = new LockService(hurried);
       try {
-        (await hurriedLocks.tryAcquire('hung')).release();
+        // Released before the pause, or the release itself would time out against a hung Redis.
+        await (await hurriedLocks.tryAcquire('hung')).release();
         redis.pause();
         const pending = [hurriedLocks.tryAcquire('hung-1'), hurriedLocks.tryAcquire('hung-2')];
         for (const attempt of pending) {

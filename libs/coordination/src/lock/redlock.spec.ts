@@ -52,18 +52,18 @@ describe('redlock quorum mode (3 real redis-servers)', { timeout: 120_000 }, () 
   });
 
   it('one node down: locks still work; two down: LockUnavailableError with what each node said', async () => {
-    await nodes[0]!.kill();
+    await nodes[0].kill();
     const lock = await locks.tryAcquire('one-down', { ttlMs: 1000 });
     await lock.release();
-    await nodes[1]!.kill();
+    await nodes[1].kill();
     const error = await locks.tryAcquire('two-down').catch((caught: unknown) => caught);
     assert.ok(error instanceof LockUnavailableError, String(error));
     assert.equal(error.nodes.length, 3);
     assert.ok(
-      error.nodes.some((line) => line.includes(nodes[2]!.url) && line.includes('granted')),
+      error.nodes.some((line) => line.includes(nodes[2].url) && line.includes('granted')),
       error.nodes.join('; '),
     );
-    await Promise.all([nodes[0]!.start(), nodes[1]!.start()]);
+    await Promise.all([nodes[0].start(), nodes[1].start()]);
     // The clients reconnect with their own backoff; wait until every node answers again.
     await waitFor(
       async () => {
@@ -91,8 +91,8 @@ describe('redlock quorum mode (3 real redis-servers)', { timeout: 120_000 }, () 
         );
         if (i === 30 && !restarted) {
           restarted = true;
-          await nodes[1]!.kill();
-          await nodes[1]!.start();
+          await nodes[1].kill();
+          await nodes[1].start();
         }
       }
     };
@@ -100,8 +100,8 @@ describe('redlock quorum mode (3 real redis-servers)', { timeout: 120_000 }, () 
     history.sort((a, b) => a[0] - b[0]);
     assert.equal(history.length, 800);
     for (let i = 1; i < history.length; i++) {
-      assert.ok(history[i - 1]![1] <= history[i]![0], `holders ${i - 1} and ${i} overlap`);
-      assert.ok(history[i - 1]![2] < history[i]![2], `token ${history[i]![2]} after ${history[i - 1]![2]}`);
+      assert.ok(history[i - 1][1] <= history[i][0], `holders ${i - 1} and ${i} overlap`);
+      assert.ok(history[i - 1][2] < history[i][2], `token ${history[i][2]} after ${history[i - 1][2]}`);
     }
   });
 });

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 
 const [url, imports, reportAfterMs] = process.argv.slice(2);
-for (const specifier of JSON.parse(imports!) as string[]) await import(specifier);
+for (const specifier of JSON.parse(imports) as string[]) await import(specifier);
 const { createDiscoveryBackend } = await import('@nestmesh/discovery');
 
-const backend = await createDiscoveryBackend({ url: url! });
+const backend = await createDiscoveryBackend({ url });
 const service = `closing-${randomUUID().slice(0, 8)}`;
 const [kept, left] = [7401, 7402].map((port) => ({
   id: `${service}-${port}`,
@@ -19,8 +19,8 @@ const [kept, left] = [7401, 7402].map((port) => ({
   tags: [],
   metadata: {},
 }));
-await backend.register(kept!);
-await backend.register(left!);
+await backend.register(kept);
+await backend.register(left);
 const endings: Promise<string>[] = [];
 for (const name of [service, service, `${service}-none`]) {
   const iterator = backend.watch(name)[Symbol.asyncIterator]();
@@ -33,7 +33,7 @@ for (const name of [service, service, `${service}-none`]) {
     })().catch((error: unknown) => `threw ${String(error)}`),
   );
 }
-await backend.deregister(left!);
+await backend.deregister(left);
 console.log(JSON.stringify({ event: 'closing' }));
 const started = performance.now();
 await backend.close?.();

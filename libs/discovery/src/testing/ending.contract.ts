@@ -48,15 +48,15 @@ export function endingContract(subjectOf: () => DiscoveryContractSubject): void 
     let stderr = '';
     const lineArrived = new EventEmitter();
     let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
       for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
         lines.push(buffered.slice(0, end));
         buffered = buffered.slice(end + 1);
         lineArrived.emit('line');
       }
     });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = once(child, 'exit');
     const line = async (count: number) => {
       while (lines.length < count && child.exitCode === null)

@@ -79,9 +79,14 @@ export function outageContract(subjectOf: () => DiscoveryContractSubject): void 
       'the instance to be listed again',
     );
     const fresh = backend.watch(service, { signal: stop.signal })[Symbol.asyncIterator]();
-    assert.deepEqual(ids((await fresh.next()).value), [one.id], 'a new watch starts with the current list');
+    const nextList = async () => {
+      const next = await fresh.next();
+      assert.ok(!next.done, 'the new watch ended');
+      return next.value;
+    };
+    assert.deepEqual(ids(await nextList()), [one.id], 'a new watch starts with the current list');
     await backend.register(two);
-    assert.deepEqual(ids((await fresh.next()).value), ids([one, two]), 'changes flow again');
+    assert.deepEqual(ids(await nextList()), ids([one, two]), 'changes flow again');
     await until(
       () => ids(retrying.seen.at(-1)).join() === ids([one, two]).join(),
       outage.recoverWithinMs,

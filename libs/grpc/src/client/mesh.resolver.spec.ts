@@ -104,7 +104,7 @@ describe('mesh:/// resolver', { timeout: 120_000 }, () => {
 
     // The registry comes back and reports no instances: still the last good list, never an empty one.
     flaky.failing = false;
-    await waitFor(async () => flaky.watchesStarted >= 3, {
+    await waitFor(() => flaky.watchesStarted >= 3, {
       description: 'the resolver to watch again',
       timeoutMs: 5000,
     });

@@ -1,5 +1,4 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import type { WriteStream } from 'node:tty';
 
 /** FORCE_COLOR values that turn colours on, as Node reads them (`0`, `false`, … turn them off). */
 const FORCING = new Set(['', '1', '2', '3', 'true']);
@@ -15,7 +14,7 @@ export function logColours(
   streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr],
 ): boolean {
   if (env.FORCE_COLOR !== undefined) return FORCING.has(env.FORCE_COLOR);
-  return streams.every((stream) => stream.isTTY === true && (stream as WriteStream).hasColors(env));
+  return streams.every((stream) => stream.isTTY === true && stream.hasColors(env));
 }
 
 /**

@@ -40,14 +40,14 @@ export function bindServices(
     }
     const key = Object.keys(definition).find(
       (candidate) =>
-        candidate === binding.rpc || protoMethodNameOf(definition[candidate]!.path) === binding.rpc,
+        candidate === binding.rpc || protoMethodNameOf(definition[candidate].path) === binding.rpc,
     );
     if (!key)
       throw new GrpcBindingError(
         `${where} handles ${binding.service}/${binding.rpc}, which the service does not have`,
       );
-    const path = definition[key]!.path;
-    if (definition[key]!.requestStream) {
+    const path = definition[key].path;
+    if (definition[key].requestStream) {
       throw new GrpcBindingError(`${where}: client-streaming method ${path} is not supported yet`);
     }
     if (handlers.has(path)) {

@@ -11,7 +11,7 @@ export function serviceNameOf(definition: AnyServiceDefinition): string {
   const match = first && /^\/([^/]+)\/[^/]+$/.exec(first.path);
   if (!match)
     throw new GrpcBindingError('a service definition has no methods with a /package.Service/Method path');
-  return match[1]!;
+  return match[1];
 }
 
 /** The method name as written in the .proto file (`GetStock`), from its path. */

@@ -22,9 +22,12 @@ export function validateServerOptions(options: MeshGrpcModuleOptions): void {
   if (!Array.isArray(options.services) || options.services.length === 0) {
     throw new InvalidGrpcOptionsError('services', 'must list at least one service definition');
   }
-  options.services.forEach((definition, index) => {
-    const methods: { path?: unknown }[] =
-      definition && typeof definition === 'object' ? Object.values(definition) : [];
+  // Checked as plain data: a JavaScript caller can pass anything here.
+  options.services.forEach((definition: unknown, index) => {
+    const methods =
+      definition && typeof definition === 'object'
+        ? Object.values(definition as Record<string, { path?: unknown } | null>)
+        : [];
     if (methods.length === 0 || methods.some((method) => typeof method?.path !== 'string')) {
       throw new InvalidGrpcOptionsError(
         `services[${index}]`,

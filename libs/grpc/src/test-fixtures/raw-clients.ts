@@ -67,7 +67,7 @@ export async function reflect(port: number, request: Record<string, string>): Pr
   );
   try {
     return await new Promise((resolve, reject) => {
-      const call = client.serverReflectionInfo!();
+      const call = client.serverReflectionInfo();
       call.on('data', (response: ReflectionResponse) => {
         resolve(response);
         call.end();

@@ -3,15 +3,18 @@
 // Prints one JSON event per line (see candidate.ts). SIGTERM: drains, resigns, exits 0.
 import { Redis } from 'ioredis';
 
+import type { ElectionTiming } from '../leader-election.js';
 import { createLeaderElection } from '../leader-election.factory.js';
 import { runCandidate } from './candidate.js';
 import { redisFencedLog } from './fenced-log.js';
 
 const [url, group, candidateId, storeUrl, timing] = process.argv.slice(2);
-const store = new Redis(storeUrl!, { maxRetriesPerRequest: 1 });
+const store = new Redis(storeUrl, { maxRetriesPerRequest: 1 });
 store.on('error', () => undefined);
-const election = await createLeaderElection({ url: url!, group: group!, ...JSON.parse(timing ?? '{}') });
-const candidate = runCandidate(election, candidateId!, redisFencedLog(store, group!), (event) =>
+// createLeaderElection checks the timing (InvalidElectionOptionsError on a bad value).
+const timingOptions = JSON.parse(timing ?? '{}') as Partial<ElectionTiming>;
+const election = await createLeaderElection({ url, group, ...timingOptions });
+const candidate = runCandidate(election, candidateId, redisFencedLog(store, group), (event) =>
   process.stdout.write(`${JSON.stringify(event)}\n`),
 );
 process.stdout.write(`${JSON.stringify({ event: 'started', at: Date.now() })}\n`);

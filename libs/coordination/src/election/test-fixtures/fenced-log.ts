@@ -24,7 +24,7 @@ export function redisFencedLog(redis: Redis, name: string): FencedLog {
     accepted: async () =>
       (await redis.lrange(`${name}:log`, 0, -1)).map((entry) => {
         const [epoch, candidateId] = entry.split(' ');
-        return { epoch: BigInt(epoch!), candidateId: candidateId! };
+        return { epoch: BigInt(epoch), candidateId };
       }),
   };
 }
@@ -33,12 +33,12 @@ export function memoryFencedLog(): FencedLog {
   let last = 0n;
   const log: { epoch: bigint; candidateId: string }[] = [];
   return {
-    write: async (epoch, candidateId) => {
-      if (epoch < last) return false;
+    write: (epoch, candidateId) => {
+      if (epoch < last) return Promise.resolve(false);
       last = epoch;
       log.push({ epoch, candidateId });
-      return true;
+      return Promise.resolve(true);
     },
-    accepted: async () => [...log],
+    accepted: () => Promise.resolve([...log]),
   };
 }

@@ -39,8 +39,8 @@ export function processCandidate(
   let buffer = '';
   let started: () => void;
   const ready = new Promise<void>((resolve) => (started = resolve));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
     let newline: number;
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline);

@@ -66,7 +66,7 @@ export function electionContract(adapter: string, setup: () => Promise<ElectionH
     const leaderOf = async (candidates: CandidateControl[]) => {
       await waitFor(() => elections(candidates).length > 0, { timeoutMs: 10_000, description: 'a leader' });
       const [first] = elections(candidates);
-      return { leader: candidates.find((c) => c.id === first!.candidateId)!, epoch: first!.epoch };
+      return { leader: candidates.find((c) => c.id === first.candidateId)!, epoch: first.epoch };
     };
     const electedAfter = (candidates: CandidateControl[], since: number, exclude: string) =>
       waitFor(() => elections(candidates).find((e) => e.at >= since && e.candidateId !== exclude), {
@@ -77,8 +77,8 @@ export function electionContract(adapter: string, setup: () => Promise<ElectionH
       const accepted = await harness.log(group).accepted();
       const writerOf = new Map<bigint, string>();
       for (let i = 0; i < accepted.length; i++) {
-        const { epoch, candidateId } = accepted[i]!;
-        if (i > 0) assert.ok(epoch >= accepted[i - 1]!.epoch, 'accepted writes never go back in epoch');
+        const { epoch, candidateId } = accepted[i];
+        if (i > 0) assert.ok(epoch >= accepted[i - 1].epoch, 'accepted writes never go back in epoch');
         assert.equal(writerOf.get(epoch) ?? candidateId, candidateId, `epoch ${epoch} had one writer`);
         writerOf.set(epoch, candidateId);
       }

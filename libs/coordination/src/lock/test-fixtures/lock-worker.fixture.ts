@@ -10,17 +10,17 @@ import { LockService } from '../lock.service.js';
 import { fencedSet } from './fenced-store.js';
 
 const [mode, url, ...args] = process.argv.slice(2);
-const backend = new RedisLockBackend({ url: url! });
+const backend = new RedisLockBackend({ url });
 const locks = new LockService(backend);
-const redis = new Redis(url!);
+const redis = new Redis(url);
 const now = () => performance.timeOrigin + performance.now();
 
 if (mode === 'count') {
   const [workers, increments] = args.map(Number);
   const history: [number, number, string][] = [];
   await Promise.all(
-    Array.from({ length: workers! }, async () => {
-      for (let i = 0; i < increments!; i++) {
+    Array.from({ length: workers }, async () => {
+      for (let i = 0; i < increments; i++) {
         await locks.using(
           'counter',
           async (_signal, lock) => {
@@ -37,7 +37,7 @@ if (mode === 'count') {
   console.log(JSON.stringify(history));
 } else if (mode === 'hold') {
   const [key, ttl] = args;
-  const lock = await locks.acquire(key!, { ttlMs: Number(ttl) });
+  const lock = await locks.acquire(key, { ttlMs: Number(ttl) });
   await fencedSet(redis, 'fenced', lock.token, `first write by ${lock.token}`);
   console.log(`held ${lock.token}`);
   // Wait here; the test SIGSTOPs this process past the TTL and then resumes it.

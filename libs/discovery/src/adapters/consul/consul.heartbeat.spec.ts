@@ -56,7 +56,7 @@ describe('consul TTL checks (stand-in agent)', { timeout: 30_000 }, () => {
     const one = instance();
     await registry.register(one, { healthy: () => healthy });
     const [request] = agent.requestsTo('/v1/agent/service/register');
-    assert.deepEqual((request!.body as { Check: unknown }).Check, {
+    assert.deepEqual((request.body as { Check: unknown }).Check, {
       TTL: '300ms',
       DeregisterCriticalServiceAfter: '60s',
     });

@@ -44,10 +44,9 @@ if (agentAddress) {
   console.log(
     `consul: running the discovery contract suite against the agent at ${agentAddress} (CONSUL_HTTP_ADDR)`,
   );
-  discoveryContract(`consul (agent at ${agentAddress})`, async () => ({
-    ...subject(agentAddress),
-    healthFromAppWithinMs: 10_000,
-  }));
+  discoveryContract(`consul (agent at ${agentAddress})`, () =>
+    Promise.resolve({ ...subject(agentAddress), healthFromAppWithinMs: 10_000 }),
+  );
 } else {
   console.log(
     'consul: CONSUL_HTTP_ADDR is not set, so no agent: running the contract suite and the HTTP-level tests against a stand-in agent that answers with Consul’s documented API shapes',
@@ -96,10 +95,10 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     const one = instance();
     await registry.register(one);
     const [request] = agent.requestsTo('/v1/agent/service/register');
-    assert.equal(request!.method, 'PUT');
-    assert.equal(request!.headers['x-consul-token'], 'secret-token');
-    assert.equal(request!.query.get('dc'), 'dc2');
-    assert.deepEqual(request!.body, {
+    assert.equal(request.method, 'PUT');
+    assert.equal(request.headers['x-consul-token'], 'secret-token');
+    assert.equal(request.query.get('dc'), 'dc2');
+    assert.deepEqual(request.body, {
       ID: one.id,
       Name: one.name,
       Address: '127.0.0.1',
@@ -142,7 +141,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
         .filter((r) => r.path.includes(one.id))
         .map((r) => `${r.method} ${r.path.replace(one.id, '<id>')}`);
     assert.deepEqual(calls(), ['PUT /v1/agent/service/maintenance/<id>']);
-    assert.equal(agent.requestsTo('/v1/agent/service/maintenance/')[0]!.query.get('enable'), 'true');
+    assert.equal(agent.requestsTo('/v1/agent/service/maintenance/')[0].query.get('enable'), 'true');
     assert.deepEqual(await registry.instances(one.name), [], 'in maintenance it is no longer passing');
     await registry.close();
     assert.deepEqual(calls(), [
@@ -172,7 +171,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     })();
     await waitFor(() => lists.length === 1, { description: 'the first list' });
     assert.deepEqual(lists[0], []);
-    const first = agent.requestsTo(`/v1/health/service/${name}`)[0]!;
+    const first = agent.requestsTo(`/v1/health/service/${name}`)[0];
     assert.equal(first.query.get('passing'), 'true');
     assert.equal(first.query.has('index'), false, 'the first query does not block');
 
@@ -180,7 +179,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     await registry.register(one);
     await waitFor(() => lists.length === 2, { description: 'the registration' });
     assert.deepEqual(
-      lists[1]!.map((i) => [i.id, i.address, i.port]),
+      lists[1].map((i) => [i.id, i.address, i.port]),
       [[one.id, '127.0.0.1', 7200]],
     );
 
@@ -189,7 +188,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       assert.ok(Number(query.query.get('index')) > 0, 'blocking queries send the last index');
       const waitMs = Number(
         /^(\d+)ms$/.exec(query.query.get('wait') ?? '')?.[1] ??
-          /^(\d+)s$/.exec(query.query.get('wait') ?? '')![1]! + '000',
+          /^(\d+)s$/.exec(query.query.get('wait') ?? '')![1] + '000',
       );
       assert.ok(
         waitMs >= 1000 && waitMs <= 1000 + 1000 / 16 + 1,
@@ -308,7 +307,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     assert.equal(lists.length, 1, 'errors do not empty or change the list');
     assert.ok(
       errors.every((ms) => ms <= WATCH_RETRY_BACKOFF.maxMs),
-      `backoff within bounds: ${errors}`,
+      `backoff within bounds: ${errors.join(', ')} ms`,
     );
     failing = false;
     await registry.deregister(one);

@@ -37,7 +37,7 @@ export class FakeConsulAgent {
   async start(port = 0): Promise<string> {
     this.server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** Stops listening and drops every connection (blocking queries included) at once. */
@@ -66,7 +66,7 @@ export class FakeConsulAgent {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://agent');
     let raw = '';
-    for await (const chunk of request) raw += chunk;
+    for await (const chunk of request.setEncoding('utf8')) raw += chunk as string;
     const recorded: RecordedRequest = {
       method: request.method ?? '',
       path: url.pathname,
@@ -85,12 +85,12 @@ export class FakeConsulAgent {
       return void response.end();
     }
     if (recorded.method === 'PUT' && area === 'agent' && kind === 'service' && action === 'deregister') {
-      this.services.delete(id!);
+      this.services.delete(id);
       this.changed();
       return void response.end();
     }
     if (recorded.method === 'PUT' && area === 'agent' && kind === 'service' && action === 'maintenance') {
-      const service = this.services.get(id!);
+      const service = this.services.get(id);
       if (!service) return void response.writeHead(404).end(`Unknown service ID "${id}"`);
       service.maintenance = url.searchParams.get('enable') === 'true';
       this.changed();
@@ -98,7 +98,7 @@ export class FakeConsulAgent {
     }
     if (recorded.method === 'PUT' && area === 'agent' && kind === 'check') return void response.end();
     if (recorded.method === 'GET' && area === 'health' && kind === 'service') {
-      return this.healthService(action!, url.searchParams, response);
+      return this.healthService(action, url.searchParams, response);
     }
     response.writeHead(404).end('not found');
   }

@@ -38,7 +38,9 @@ async function registerElsewhere(endpoint: string, instance: ServiceInstance): P
   );
   const exited = once(child, 'exit');
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('registered') && resolve());
+    child
+      .stdout!.setEncoding('utf8')
+      .on('data', (chunk: string) => chunk.includes('registered') && resolve());
     void exited.then(() => reject(new Error('the registrant exited before registering')));
   });
   return async () => {

@@ -9,18 +9,18 @@ export function registerEtcdScheme(backends: DiscoveryBackends): void {
   backends.register('etcd', {
     query: ['ttl', 'prefix', 'timeout', 'keepalive'],
     create: async ([url]) => {
-      if (url!.hosts.length === 0) url!.fail('names no etcd host (etcd://host:2379)');
-      if (url!.path) url!.fail(`takes no path; the key prefix is ?prefix=${url!.path}`);
+      if (url.hosts.length === 0) url.fail('names no etcd host (etcd://host:2379)');
+      if (url.path) url.fail(`takes no path; the key prefix is ?prefix=${url.path}`);
       const options = {
-        hosts: url!.hosts.map((host) => `http://${host}`),
-        auth: url!.credentials,
-        ttlSeconds: url!.positiveNumber('ttl', { integer: true }),
-        requestTimeoutMs: url!.positiveNumber('timeout'),
-        prefix: url!.string('prefix'),
-        keepaliveMs: url!.positiveNumber('keepalive'),
+        hosts: url.hosts.map((host) => `http://${host}`),
+        auth: url.credentials,
+        ttlSeconds: url.positiveNumber('ttl', { integer: true }),
+        requestTimeoutMs: url.positiveNumber('timeout'),
+        prefix: url.string('prefix'),
+        keepaliveMs: url.positiveNumber('keepalive'),
       };
       if (options.keepaliveMs !== undefined && options.keepaliveMs < ETCD_MIN_KEEPALIVE_MS) {
-        url!.fail(
+        url.fail(
           `keepalive=${options.keepaliveMs} is below ${ETCD_MIN_KEEPALIVE_MS} ms; etcd refuses pings more often`,
         );
       }

@@ -5,16 +5,19 @@ import { describe, it } from 'node:test';
 import { discoveryContract } from '../../testing/discovery.contract.js';
 import { MemoryRegistry } from './memory.registry.js';
 
-discoveryContract('memory', async () => {
+discoveryContract('memory', () => {
   const name = `contract-${randomUUID()}`;
   const backend = MemoryRegistry.named(name);
-  return {
+  return Promise.resolve({
     backend,
-    close: async () => backend.close(),
+    close: () => {
+      backend.close();
+      return Promise.resolve();
+    },
     url: `memory://${name}`,
     // The memory registry has no timeout of its own: nothing but the abort or close() can end a watch.
     endsWithinMs: 5_000,
-  };
+  });
 });
 
 describe('MemoryRegistry handles', { timeout: 10_000 }, () => {

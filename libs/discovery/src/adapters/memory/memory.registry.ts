@@ -1,3 +1,5 @@
+import { promiseTry } from '@nestmesh/common';
+
 import type { Discovery } from '../../discovery.js';
 import type { Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
@@ -41,26 +43,33 @@ export class MemoryRegistry implements Registrar, Discovery {
     return new MemoryRegistry(store);
   }
 
-  async register(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
-    signal?.throwIfAborted();
-    validateInstance(instance);
-    const byId = this.store.services.get(instance.name) ?? new Map<string, ServiceInstance>();
-    this.store.services.set(instance.name, byId);
-    byId.set(
-      instance.id,
-      Object.freeze({ ...instance, tags: [...instance.tags], metadata: { ...instance.metadata } }),
-    );
-    this.store.notify(instance.name);
+  // Synchronous, hence atomic; promiseTry makes an abort or an invalid instance a rejection.
+  register(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    return promiseTry(() => {
+      signal?.throwIfAborted();
+      validateInstance(instance);
+      const byId = this.store.services.get(instance.name) ?? new Map<string, ServiceInstance>();
+      this.store.services.set(instance.name, byId);
+      byId.set(
+        instance.id,
+        Object.freeze({ ...instance, tags: [...instance.tags], metadata: { ...instance.metadata } }),
+      );
+      this.store.notify(instance.name);
+    });
   }
 
-  async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
-    signal?.throwIfAborted();
-    if (this.store.services.get(instance.name)?.delete(instance.id)) this.store.notify(instance.name);
+  deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    return promiseTry(() => {
+      signal?.throwIfAborted();
+      if (this.store.services.get(instance.name)?.delete(instance.id)) this.store.notify(instance.name);
+    });
   }
 
-  async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
-    signal?.throwIfAborted();
-    return this.store.snapshot(name);
+  instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
+    return promiseTry(() => {
+      signal?.throwIfAborted();
+      return this.store.snapshot(name);
+    });
   }
 
   watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {

@@ -5,7 +5,7 @@ export function registerMemoryScheme(backends: DiscoveryBackends): void {
   backends.register('memory', {
     create: async ([url]) => {
       const { MemoryRegistry } = await import('./memory.registry.js');
-      return MemoryRegistry.named(url!.hosts.join(',') + url!.path.replace(/^\/$/, ''));
+      return MemoryRegistry.named(url.hosts.join(',') + url.path.replace(/^\/$/, ''));
     },
   });
 }

@@ -17,7 +17,7 @@ electionContract('etcd (a real etcd process; candidates are separate processes)'
     timing: DEFAULT_ELECTION_TIMING,
     killIs: 'SIGKILL',
     start: (group, id) => processCandidate(url, store.url, {}, group, id),
-    election: async (group) => new EtcdLeaderElection({ hosts: [etcd.endpoint], group }),
+    election: (group) => Promise.resolve(new EtcdLeaderElection({ hosts: [etcd.endpoint], group })),
     log: (group) => redisFencedLog(storeClient, group),
     outage: { stop: () => etcd.kill(), start: () => etcd.start() },
     pausable: true,

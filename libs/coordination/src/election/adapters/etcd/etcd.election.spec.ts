@@ -175,12 +175,14 @@ describe('EtcdLeaderElection (real etcd)', { timeout: 120_000 }, () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     let printedAt = 0;
     child.stdout.once('data', () => (printedAt = performance.now()));
     // A hang guard: a few round trips and lease grants; ten leases is a hang, not load.
     const hung = setTimeout(() => child.kill('SIGKILL'), 10 * DEFAULT_ELECTION_TIMING.ttlMs);
-    const [code] = await once(child, 'exit');
+    const [code] = await (once(child, 'exit') as Promise<
+      [code: number | null, signal: NodeJS.Signals | null]
+    >);
     clearTimeout(hung);
     t.diagnostic(`exited ${(performance.now() - printedAt).toFixed(0)} ms after close()`);
     assert.equal(code, 0, 'the process exited by itself');

@@ -29,21 +29,21 @@ function cuttable(backend: MemoryLockBackend): LeaseBackend & { cut(): void } {
 
 // The memory backend lives in one process, so its candidates do too: "killed" here means cut
 // off from the backend and stopped without resigning, so its lease must run out.
-electionContract('memory (candidates in this process)', async () => {
+electionContract('memory (candidates in this process)', () => {
   const backend = new MemoryLockBackend();
   const logs = new Map<string, FencedLog>();
   const log = (group: string) => logs.get(group) ?? logs.set(group, memoryFencedLog()).get(group)!;
   const elections: LeaseLeaderElection[] = [];
-  return {
+  return Promise.resolve({
     timing: DEFAULT_ELECTION_TIMING,
     killIs: 'cut off and stopped (memory)',
-    start: async (group, id) => {
+    start: (group, id) => {
       const view = cuttable(backend);
       const election = new LeaseLeaderElection(view, group);
       elections.push(election);
       const events: CandidateEvent[] = [];
       const candidate = runCandidate(election, id, log(group), (event) => events.push(event));
-      return {
+      return Promise.resolve({
         id,
         events,
         kill: async () => {
@@ -54,12 +54,12 @@ electionContract('memory (candidates in this process)', async () => {
           await candidate.stop();
           await election.close();
         },
-      };
+      });
     },
-    election: async (group) => {
+    election: (group) => {
       const election = new LeaseLeaderElection(backend, group);
       elections.push(election);
-      return election;
+      return Promise.resolve(election);
     },
     log,
     outage: 'memory: the backend is this process’s memory; it cannot become unreachable',
@@ -67,7 +67,7 @@ electionContract('memory (candidates in this process)', async () => {
     close: async () => {
       await Promise.all(elections.map((election) => election.close()));
     },
-  };
+  });
 });
 
 describe('lease election on a manual clock', { timeout: 10_000 }, () => {

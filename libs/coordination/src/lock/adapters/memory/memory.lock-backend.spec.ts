@@ -1,4 +1,6 @@
 import { lockBackendContract } from '../../testing/lock-backend.contract.js';
 import { MemoryLockBackend } from './memory.lock-backend.js';
 
-lockBackendContract('memory', async () => ({ backend: new MemoryLockBackend(), close: async () => {} }));
+lockBackendContract('memory', () =>
+  Promise.resolve({ backend: new MemoryLockBackend(), close: () => Promise.resolve() }),
+);

@@ -13,7 +13,8 @@ export interface RedlockBackendOptions {
   driftFactor?: number;
 }
 
-type Outcome<T> = { node: string; value?: T; error?: unknown };
+/** What one node answered: its value, or the error it failed with (whatever its value). */
+type Outcome<T> = { node: string } & ({ failed: false; value: T } | { failed: true; error: unknown });
 
 /**
  * Redlock: a lease is granted when a majority of independent Redis masters grant it within
@@ -38,55 +39,53 @@ export class RedlockBackend implements LockBackend {
 
   private async all<T>(run: (node: RedisLockBackend) => Promise<T>): Promise<Outcome<T>[]> {
     const settled = await Promise.allSettled(this.nodes.map(run));
-    return settled.map((result, index) => ({
-      node: redactUrl(this.options.urls[index]!), // what each node said, never its password
-      ...(result.status === 'fulfilled' ? { value: result.value } : { error: result.reason }),
-    }));
+    return settled.map((result, index): Outcome<T> => {
+      const node = redactUrl(this.options.urls[index]); // what each node said, never its password
+      return result.status === 'fulfilled'
+        ? { node, failed: false, value: result.value }
+        : { node, failed: true, error: result.reason };
+    });
   }
 
-  private detail(outcomes: Outcome<unknown>[], describe: (value: unknown) => string): string[] {
+  private detail<T>(outcomes: Outcome<T>[], describe: (value: T) => string): string[] {
     return outcomes.map(
-      ({ node, value, error }) =>
-        `${node}: ${error ? (error instanceof Error ? error.message : String(error)) : describe(value)}`,
+      (outcome) => `${outcome.node}: ${outcome.failed ? errorText(outcome.error) : describe(outcome.value)}`,
     );
   }
 
   async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
     const startedAt = performance.now();
     const outcomes = await this.all((node) => node.acquire(key, owner, ttlMs));
-    const granted = outcomes.flatMap((outcome, index) => (typeof outcome.value === 'bigint' ? [index] : []));
+    const granted = outcomes.flatMap((outcome, index) =>
+      !outcome.failed && outcome.value !== undefined ? [{ index, token: outcome.value }] : [],
+    );
     const validityMs = ttlMs - (performance.now() - startedAt) - (ttlMs * this.driftFactor + 2);
     if (granted.length >= this.quorum && validityMs > 0) {
-      const token = granted.reduce((max, index) => {
-        const value = outcomes[index]!.value as bigint;
-        return value > max ? value : max;
-      }, 0n);
+      const token = granted.reduce((max, grant) => (grant.token > max ? grant.token : max), 0n);
       const raised = await Promise.allSettled(
-        granted.map((index) => this.nodes[index]!.raiseFence(key, token)),
+        granted.map(({ index }) => this.nodes[index].raiseFence(key, token)),
       );
       if (raised.filter((result) => result.status === 'fulfilled').length >= this.quorum) return token;
     }
     await this.release(key, owner);
-    const failed = outcomes.filter((outcome) => outcome.error).length;
+    const failed = outcomes.filter((outcome) => outcome.failed).length;
     // Only when failures alone make a majority impossible is it "unavailable"; otherwise the
     // lock is (or was just) held by someone else and a retry may succeed.
     if (failed <= this.nodes.length - this.quorum) return undefined;
     throw new LockUnavailableError(
       key,
       new Error(`no quorum: ${granted.length} of ${this.nodes.length} granted, ${this.quorum} needed`),
-      this.detail(outcomes, (value) =>
-        value === undefined ? 'held by another owner' : `granted ${String(value)}`,
-      ),
+      this.detail(outcomes, (value) => (value === undefined ? 'held by another owner' : `granted ${value}`)),
     );
   }
 
   async extend(key: string, owner: string, ttlMs: number): Promise<boolean> {
     const startedAt = performance.now();
     const outcomes = await this.all((node) => node.extend(key, owner, ttlMs));
-    const extended = outcomes.filter((o) => o.value === true).length;
+    const extended = outcomes.filter((o) => !o.failed && o.value).length;
     const validityMs = ttlMs - (performance.now() - startedAt) - (ttlMs * this.driftFactor + 2);
     if (extended >= this.quorum && validityMs > 0) return true;
-    const refused = outcomes.filter((o) => o.value === false).length;
+    const refused = outcomes.filter((o) => !o.failed && !o.value).length;
     if (refused >= this.quorum) return false;
     throw new LockUnavailableError(
       key,
@@ -102,4 +101,8 @@ export class RedlockBackend implements LockBackend {
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.close()));
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
