@@ -13,23 +13,26 @@ const [mode, url, ...args] = process.argv.slice(2);
 const backend = new RedisLockBackend({ url });
 const locks = new LockService(backend);
 const redis = new Redis(url);
-const now = () => performance.timeOrigin + performance.now();
+// process.hrtime reads CLOCK_MONOTONIC, one clock for every process on the machine, so the
+// histories of two workers compare; performance.timeOrigin is wall-clock based and may skew.
+const now = () => process.hrtime.bigint().toString();
 
 if (mode === 'count') {
   const [workers, increments] = args.map(Number);
-  const history: [number, number, string][] = [];
+  // [start, end, fencing token, lease still held at the end] per critical section.
+  const history: [string, string, string, boolean][] = [];
   await Promise.all(
     Array.from({ length: workers }, async () => {
       for (let i = 0; i < increments; i++) {
         await locks.using(
           'counter',
-          async (_signal, lock) => {
+          async (signal, lock) => {
             const start = now();
             const value = Number((await redis.get('counter')) ?? 0);
             await redis.set('counter', String(value + 1));
-            history.push([start, now(), lock.token.toString()]);
+            history.push([start, now(), lock.token.toString(), !signal.aborted]);
           },
-          { ttlMs: 2000, waitMs: 60_000 },
+          { ttlMs: 10_000, waitMs: 120_000 },
         );
       }
     }),
