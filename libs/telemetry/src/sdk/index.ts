@@ -1,0 +1,3 @@
+export { readTelemetryConfig, parseResourceAttributes, type TelemetryConfig } from './config.js';
+export { startTelemetry, type TelemetryOptions } from './start-telemetry.js';
+export { TraceBuffer } from './trace-buffer.js';

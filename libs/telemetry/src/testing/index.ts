@@ -1,0 +1,1 @@
+export { captureTelemetry, type CapturedTelemetry } from './capture-telemetry.js';
