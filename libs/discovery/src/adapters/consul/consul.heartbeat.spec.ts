@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { waitFor } from '@nestmesh/testing';
 
-import type { ServiceInstance } from '../../service-instance.js';
 import type { HeartbeatScheduler } from './consul.heartbeat.js';
 import { ConsulRegistry } from './consul.registry.js';
-import { FakeConsulAgent } from './fake-consul-agent.fixture.js';
+import { fakeAgentForSuite, testInstance } from './fake-consul-agent.fixture.js';
 
 /** Runs heartbeats on a clock the test moves; `advance` waits for each beat's request. */
 class ManualClock {
@@ -36,24 +34,13 @@ class ManualClock {
   }
 }
 
-function instance(name = `svc-${randomUUID().slice(0, 8)}`, port = 7100): ServiceInstance {
-  return { id: `${name}-${port}`, name, address: '127.0.0.1', port, tags: ['v1'], metadata: { zone: 'a' } };
-}
-
 describe('consul TTL checks (stand-in agent)', { timeout: 30_000 }, () => {
-  const agent = new FakeConsulAgent();
-  let host: string;
-  before(async () => (host = await agent.start()));
-  after(() => agent.stop());
-  beforeEach(() => {
-    agent.requests.length = 0;
-    agent.override = undefined;
-  });
+  const { agent, host: agentHost } = fakeAgentForSuite();
 
   it('TTL mode registers a TTL check and passes it while the app says it is healthy, fails it when not', async () => {
     let healthy = true;
-    const registry = new ConsulRegistry({ host, check: 'ttl', ttlMs: 300 });
-    const one = instance();
+    const registry = new ConsulRegistry({ host: agentHost(), check: 'ttl', ttlMs: 300 });
+    const one = testInstance();
     await registry.register(one, { healthy: () => healthy });
     const [request] = agent.requestsTo('/v1/agent/service/register');
     assert.deepEqual((request.body as { Check: unknown }).Check, {
@@ -77,8 +64,13 @@ describe('consul TTL checks (stand-in agent)', { timeout: 30_000 }, () => {
   it('registering the same instance again replaces its heartbeat: one beat per interval per check id (manual clock)', async () => {
     const clock = new ManualClock();
     const ttlMs = 3000;
-    const registry = new ConsulRegistry({ host, check: 'ttl', ttlMs, heartbeatScheduler: clock.schedule });
-    const one = instance();
+    const registry = new ConsulRegistry({
+      host: agentHost(),
+      check: 'ttl',
+      ttlMs,
+      heartbeatScheduler: clock.schedule,
+    });
+    const one = testInstance();
     const beats = () => agent.requestsTo(`/v1/agent/check/pass/service:${one.id}`).length;
     await registry.register(one);
     await registry.register(one);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { waitFor } from '@nestmesh/testing';
 
 import { WATCH_RETRY_BACKOFF } from '../../discovery.constants.js';
@@ -11,7 +11,7 @@ import { watchWithRetry } from '../../watch-with-retry.js';
 import { ConsulRegistry } from './consul.registry.js';
 import { within } from '../../testing/until.js';
 import { CONSUL_CLIENT_TIMEOUT_MARGIN_MS } from './consul.constants.js';
-import { FakeConsulAgent } from './fake-consul-agent.fixture.js';
+import { fakeAgentForSuite, FakeConsulAgent, testInstance } from './fake-consul-agent.fixture.js';
 
 const agentAddress = process.env.CONSUL_HTTP_ADDR?.replace(/^https?:\/\//, '');
 /** Deadline of non-blocking requests, and `wait` of blocking ones: only an abort or close() ends a watch in half. */
@@ -76,23 +76,12 @@ discoveryContract('consul (the stand-in agent)', async () => {
   };
 });
 
-function instance(name = `svc-${randomUUID().slice(0, 8)}`, port = 7100): ServiceInstance {
-  return { id: `${name}-${port}`, name, address: '127.0.0.1', port, tags: ['v1'], metadata: { zone: 'a' } };
-}
-
 describe('consul registry at the HTTP level (documented API shapes, no agent)', { timeout: 60_000 }, () => {
-  const agent = new FakeConsulAgent();
-  let host: string;
-  before(async () => (host = await agent.start()));
-  after(() => agent.stop());
-  beforeEach(() => {
-    agent.requests.length = 0;
-    agent.override = undefined;
-  });
+  const { agent, host: agentHost } = fakeAgentForSuite();
 
   it('registers with ID, Name, Address, Port, Tags, Meta and a native gRPC health check; token and dc go where Consul reads them', async () => {
-    const registry = new ConsulRegistry({ host, token: 'secret-token', datacenter: 'dc2' });
-    const one = instance();
+    const registry = new ConsulRegistry({ host: agentHost(), token: 'secret-token', datacenter: 'dc2' });
+    const one = testInstance();
     await registry.register(one);
     const [request] = agent.requestsTo('/v1/agent/service/register');
     assert.equal(request.method, 'PUT');
@@ -116,8 +105,8 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('a namespace goes on every request as ns, registration included', async () => {
-    const registry = new ConsulRegistry({ host, namespace: 'team-a' });
-    const one = instance();
+    const registry = new ConsulRegistry({ host: agentHost(), namespace: 'team-a' });
+    const one = testInstance();
     await registry.register(one);
     await registry.instances(one.name);
     await registry.deregister(one);
@@ -132,8 +121,8 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('deregistering puts the instance into maintenance at once; it is removed after the drain (close)', async () => {
-    const registry = new ConsulRegistry({ host });
-    const one = instance();
+    const registry = new ConsulRegistry({ host: agentHost() });
+    const one = testInstance();
     await registry.register(one);
     await registry.deregister(one);
     const calls = () =>
@@ -151,8 +140,8 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('a deregistered instance is removed after removeAfterMs when the registry is never closed', async () => {
-    const registry = new ConsulRegistry({ host, removeAfterMs: 50 });
-    const one = instance();
+    const registry = new ConsulRegistry({ host: agentHost(), removeAfterMs: 50 });
+    const one = testInstance();
     await registry.register(one);
     await registry.deregister(one);
     await waitFor(() => agent.requestsTo(`/v1/agent/service/deregister/${one.id}`).length === 1, {
@@ -162,7 +151,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('watches with blocking queries that follow X-Consul-Index, with a jittered wait, and wake only on real changes', async () => {
-    const registry = new ConsulRegistry({ host, waitMs: 1000 });
+    const registry = new ConsulRegistry({ host: agentHost(), waitMs: 1000 });
     const name = `svc-${randomUUID().slice(0, 8)}`;
     const controller = new AbortController();
     const lists: ServiceInstance[][] = [];
@@ -175,7 +164,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     assert.equal(first.query.get('passing'), 'true');
     assert.equal(first.query.has('index'), false, 'the first query does not block');
 
-    const one = instance(name, 7200);
+    const one = testInstance(name, 7200);
     await registry.register(one);
     await waitFor(() => lists.length === 2, { description: 'the registration' });
     assert.deepEqual(
@@ -209,7 +198,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('resets the index to 0 when Consul’s index goes backwards, and never spins on index 0', async () => {
-    const registry = new ConsulRegistry({ host, waitMs: 1000 });
+    const registry = new ConsulRegistry({ host: agentHost(), waitMs: 1000 });
     const name = `svc-${randomUUID().slice(0, 8)}`;
     const controller = new AbortController();
     let served = 0;
@@ -250,7 +239,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
 
   it('a failed blocking query ends the watch with RegistryUnavailableError: an error status at once, no answer after wait + margin', async () => {
     const waitMs = 200;
-    const registry = new ConsulRegistry({ host, waitMs });
+    const registry = new ConsulRegistry({ host: agentHost(), waitMs });
     const name = `svc-${randomUUID().slice(0, 8)}`;
     let answer: 'ok' | 'error' | 'hang' = 'ok';
     agent.override = (request, response) => {
@@ -281,9 +270,9 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('watchWithRetry keeps the last list through failing queries, backs off, and follows changes again', async () => {
-    const registry = new ConsulRegistry({ host, waitMs: 200 });
+    const registry = new ConsulRegistry({ host: agentHost(), waitMs: 200 });
     const name = `svc-${randomUUID().slice(0, 8)}`;
-    const one = instance(name, 7300);
+    const one = testInstance(name, 7300);
     await registry.register(one);
     const lists: ServiceInstance[][] = [];
     const errors: number[] = [];

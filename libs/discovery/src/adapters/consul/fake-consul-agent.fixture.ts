@@ -4,7 +4,11 @@
 // X-Consul-Index) and records every request so tests can assert exactly what was sent.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { after, before, beforeEach } from 'node:test';
+
+import type { ServiceInstance } from '../../service-instance.js';
 
 export interface RecordedRequest {
   method: string;
@@ -134,4 +138,31 @@ export class FakeConsulAgent {
       .writeHead(200, { 'content-type': 'application/json', 'x-consul-index': String(this.index) })
       .end(JSON.stringify(entries));
   }
+}
+
+/** An instance of a fresh service (a random name), as the Consul tests register it. */
+export function testInstance(name = `svc-${randomUUID().slice(0, 8)}`, port = 7100): ServiceInstance {
+  return { id: `${name}-${port}`, name, address: '127.0.0.1', port, tags: ['v1'], metadata: { zone: 'a' } };
+}
+
+/**
+ * A fake agent for the enclosing describe block: started before its tests, stopped after them,
+ * its recorded requests and override cleared before each. `host()` is its `host:port`.
+ */
+export function fakeAgentForSuite(): { agent: FakeConsulAgent; host: () => string } {
+  const agent = new FakeConsulAgent();
+  let host: string | undefined;
+  before(async () => (host = await agent.start()));
+  after(() => agent.stop());
+  beforeEach(() => {
+    agent.requests.length = 0;
+    agent.override = undefined;
+  });
+  return {
+    agent,
+    host: () => {
+      if (host === undefined) throw new Error('the fake Consul agent is not started yet');
+      return host;
+    },
+  };
 }
