@@ -30,12 +30,15 @@ class Jobs {
   runs = 0;
 
   @LeaderOnly()
-  restock(): void {
+  restock(): Promise<void> {
     this.runs++;
+    return Promise.resolve();
   }
 
   @LeaderOnly({ onFollower: 'throw' })
-  strict(): void {}
+  strict(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 @Module({ providers: [Jobs] })
@@ -110,7 +113,7 @@ describe('election telemetry (memory elections in Nest apps)', { timeout: 60_000
       });
     await tracer.startActiveSpan('tick', async (span) => {
       assert.equal(await follower.get(Jobs).restock(), undefined);
-      await assert.rejects(Promise.resolve(follower.get(Jobs).strict()), NotLeaderError);
+      await assert.rejects(follower.get(Jobs).strict(), NotLeaderError);
       span.end();
     });
     await leader.get(Jobs).restock();
