@@ -130,16 +130,6 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
     return handle;
   }
 
-  diag.setLogger(
-    {
-      error: (m) => console.error(`otel: ${m}`),
-      warn: (m) => console.warn(`otel: ${m}`),
-      info() {},
-      debug() {},
-      verbose() {},
-    },
-    DiagLogLevel.WARN,
-  );
   const resource = defaultResource().merge(
     resourceFromAttributes({
       ...config.resourceAttributes,
@@ -185,6 +175,17 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
           options.env?.HOST ?? process.env.HOST ?? '127.0.0.1',
         );
 
+  // Registered with the rest, once nothing can fail any more: a refused start leaves no global.
+  diag.setLogger(
+    {
+      error: (m) => console.error(`otel: ${m}`),
+      warn: (m) => console.warn(`otel: ${m}`),
+      info() {},
+      debug() {},
+      verbose() {},
+    },
+    DiagLogLevel.WARN,
+  );
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(
@@ -219,6 +220,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         metrics.disable();
         propagation.disable();
         context.disable();
+        diag.disable();
         setCurrentTelemetry(undefined);
       })();
       return stopped;
