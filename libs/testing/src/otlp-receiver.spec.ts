@@ -59,6 +59,7 @@ describe('startOtlpReceiver (OTLP/HTTP JSON)', { timeout: 60_000 }, () => {
     assert.deepEqual(receivedChild.attributes, { 'a.string': 'x', 'a.int': 7, 'a.bool': true });
     assert.deepEqual(receivedChild.events, [{ name: 'happened', attributes: { why: 'test' } }]);
     assert.equal(receivedChild.service, 'receiver-test');
+    assert.equal(receivedChild.scope, 'test');
     assert.ok(receivedChild.endTimeUnixNano >= receivedChild.startTimeUnixNano);
     assert.deepEqual(receiver.trace(traceId).length, 2);
   });

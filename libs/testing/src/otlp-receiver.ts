@@ -14,6 +14,8 @@ export interface ReceivedSpan {
   kind: number;
   /** The `service.name` of the resource that sent it. */
   service: string;
+  /** The instrumentation scope (the tracer's name, e.g. `@nestmesh/grpc`). */
+  scope: string;
   resource: Record<string, unknown>;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
@@ -68,7 +70,7 @@ interface OtlpSpan {
 interface ExportTraceServiceRequest {
   resourceSpans?: {
     resource?: { attributes?: KeyValue[] };
-    scopeSpans?: { spans?: OtlpSpan[] }[];
+    scopeSpans?: { scope?: { name?: string }; spans?: OtlpSpan[] }[];
   }[];
 }
 
@@ -92,7 +94,7 @@ export function flattenExport(request: ExportTraceServiceRequest): ReceivedSpan[
     const resourceAttributes = attributesOf(resource?.attributes);
     const name = resourceAttributes['service.name'];
     const service = typeof name === 'string' ? name : 'unknown';
-    return (scopeSpans ?? []).flatMap(({ spans }) =>
+    return (scopeSpans ?? []).flatMap(({ scope, spans }) =>
       (spans ?? []).map((span): ReceivedSpan => ({
         traceId: span.traceId,
         spanId: span.spanId,
@@ -100,6 +102,7 @@ export function flattenExport(request: ExportTraceServiceRequest): ReceivedSpan[
         name: span.name,
         kind: span.kind ?? 0,
         service,
+        scope: scope?.name ?? '',
         resource: resourceAttributes,
         attributes: attributesOf(span.attributes),
         events: (span.events ?? []).map((event) => ({

@@ -80,7 +80,12 @@ async function loadInstrumentations(
   const instrumentations = [];
   if (config.instrumentations.includes('http')) {
     const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-    instrumentations.push(new HttpInstrumentation());
+    // Prometheus scrapes and trace viewers polling would otherwise fill the trace buffer.
+    instrumentations.push(
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => /^\/(metrics|debug\/traces)(\/|\?|$)/.test(request.url ?? ''),
+      }),
+    );
   }
   if (config.instrumentations.includes('ioredis')) {
     const { IORedisInstrumentation } = await import('@opentelemetry/instrumentation-ioredis');
