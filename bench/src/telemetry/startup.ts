@@ -1,6 +1,6 @@
 // Startup cost of telemetry: how long `node apps/<app>/dist/main.js` takes to print its ready
 // line, and the CPU it burns until then, with telemetry off (OTEL_SDK_DISABLED=true), on (the
-// default: NestMesh's own spans and metrics) and on with the opt-in auto-instrumentations
+// default: NestMesh's own spans and metrics; then with the OTLP exporter loaded) and on with the opt-in auto-instrumentations
 // (OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,ioredis, which loads the import-in-the-middle hook).
 // Modes alternate within each round, so a machine whose load drifts affects all three alike.
 // `node bench/dist/telemetry/startup.js [rounds]` (default 7); medians are printed.
@@ -18,6 +18,8 @@ const apps = [
 const modes: Record<string, Record<string, string>> = {
   off: { OTEL_SDK_DISABLED: 'true' },
   on: {},
+  // Loads the OTLP http/protobuf exporter (protobufjs); port 9 (discard) receives nothing.
+  'on + OTLP exporter': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' },
   'on + http,ioredis': { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,ioredis' },
 };
 
