@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -69,6 +69,29 @@ export async function tracingOf(
   return { tracerProvider, buffer };
 }
 
+/** The Prometheus base-unit suffixes of the units NestMesh's metrics use. */
+const UNIT_SUFFIXES: Readonly<Record<string, string>> = { s: 'seconds', ms: 'milliseconds', By: 'bytes' };
+
+/**
+ * Names with their unit, as the OpenTelemetry → Prometheus compatibility rules want and as
+ * PromQL users expect (`rpc.server.call.duration` in `s` → `rpc_server_call_duration_seconds`);
+ * the exporter's serializer only writes a `# UNIT` comment. Counters then get `_total` after it.
+ */
+export function withUnitSuffixes(resourceMetrics: ResourceMetrics): ResourceMetrics {
+  return {
+    ...resourceMetrics,
+    scopeMetrics: resourceMetrics.scopeMetrics.map((scope) => ({
+      ...scope,
+      metrics: scope.metrics.map((metric) => {
+        const suffix = UNIT_SUFFIXES[metric.descriptor.unit];
+        const { name } = metric.descriptor;
+        if (!suffix || name.endsWith(`.${suffix}`) || name.endsWith(`_${suffix}`)) return metric;
+        return { ...metric, descriptor: { ...metric.descriptor, name: `${name}_${suffix}` } };
+      }),
+    })),
+  };
+}
+
 /** The meter provider, read on demand into the Prometheus text format. */
 export function metricsOf(resource: Resource): {
   meterProvider: MeterProvider;
@@ -81,7 +104,7 @@ export function metricsOf(resource: Resource): {
   const scrapeMetrics = async () => {
     const { resourceMetrics, errors } = await prometheus.collect();
     for (const error of errors) diag.warn(`metrics collection: ${String(error)}`);
-    return serializer.serialize(resourceMetrics);
+    return serializer.serialize(withUnitSuffixes(resourceMetrics));
   };
   return { meterProvider, scrapeMetrics };
 }

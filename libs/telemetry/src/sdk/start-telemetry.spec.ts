@@ -86,13 +86,20 @@ describe('startTelemetry', { timeout: 60_000 }, () => {
     assert.match(telemetry.metricsUrl!, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     assert.doesNotMatch(telemetry.metricsUrl!, /:0\//);
     meshMeter('test').createCounter('nestmesh.test.calls').add(3, { outcome: 'ok' });
+    meshMeter('test').createHistogram('nestmesh.test.wait.duration', { unit: 's' }).record(0.02);
+    meshMeter('test').createCounter('nestmesh.test.sent', { unit: 'By' }).add(10);
     const response = await fetch(telemetry.metricsUrl!);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    assert.match(text, /^nestmesh_test_calls_total\{outcome="ok",otel_scope_name="test"\} 3$/m);
+    // Units become name suffixes, as PromQL users expect; counters get _total after the unit.
+    assert.match(text, /^nestmesh_test_wait_duration_seconds_count\{otel_scope_name="test"\} 1$/m);
     assert.match(
-      await response.text(),
-      /^nestmesh_test_calls_total\{outcome="ok",otel_scope_name="test"\} 3$/m,
+      text,
+      /^nestmesh_test_wait_duration_seconds_bucket\{otel_scope_name="test",le="\+Inf"\} 1$/m,
     );
+    assert.match(text, /^nestmesh_test_sent_bytes_total\{otel_scope_name="test"\} 10$/m);
     assert.equal((await fetch(telemetry.metricsUrl!.replace('/metrics', '/other'))).status, 404);
 
     await telemetry.shutdown();
