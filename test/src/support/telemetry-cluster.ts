@@ -38,9 +38,12 @@ export interface TelemetryCluster {
  */
 export async function startTelemetryCluster(env: Record<string, string> = {}): Promise<TelemetryCluster> {
   const started: { stop(): Promise<unknown> }[] = [];
+  /** Last started, first stopped (the apps deregister from etcd before it goes); all of them. */
   const stop = async () => {
-    const outcomes = await Promise.allSettled(started.reverse().map((thing) => thing.stop()));
-    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
+    const errors: unknown[] = [];
+    for (const thing of [...started].reverse())
+      await thing.stop().catch((error: unknown) => errors.push(error));
+    if (errors.length > 0) throw errors[0];
   };
   try {
     const receiver = await startOtlpReceiver();
