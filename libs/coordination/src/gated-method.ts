@@ -82,14 +82,14 @@ function instancesOf(wrapper: InstanceWrapper): object[] {
  * class is defined — not when the app starts — so that every caller, including what other
  * decorators' explorers captured at module init (`@Interval`, `@Cron`, gRPC handlers), calls
  * the gated one, whatever order modules and decorators come in. A call runs
- * `run(gate, call, args)` with the gate bound to its instance (`call` runs the original
- * method), and rejects with MethodNotBoundError without running it when there is none. The
+ * `run(gate, call, args, name)` with the gate bound to its instance (`call` runs the original
+ * method, `name` is `Class.method`), and rejects with MethodNotBoundError without running it when there is none. The
  * gated method always returns a promise. Metadata of decorators applied earlier stays on it.
  */
 export function gatedMethod<Gate>(
   gates: MethodGates<Gate>,
   metadata: unknown,
-  run: (gate: Gate, call: () => unknown, args: unknown[]) => Promise<unknown>,
+  run: (gate: Gate, call: () => unknown, args: unknown[], name: string) => Promise<unknown>,
 ) {
   return <T>(target: object, property: string | symbol, descriptor: TypedPropertyDescriptor<T>) => {
     const original = descriptor.value as unknown;
@@ -98,7 +98,7 @@ export function gatedMethod<Gate>(
       throw new TypeError(`${gates.decorator}() decorates methods; ${name} is not one`);
     const gated = function (this: unknown, ...args: unknown[]): Promise<unknown> {
       try {
-        return run(gates.gateOf(this, name), () => (original as Method).apply(this, args), args);
+        return run(gates.gateOf(this, name), () => (original as Method).apply(this, args), args, name);
       } catch (error) {
         return Promise.reject(error);
       }

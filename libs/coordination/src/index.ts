@@ -10,6 +10,11 @@ export {
   MethodNotBoundError,
   NotLeaderError,
 } from './coordination.errors.js';
+export {
+  COORDINATION_SCOPE,
+  recordFencingRejection,
+  type FencingRejection,
+} from './coordination.telemetry.js';
 export { MemoryLockBackend } from './lock/adapters/memory/memory.lock-backend.js';
 export { LockBackend, type LeaseBackend } from './lock/lock-backend.js';
 export {

@@ -51,3 +51,64 @@ export const ATTR_NESTMESH_ELECTION_GROUP = 'nestmesh.election.group';
 export const ATTR_NESTMESH_ELECTION_CANDIDATE = 'nestmesh.election.candidate';
 export const ATTR_NESTMESH_ELECTION_EPOCH = 'nestmesh.election.epoch';
 export const ATTR_NESTMESH_SERVICE = 'nestmesh.service';
+
+// ─── Coordination: locks, election, fencing (issue 10, branch i10-coord) ────────────────────
+// Kept in one block so that it merges apart from the standard names above.
+
+// Standard attributes the coordination spans use (stable in @opentelemetry/semantic-conventions).
+export const ATTR_DB_NAMESPACE = 'db.namespace';
+export const ATTR_CODE_FUNCTION_NAME = 'code.function.name';
+
+// Span names (INTERNAL spans; the stock store's Redis scripts are CLIENT spans named by the
+// database conventions, `{db.query.summary}`).
+export const SPAN_NESTMESH_LOCK_ACQUIRE = 'nestmesh.lock.acquire';
+export const SPAN_NESTMESH_LOCK_HOLD = 'nestmesh.lock.hold';
+export const SPAN_NESTMESH_ELECTION_CAMPAIGN = 'nestmesh.election.campaign';
+export const SPAN_NESTMESH_ELECTION_LEADERSHIP = 'nestmesh.election.leadership';
+
+// Span event names.
+export const EVENT_NESTMESH_LOCK_RELEASED = 'released';
+export const EVENT_NESTMESH_LEASE_LOST = 'lease.lost';
+export const EVENT_NESTMESH_REDLOCK_NODE = 'redlock.node';
+export const EVENT_NESTMESH_ELECTED = 'elected';
+export const EVENT_NESTMESH_REVOKED = 'revoked';
+export const EVENT_NESTMESH_LEADER_ONLY_SKIPPED = 'leader_only.skipped';
+export const EVENT_NESTMESH_FENCING_REJECTED = 'fencing.rejected';
+
+// NestMesh's own attributes of coordination (besides nestmesh.lock.* / nestmesh.election.* above).
+/** How a hold ended: `released`, or why the lease was lost (`expired`, `unconfirmed`, `max-hold`). */
+export const ATTR_NESTMESH_LOCK_END_REASON = 'nestmesh.lock.end_reason';
+/** Whose lease was lost: `lock` or `election`. */
+export const ATTR_NESTMESH_LEASE_KIND = 'nestmesh.lease.kind';
+/** A Redlock node as `host:port` (never its password). */
+export const ATTR_NESTMESH_REDLOCK_NODE = 'nestmesh.redlock.node';
+/** `acquire`, `raise-fence`, `extend` or `release`. */
+export const ATTR_NESTMESH_REDLOCK_OPERATION = 'nestmesh.redlock.operation';
+/** `granted`, `held`, `refused` or `failed`. */
+export const ATTR_NESTMESH_REDLOCK_OUTCOME = 'nestmesh.redlock.outcome';
+export const ATTR_NESTMESH_REDLOCK_ERROR = 'nestmesh.redlock.error';
+/** A campaign's end: `elected`, `stopped` or `failed`. */
+export const ATTR_NESTMESH_ELECTION_OUTCOME = 'nestmesh.election.outcome';
+/** Why a leadership ended: `expired`, `unconfirmed`, `resigned` or `closed`. */
+export const ATTR_NESTMESH_ELECTION_REVOKED_REASON = 'nestmesh.election.revoked.reason';
+/** What a leader-only call did on a follower: `skip` or `throw`. */
+export const ATTR_NESTMESH_LEADER_ONLY_ON_FOLLOWER = 'nestmesh.leader_only.on_follower';
+/** The store that refused a stale fencing value (e.g. `inventory.stock`). */
+export const ATTR_NESTMESH_FENCING_STORE = 'nestmesh.fencing.store';
+/** What was stale: a lock's fencing `token`, or a leadership `epoch`. */
+export const ATTR_NESTMESH_FENCING_KIND = 'nestmesh.fencing.kind';
+/** `read` or `write`. */
+export const ATTR_NESTMESH_FENCING_OPERATION = 'nestmesh.fencing.operation';
+/** The refused token or epoch (span events only: unbounded). */
+export const ATTR_NESTMESH_FENCING_VALUE = 'nestmesh.fencing.value';
+/** The refused resource's key (span events only: unbounded). */
+export const ATTR_NESTMESH_FENCING_KEY = 'nestmesh.fencing.key';
+
+// NestMesh's own metrics (durations in seconds).
+export const METRIC_NESTMESH_LOCK_WAIT_DURATION = 'nestmesh.lock.wait.duration';
+export const METRIC_NESTMESH_LOCK_HOLD_DURATION = 'nestmesh.lock.hold.duration';
+export const METRIC_NESTMESH_LOCK_HELD = 'nestmesh.lock.held';
+export const METRIC_NESTMESH_LEASE_LOST = 'nestmesh.lease.lost';
+export const METRIC_NESTMESH_FENCING_REJECTED = 'nestmesh.fencing.rejected';
+export const METRIC_NESTMESH_ELECTION_LEADER = 'nestmesh.election.leader';
+export const METRIC_NESTMESH_LEADER_ONLY_SKIPPED = 'nestmesh.leader_only.skipped';

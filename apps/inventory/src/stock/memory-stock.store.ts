@@ -1,8 +1,10 @@
 import { promiseTry } from '@nestmesh/common';
+import { recordFencingRejection } from '@nestmesh/coordination';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
 import { reserveAgainst, validateReserveInput } from './reservation.js';
+import { STOCK_STORE } from './stock.telemetry.js';
 import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
@@ -117,7 +119,16 @@ export class MemoryStockStore implements StockStore {
 
   /** Refuses an epoch older than the newest seen; records a newer one (reads included). */
   private admitEpoch(sku: string, epoch: bigint, operation: 'read' | 'restock'): void {
-    if (epoch < this.restockEpoch) throw new StaleEpochError(sku, epoch, operation);
+    if (epoch < this.restockEpoch) {
+      recordFencingRejection({
+        store: STOCK_STORE,
+        kind: 'epoch',
+        operation: operation === 'read' ? 'read' : 'write',
+        key: `sku:${sku}`,
+        value: epoch,
+      });
+      throw new StaleEpochError(sku, epoch, operation);
+    }
     this.restockEpoch = epoch;
   }
 

@@ -13,6 +13,7 @@ import {
 } from '../inventory.errors.js';
 import { FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
 import { reserveAgainst, validateReserveInput } from './reservation.js';
+import { StockScriptTelemetry } from './stock.telemetry.js';
 import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
 const PREFIX = 'nestmesh:inventory:';
@@ -43,6 +44,7 @@ function toLevel(sku: string, fields: Fields): StockLevel {
 export class RedisStockStore implements StockStore {
   private readonly logger = new Logger('RedisStockStore');
   readonly redis: Redis;
+  private readonly scripts: StockScriptTelemetry;
 
   constructor(
     url: string,
@@ -50,6 +52,7 @@ export class RedisStockStore implements StockStore {
   ) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
+    this.scripts = new StockScriptTelemetry(this.redis);
   }
 
   private skuKey(sku: string): string {
@@ -79,14 +82,25 @@ export class RedisStockStore implements StockStore {
    * (StaleWriteError / StaleEpochError) when a newer one has read or written, else recorded.
    */
   protected async readFenced(sku: string, token?: bigint, epoch?: bigint): Promise<StockLevel | undefined> {
+    const key = `sku:${sku}`;
     const answer = await this.guard(`reading ${sku}`, () =>
-      this.redis.eval(
-        FENCED_READ,
-        2,
-        this.skuKey(sku),
-        RESTOCK_EPOCH,
-        token?.toString() ?? '',
-        epoch?.toString() ?? '',
+      this.scripts.run(
+        'fenced-read',
+        () =>
+          this.redis.eval(
+            FENCED_READ,
+            2,
+            this.skuKey(sku),
+            RESTOCK_EPOCH,
+            token?.toString() ?? '',
+            epoch?.toString() ?? '',
+          ),
+        (refused) =>
+          refused === -1
+            ? { kind: 'token', operation: 'read', key, value: token! }
+            : refused === -2
+              ? { kind: 'epoch', operation: 'read', key, value: epoch! }
+              : undefined,
       ),
     );
     if (answer === -1) throw new StaleWriteError(sku, token!, 'read');
@@ -170,16 +184,26 @@ export class RedisStockStore implements StockStore {
             }
           : {};
         const outcome = await this.guard(`restocking ${sku}`, () =>
-          this.redis.eval(
-            RESTOCK,
-            2,
-            this.skuKey(sku),
-            RESTOCK_EPOCH,
-            lock.token.toString(),
-            epoch.toString(),
-            fields.available ?? '',
-            fields.version ?? '',
-            fields.updatedAt ?? '',
+          this.scripts.run(
+            'restock',
+            () =>
+              this.redis.eval(
+                RESTOCK,
+                2,
+                this.skuKey(sku),
+                RESTOCK_EPOCH,
+                lock.token.toString(),
+                epoch.toString(),
+                fields.available ?? '',
+                fields.version ?? '',
+                fields.updatedAt ?? '',
+              ),
+            (refused) =>
+              refused === -1
+                ? { kind: 'token', operation: 'write', key: `sku:${sku}`, value: lock.token }
+                : refused === -2
+                  ? { kind: 'epoch', operation: 'write', key: `sku:${sku}`, value: epoch }
+                  : undefined,
           ),
         );
         if (outcome === -1) throw new StaleWriteError(sku, lock.token);
@@ -250,19 +274,27 @@ export class RedisStockStore implements StockStore {
       updatedAt: String(next.updatedAt!.getTime()),
     };
     const accepted = await this.guard(`writing ${level.sku}`, () =>
-      this.redis.eval(
-        FENCED_WRITE,
-        3,
-        this.skuKey(level.sku),
-        `${PREFIX}reservation:${reservation.reservationId}`,
-        `${PREFIX}order:${reservation.orderId}`,
-        lock.token.toString(),
-        fields.available,
-        fields.reserved,
-        fields.version,
-        fields.updatedAt,
-        JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
-        reservation.reservationId,
+      this.scripts.run(
+        'fenced-write',
+        () =>
+          this.redis.eval(
+            FENCED_WRITE,
+            3,
+            this.skuKey(level.sku),
+            `${PREFIX}reservation:${reservation.reservationId}`,
+            `${PREFIX}order:${reservation.orderId}`,
+            lock.token.toString(),
+            fields.available,
+            fields.reserved,
+            fields.version,
+            fields.updatedAt,
+            JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
+            reservation.reservationId,
+          ),
+        (answer) =>
+          answer === 1
+            ? undefined
+            : { kind: 'token', operation: 'write', key: `sku:${level.sku}`, value: lock.token },
       ),
     );
     if (accepted !== 1) throw new StaleWriteError(level.sku, lock.token);

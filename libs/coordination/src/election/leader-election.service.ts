@@ -7,6 +7,7 @@ import type {
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LeadershipLostError, NotLeaderError } from '../coordination.errors.js';
+import { CandidacyTelemetry } from './election.telemetry.js';
 import type { LeaderInfo, Leadership, ObserveOptions } from './leader-election.js';
 import {
   DEFAULT_LEADER_DRAIN_TIMEOUT_MS,
@@ -70,6 +71,7 @@ export class LeaderElectionService
   private current: Leadership | undefined;
   private loop: Promise<void> | undefined;
   private readonly work = new LeaderWork();
+  private readonly telemetry: CandidacyTelemetry;
 
   constructor(
     @Inject(LEADER_ELECTION_MODULE_OPTIONS) private readonly options: LeaderElectionModuleOptions,
@@ -79,6 +81,7 @@ export class LeaderElectionService
     this.candidateId = options.candidateId ?? defaultCandidateId();
     this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_LEADER_DRAIN_TIMEOUT_MS;
     this.logger = new Logger(`LeaderElection ${this.group}`);
+    this.telemetry = new CandidacyTelemetry(this.group, this.candidateId, () => this.isLeader);
   }
 
   /** Whether this instance holds the leadership now (also while it drains at shutdown). */
@@ -127,18 +130,24 @@ export class LeaderElectionService
   /**
    * Runs `fn` as the leader — what `@LeaderOnly` does: inside it `currentLeadership()` is the
    * leadership, and shutdown waits for it before resigning. Where it may not run, resolves
-   * to undefined (`onFollower: 'skip'`, default) or rejects with NotLeaderError (`'throw'`).
+   * to undefined (`onFollower: 'skip'`, default) or rejects with NotLeaderError (`'throw'`);
+   * either way it counts in `nestmesh.leader_only.skipped` (by `method`, `Class.method`).
    */
   runAsLeader<T>(
     fn: (leadership: Leadership) => T | Promise<T>,
     { onFollower = 'skip' }: LeaderOnlyOptions = {},
+    method?: string,
   ): Promise<T | undefined> {
     const leadership = this.admit();
-    if (!leadership) return onFollower === 'throw' ? this.notLeader() : Promise.resolve(undefined);
+    if (!leadership) {
+      this.telemetry.skipped(onFollower, method);
+      return onFollower === 'throw' ? this.notLeader() : Promise.resolve(undefined);
+    }
     return this.work.track(leadershipContext.run(leadership, async () => fn(leadership)));
   }
 
   onApplicationBootstrap(): void {
+    this.telemetry.start();
     this.loop ??= this.campaignLoop();
   }
 
@@ -158,6 +167,7 @@ export class LeaderElectionService
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.telemetry.stop();
     if (!this.options.election) await this.election.close();
   }
 
@@ -181,7 +191,10 @@ export class LeaderElectionService
     while (!stop.aborted) {
       let leadership: Leadership;
       try {
-        leadership = await this.election.campaign(this.candidateId, { signal: stop });
+        leadership = await this.telemetry.campaign(
+          () => this.election.campaign(this.candidateId, { signal: stop }),
+          stop,
+        );
       } catch (error) {
         if (stop.aborted) return;
         // Only a closed or broken election rejects a campaign: say so once, and do not spin.
@@ -203,11 +216,13 @@ export class LeaderElectionService
       return;
     }
     this.current = leadership;
+    const revoked = this.telemetry.lead(leadership);
     this.logger.log(`elected epoch=${leadership.epoch} (${this.candidateId})`);
     this.startElectedHooks(leadership);
     const reason = await ended(leadership.signal);
     this.current = undefined;
     const why = reason instanceof LeadershipLostError ? reason.why : message(reason);
+    revoked(why);
     const level = why === 'resigned' || why === 'closed' ? 'log' : 'warn';
     this.logger[level](`revoked epoch=${leadership.epoch}: ${why}`);
     await Promise.all(

@@ -21,6 +21,8 @@ export interface LeaderGate {
   runAsLeader<T>(
     fn: (leadership: Leadership) => T | Promise<T>,
     options?: LeaderOnlyOptions,
+    /** `Class.method`, for the skipped-call counter. */
+    method?: string,
   ): Promise<T | undefined>;
 }
 
@@ -51,7 +53,9 @@ export function LeaderOnly(options: LeaderOnlyOptions = {}) {
       'onFollower',
       `of @LeaderOnly() is 'skip' or 'throw', got ${String(options.onFollower)}`,
     );
-  return gatedMethod(leaderOnlyMethods, options, (gate, call) => gate.runAsLeader(call, options));
+  return gatedMethod(leaderOnlyMethods, options, (gate, call, _args, method) =>
+    gate.runAsLeader(call, options, method),
+  );
 }
 
 /**

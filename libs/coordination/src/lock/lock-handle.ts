@@ -4,6 +4,7 @@ import { LockLostError } from '../coordination.errors.js';
 import { type LeaseClock, type LeaseTimer, monotonicClock } from './lease-clock.js';
 import { type DeadlineChecked, readThroughDeadline } from './lease-signal.js';
 import type { LockBackend } from './lock-backend.js';
+import type { LockHold } from './lock.telemetry.js';
 import { RENEW_DEADLINE_MARGIN_FRACTION, RENEW_INTERVAL_FRACTION } from './lock.constants.js';
 import { type Renewable, type RenewalScheduler, renewalsFor } from './renewal-scheduler.js';
 
@@ -46,6 +47,12 @@ export class LockHandle implements Renewable, DeadlineChecked {
   private readonly timing: LeaseTiming;
   private readonly clock: LeaseClock;
   private readonly renewals: RenewalScheduler;
+  /**
+   * The hold's span and metrics, when LockService made the lock (an election's lease has
+   * its own telemetry). Set right after construction, before the lease can end.
+   * @internal
+   */
+  hold: LockHold | undefined;
 
   /** Use LockService; exported for its type. */
   constructor(
@@ -113,20 +120,22 @@ export class LockHandle implements Renewable, DeadlineChecked {
   release(): Promise<void> {
     if (!this.held) return Promise.resolve();
     const key = this.key;
-    this.end(() => releasedReason(key));
+    this.end('released', () => releasedReason(key));
     return this.backend.release(this.key, this.owner).catch(leaseExpiresByItself);
   }
 
-  private end(reason: () => LockLostError): void {
+  private end(why: LockLostError['why'], reason: () => LockLostError): void {
     this.ended = reason;
     this.stopTimers();
+    // Before the abort: what its listeners do comes after the hold ended.
+    this.hold?.end(why);
     this.controller?.abort(reason());
   }
 
   private lose(why: 'expired' | 'unconfirmed' | 'max-hold'): void {
     if (this.ended) return;
     const reason = new LockLostError(this.key, why);
-    this.end(() => reason);
+    this.end(why, () => reason);
     if (why === 'max-hold') void this.backend.release(this.key, this.owner).catch(() => undefined);
   }
 
@@ -148,7 +157,8 @@ export class LockHandle implements Renewable, DeadlineChecked {
 
   /** Called by the renewal scheduler when `renewAt` has come. */
   renewNow(): void {
-    void this.renew();
+    // In the hold's context, so that what the renewal traces (Redlock's node events) lands on it.
+    void (this.hold ? this.hold.run(() => this.renew()) : this.renew());
   }
 
   private async renew(): Promise<void> {

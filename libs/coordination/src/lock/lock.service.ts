@@ -6,6 +6,7 @@ import { LeaseClock, monotonicClock } from './lease-clock.js';
 import { LockBackend } from './lock-backend.js';
 import { LockHandle, type LeaseSettings } from './lock-handle.js';
 import { ACQUIRE_BACKOFF_MS, DEFAULT_LOCK_TTL_MS, RENEW_DEADLINE_MARGIN_FRACTION } from './lock.constants.js';
+import { AcquireTelemetry, outcomeOf } from './lock.telemetry.js';
 
 export interface LockOptions {
   /** Lease TTL in ms. Default 10 000. */
@@ -61,7 +62,11 @@ export class LockService {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.attempt(key, options).then((lock) => lock ?? Promise.reject(new LockHeldError(key)));
+    const telemetry = new AcquireTelemetry(key);
+    return this.attempt(key, options, telemetry).then(
+      (lock) => lock ?? telemetry.failed(new LockHeldError(key), 'held-by-other'),
+      (error: unknown) => telemetry.failed(error, outcomeOf(error, 0)),
+    );
   }
 
   /**
@@ -71,15 +76,20 @@ export class LockService {
   async acquire(key: string, options: AcquireOptions = {}): Promise<LockHandle> {
     validateLockOptions(options);
     const { waitMs = 0, signal } = options;
-    const giveUpAt = performance.now() + waitMs;
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted();
-      const lock = await this.attempt(key, options);
-      if (lock) return lock;
-      const remaining = giveUpAt - performance.now();
-      if (remaining <= 0) throw new LockHeldError(key);
-      const backoff = Math.min(ACQUIRE_BACKOFF_MS[0] * 2 ** attempt, ACQUIRE_BACKOFF_MS[1]);
-      await sleep(Math.min(remaining, backoff * (0.5 + Math.random() / 2)), undefined, { signal });
+    const telemetry = new AcquireTelemetry(key);
+    try {
+      const giveUpAt = performance.now() + waitMs;
+      for (let attempt = 0; ; attempt++) {
+        signal?.throwIfAborted();
+        const lock = await this.attempt(key, options, telemetry);
+        if (lock) return lock;
+        const remaining = giveUpAt - performance.now();
+        if (remaining <= 0) throw new LockHeldError(key);
+        const backoff = Math.min(ACQUIRE_BACKOFF_MS[0] * 2 ** attempt, ACQUIRE_BACKOFF_MS[1]);
+        await sleep(Math.min(remaining, backoff * (0.5 + Math.random() / 2)), undefined, { signal });
+      }
+    } catch (error) {
+      return telemetry.failed(error, outcomeOf(error, waitMs, signal));
     }
   }
 
@@ -87,6 +97,7 @@ export class LockService {
    * Runs `fn` under the lock: `fn(signal, lock)` gets a signal that fires when the lease is
    * lost or can no longer be confirmed (or `maxHoldMs` passed); the lock renews itself while
    * `fn` runs and is released when it settles. `fn`'s own error is rethrown unchanged.
+   * `fn` runs inside the lock's `nestmesh.lock.hold` span: what it traces nests under it.
    */
   async using<T>(
     key: string,
@@ -95,7 +106,7 @@ export class LockService {
   ): Promise<T> {
     const lock = await this.acquire(key, options);
     try {
-      return await fn(lock.signal, lock);
+      return await (lock.hold ? lock.hold.run(() => fn(lock.signal, lock)) : fn(lock.signal, lock));
     } finally {
       await lock.release();
     }
@@ -106,29 +117,35 @@ export class LockService {
   private attempt(
     key: string,
     { ttlMs = this.defaultTtlMs, maxHoldMs }: LockOptions,
+    telemetry: AcquireTelemetry,
   ): Promise<LockHandle | undefined> {
     const owner = LockHandle.newOwner();
     const clock = this.clock;
     const requestedAt = clock.now();
-    return this.backend.acquire(key, owner, ttlMs).then((token) => {
-      if (token === undefined) return undefined;
-      // An answer that arrived after the renew deadline is a lease we cannot use.
-      if (clock.now() - requestedAt > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION)) {
-        return this.backend.release(key, owner).then(
-          () => undefined,
-          () => undefined,
+    telemetry.attempts++;
+    return telemetry
+      .around(() => this.backend.acquire(key, owner, ttlMs))
+      .then((token) => {
+        if (token === undefined) return undefined;
+        // An answer that arrived after the renew deadline is a lease we cannot use.
+        if (clock.now() - requestedAt > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION)) {
+          return this.backend.release(key, owner).then(
+            () => undefined,
+            () => undefined,
+          );
+        }
+        const lock = new LockHandle(
+          key,
+          token,
+          owner,
+          ttlMs,
+          this.backend,
+          requestedAt,
+          maxHoldMs,
+          this.leaseSettings,
         );
-      }
-      return new LockHandle(
-        key,
-        token,
-        owner,
-        ttlMs,
-        this.backend,
-        requestedAt,
-        maxHoldMs,
-        this.leaseSettings,
-      );
-    });
+        lock.hold = telemetry.acquired(token);
+        return lock;
+      });
   }
 }
