@@ -51,3 +51,17 @@ export const ATTR_NESTMESH_ELECTION_GROUP = 'nestmesh.election.group';
 export const ATTR_NESTMESH_ELECTION_CANDIDATE = 'nestmesh.election.candidate';
 export const ATTR_NESTMESH_ELECTION_EPOCH = 'nestmesh.election.epoch';
 export const ATTR_NESTMESH_SERVICE = 'nestmesh.service';
+
+// Request path (gRPC server and client, HTTP edge, discovery): issue 10.
+/** `error.type` when the failure has no better identifier. */
+export const ERROR_TYPE_VALUE_OTHER = '_OTHER';
+export const ATTR_CLIENT_ADDRESS = 'client.address';
+/** Live instances of a service as the client's resolver last heard from the registry. */
+export const METRIC_NESTMESH_DISCOVERY_INSTANCES = 'nestmesh.discovery.instances';
+/** The span of one change to a service's instance list, as a client's resolver saw it. */
+export const SPAN_NESTMESH_DISCOVERY_UPDATE = 'nestmesh.discovery.update';
+export const EVENT_NESTMESH_INSTANCE_ADDED = 'nestmesh.discovery.instance_added';
+export const EVENT_NESTMESH_INSTANCE_REMOVED = 'nestmesh.discovery.instance_removed';
+export const ATTR_NESTMESH_DISCOVERY_ADDED = 'nestmesh.discovery.added';
+export const ATTR_NESTMESH_DISCOVERY_REMOVED = 'nestmesh.discovery.removed';
+export const ATTR_NESTMESH_DISCOVERY_INSTANCES = 'nestmesh.discovery.instances';
