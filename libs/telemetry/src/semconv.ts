@@ -55,7 +55,7 @@ export const ATTR_NESTMESH_SERVICE = 'nestmesh.service';
 // Request path (gRPC server and client, HTTP edge, discovery): issue 10.
 /** `error.type` when the failure has no better identifier. */
 export const ERROR_TYPE_VALUE_OTHER = '_OTHER';
-export const ATTR_CLIENT_ADDRESS = 'client.address';
+export const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
 /** Live instances of a service as the client's resolver last heard from the registry. */
 export const METRIC_NESTMESH_DISCOVERY_INSTANCES = 'nestmesh.discovery.instances';
 /** The span of one change to a service's instance list, as a client's resolver saw it. */
