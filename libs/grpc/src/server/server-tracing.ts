@@ -14,6 +14,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Context,
   type Histogram,
   type Span,
@@ -46,6 +47,7 @@ import {
 } from '../telemetry/rpc-telemetry.js';
 
 const TRACEPARENT = 'traceparent';
+const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 
 /** Where this server is reached, for `server.address`/`server.port`; known once it listens. */
 export interface ServerEndpoint {
@@ -74,7 +76,7 @@ export class ServerTelemetry {
 
 /** The cached names and attributes of one method: a call allocates only its span and context. */
 export class ServerMethodTelemetry {
-  private spanOptions: SpanOptions | undefined;
+  private attributes: Attributes | undefined;
   private readonly metricAttributes: MethodMetricAttributes;
 
   constructor(
@@ -92,7 +94,10 @@ export class ServerMethodTelemetry {
       metadata.get(TRACEPARENT).length === 0
         ? ROOT_CONTEXT
         : propagation.extract(ROOT_CONTEXT, metadata, metadataGetter);
-    const span = this.telemetry.tracer.startSpan(this.name, this.options(), parent);
+    const span = this.telemetry.tracer.startSpan(this.name, SERVER_SPAN, parent);
+    // Set once sampled, not passed to startSpan: the SDK copies and checks start attributes
+    // before sampling, a cost every unsampled call would pay (docs/benchmarks.md).
+    if (span.isRecording()) span.setAttributes(this.spanAttributes());
     return { span, context: trace.setSpan(parent, span) };
   }
 
@@ -110,21 +115,18 @@ export class ServerMethodTelemetry {
     this.telemetry.duration.record(secondsSince(startMs), this.metricAttributes.of(code));
   }
 
-  /** Built on first call: the server's port is known by then. */
-  private options(): SpanOptions {
-    if (!this.spanOptions) {
+  /** Built on first use: the server's port is known by then. */
+  private spanAttributes(): Attributes {
+    if (!this.attributes) {
       const { address, port } = this.telemetry.endpoint;
-      this.spanOptions = {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_NAME_VALUE_GRPC,
-          [ATTR_RPC_METHOD]: this.name,
-          ...(address === undefined ? {} : { [ATTR_SERVER_ADDRESS]: address }),
-          ...(port === undefined ? {} : { [ATTR_SERVER_PORT]: port }),
-        },
+      this.attributes = {
+        [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_NAME_VALUE_GRPC,
+        [ATTR_RPC_METHOD]: this.name,
+        ...(address === undefined ? {} : { [ATTR_SERVER_ADDRESS]: address }),
+        ...(port === undefined ? {} : { [ATTR_SERVER_PORT]: port }),
       };
     }
-    return this.spanOptions;
+    return this.attributes;
   }
 }
 

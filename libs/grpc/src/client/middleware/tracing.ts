@@ -6,6 +6,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Histogram,
   type Span,
   type SpanOptions,
@@ -44,11 +45,12 @@ export interface ClientTracingOptions {
 
 interface ClientMethod {
   name: string;
-  spanOptions: SpanOptions;
+  attributes: Attributes;
   metricAttributes: MethodMetricAttributes;
 }
 
 const isClientError = (code: number) => code !== 0;
+const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
 /** `host`/`port` of a peer such as `10.0.0.7:50051` or `[::1]:50051`; undefined for anything else. */
 function splitPeer(peer: string): { host: string; port: number } | undefined {
@@ -83,7 +85,9 @@ export class ClientTracing {
     const method = this.method(callOptions.method_definition.path);
     const startMs = performance.now();
     const parent = context.active();
-    const span = this.tracer.startSpan(method.name, method.spanOptions, parent);
+    const span = this.tracer.startSpan(method.name, CLIENT_SPAN, parent);
+    // Set once sampled: the SDK copies start attributes before sampling, for every call.
+    if (span.isRecording()) span.setAttributes(method.attributes);
     const call = nextCall(callOptions);
     return new InterceptingCall(call, {
       start: (metadata: Metadata, listener, next) => {
@@ -124,10 +128,7 @@ export class ClientTracing {
       const name = rpcMethodOf(path);
       method = {
         name,
-        spanOptions: {
-          kind: SpanKind.CLIENT,
-          attributes: { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_NAME_VALUE_GRPC, [ATTR_RPC_METHOD]: name },
-        },
+        attributes: { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_NAME_VALUE_GRPC, [ATTR_RPC_METHOD]: name },
         metricAttributes: new MethodMetricAttributes(name, isClientError),
       };
       this.methods.set(path, method);
