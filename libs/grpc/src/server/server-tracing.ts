@@ -162,7 +162,8 @@ export function tracedUnary(
       ended = true;
       method.end(span, code, startMs);
     };
-    call.once('cancelled', () => end(abandonedCode(call)));
+    // on, not once: `end` runs once anyway, and once would wrap the listener per call.
+    call.on('cancelled', () => end(abandonedCode(call)));
     const traced: sendUnaryData<unknown> = (error, value, trailer, flags) => {
       end(error ? codeOfError(error) : Status.OK);
       callback(error, value, trailer, flags);
@@ -189,7 +190,8 @@ export function tracedServerStreaming(
       ended = true;
       method.end(span, final, startMs);
     };
-    call.once('cancelled', () => end(abandonedCode(call)));
+    // on, not once: `end` runs once anyway, and once would wrap the listener per call.
+    call.on('cancelled', () => end(abandonedCode(call)));
     call.on('error', (error: unknown) => (code = codeOfError(error)));
     call.once('finish', () => end(code));
     context.with(spanContext, handler, undefined, call);
