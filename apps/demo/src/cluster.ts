@@ -2,7 +2,8 @@
 // (started here on free ports unless DISCOVERY_URL names a registry), then one order and three
 // inventory processes that find each other through it. Env: PORT (order HTTP, default 3000),
 // INVENTORIES (default 3), DISCOVERY_URL, ELECTION_URL, REDIS_URL (see docs/configuration.md).
-// It prints the command line that starts one more inventory into it. Ctrl-C stops everything.
+// It prints the command line that starts one more inventory into it, and every Prometheus
+// metrics URL (order's HTTP /metrics; each inventory's own, METRICS_PORT=0). Ctrl-C stops everything.
 import { startAppProcess, startEtcd, type AppProcess, type EtcdServer } from '@nestmesh/testing';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,14 +56,17 @@ function joinCommand(): string {
 const inventories: AppProcess[] = [];
 for (let index = 1; index <= inventoryCount; index++) {
   const app = await startAppProcess(inventoryScript, {
-    env,
-    readyPattern: /inventory ready grpc=(\S+) id=(\S+)/,
+    // A gRPC-only app serves Prometheus metrics on METRICS_PORT; 0 picks a free port.
+    env: { ...env, METRICS_PORT: '0' },
+    readyPattern: /inventory ready grpc=(\S+) id=(\S+) election=\S+ metrics=(\S+)/,
     echo: `[inventory-${index}]`,
     timeoutMs: START_TIMEOUT_MS,
     detached: true,
   });
   inventories.push(app);
-  console.log(`inventory-${index}  gRPC ${app.ready[1]}  pid ${app.child.pid}  (${app.ready[2]})`);
+  console.log(
+    `inventory-${index}  gRPC ${app.ready[1]}  pid ${app.child.pid}  (${app.ready[2]})  metrics ${app.ready[3]}`,
+  );
 }
 const order = await startAppProcess(join(root, 'apps/order/dist/main.js'), {
   env: { ...env, PORT: process.env.PORT ?? '3000' },
@@ -72,13 +76,16 @@ const order = await startAppProcess(join(root, 'apps/order/dist/main.js'), {
   detached: true,
 });
 const url = order.ready[1];
-console.log(`order        HTTP ${url}  gRPC ${order.ready[2]}  pid ${order.child.pid}`);
+console.log(
+  `order        HTTP ${url}  gRPC ${order.ready[2]}  pid ${order.child.pid}  metrics ${url}/metrics`,
+);
 console.log(`NestMesh cluster ready: ${inventoryCount} inventory processes and order on ${discoveryUrl}. Ctrl-C stops.
 Try:
   curl -s -X POST ${url}/orders -H 'content-type: application/json' -d '{"items":[{"sku":"A-1","quantity":1}]}'
   kill -9 <an inventory pid>   # its lease expires; calls move to the others
 One more inventory (same registry, same election), from another terminal in this folder:
   ${joinCommand()}
+Prometheus can scrape: ${[`${url}/metrics`, ...inventories.map((app) => app.ready[3])].join(' ')}
 Note: without REDIS_URL each inventory process keeps its own in-memory stock.`);
 
 let stopping = false;

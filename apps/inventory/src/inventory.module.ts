@@ -46,6 +46,8 @@ export interface InventoryOptions {
   /** Shutdown drain timings (see MeshGrpcModule). */
   drainTimeoutMs?: number;
   deregisterDelayMs?: number;
+  /** Discovery id of this instance; main.ts passes telemetry's `service.instance.id`. Default: generated. */
+  instanceId?: string;
 }
 
 /** The inventory service: stock and reservations over gRPC. */
@@ -67,6 +69,7 @@ export class InventoryModule {
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
         MeshGrpcModule.forRoot({
           name: 'inventory',
+          instanceId: options.instanceId,
           services: [InventoryServiceService],
           port: options.grpcPort,
           descriptorSet,

@@ -1,53 +1,14 @@
 // One inventory instance as its own process: `node apps/inventory/dist/main.js`.
 // Env: INVENTORY_GRPC_PORT (default 0), DISCOVERY_URL (default memory://), HOST, REDIS_URL,
 // ELECTION_URL (the restock job's leader election; default REDIS_URL, then memory://),
-// RESTOCK_INTERVAL_MS (default 10 000; 0 turns the leader-only restock job off).
-// Prints `inventory ready grpc=<host:port> id=<instance id> election=<url>` once serving and
-// registered. See docs/configuration.md.
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
+// RESTOCK_INTERVAL_MS (default 10 000; 0 turns the leader-only restock job off), METRICS_PORT
+// (Prometheus /metrics; 0 picks a free port) and the OTEL_* variables.
+// Prints `inventory ready grpc=<host:port> id=<instance id> election=<url> metrics=<url|off>` once
+// serving and registered. See docs/configuration.md.
+import { startTelemetry } from '@nestmesh/telemetry/sdk';
 
-import { InventoryModule } from './inventory.module.js';
-
-function restockIntervalMs(): number {
-  const raw = process.env.RESTOCK_INTERVAL_MS ?? '10000';
-  const everyMs = Number(raw);
-  if (!Number.isSafeInteger(everyMs) || everyMs < 0) {
-    throw new Error(`inventory: RESTOCK_INTERVAL_MS must be a whole number of ms (0: off), got "${raw}"`);
-  }
-  return everyMs;
-}
-
-/** The URL without its user and password, for logs. */
-function redacted(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-const restockEveryMs = restockIntervalMs();
-// The same order of defaults as LeaderElectionModule's, resolved here so that it can be logged.
-const electionUrl = process.env.ELECTION_URL ?? process.env.REDIS_URL ?? 'memory://';
-const discoveryUrl = process.env.DISCOVERY_URL ?? 'memory://';
-const app = await NestFactory.createApplicationContext(
-  InventoryModule.forRoot({
-    grpcPort: Number(process.env.INVENTORY_GRPC_PORT ?? 0),
-    restock: restockEveryMs > 0 ? { everyMs: restockEveryMs } : undefined,
-    election: { url: electionUrl },
-  }),
-  { logger: consoleLogger(['log', 'warn', 'error']) },
-);
-app.enableShutdownHooks();
-if (restockEveryMs > 0 && electionUrl.startsWith('memory:') && !discoveryUrl.startsWith('memory:')) {
-  new Logger('Inventory').warn(
-    `the restock job's leader election is in this process (memory://) while instances find each other on ` +
-      `${redacted(discoveryUrl)}: every inventory process will lead and restock. Set ELECTION_URL ` +
-      `(npm run start:cluster prints it) or REDIS_URL.`,
-  );
-}
-await app.init();
-const server = app.get(MeshGrpcServer);
-const election = restockEveryMs > 0 ? redacted(electionUrl) : 'off';
-console.log(
-  `inventory ready grpc=${server.instance?.address}:${server.port} id=${server.instance?.id} election=${election}`,
-);
+// Telemetry first, the app after it (a dynamic import): the opt-in auto-instrumentations
+// (OTEL_NODE_ENABLED_INSTRUMENTATIONS) patch only the modules loaded after startTelemetry.
+const telemetry = await startTelemetry({ serviceName: 'inventory' });
+const { startInventoryProcess } = await import('./inventory.process.js');
+await startInventoryProcess(telemetry);

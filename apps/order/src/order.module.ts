@@ -6,6 +6,7 @@ import { OrderServiceService } from '@nestmesh/contracts/order/v1';
 import { TerminusModule } from '@nestjs/terminus';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshClientModule, MeshGrpcModule } from '@nestmesh/grpc';
+import { TelemetryHttpModule } from '@nestmesh/telemetry';
 
 import { GrpcServingIndicator, RegistrationIndicator } from '@nestmesh/grpc/terminus';
 import { HealthController } from './health/health.controller.js';
@@ -23,11 +24,14 @@ export interface OrderOptions {
   inventoryTimeoutMs?: number;
   drainTimeoutMs?: number;
   deregisterDelayMs?: number;
+  /** Discovery id of this instance; main.ts passes telemetry's `service.instance.id`. Default: generated. */
+  instanceId?: string;
 }
 
 /**
  * The order service: HTTP API and gRPC OrderService; reserves stock on inventory by name.
- * `/healthz` and `/readyz` (HealthController) come with it.
+ * `/healthz` and `/readyz` (HealthController) come with it, and `/metrics` and `/debug/traces`
+ * (TelemetryHttpModule; they answer 503 unless main.ts started telemetry).
  */
 @Module({})
 export class OrderModule {
@@ -36,9 +40,11 @@ export class OrderModule {
       module: OrderModule,
       imports: [
         TerminusModule.forRoot(),
+        TelemetryHttpModule,
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
         MeshGrpcModule.forRoot({
           name: 'order',
+          instanceId: options.instanceId,
           services: [OrderServiceService],
           port: options.grpcPort,
           descriptorSet,

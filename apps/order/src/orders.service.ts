@@ -62,7 +62,7 @@ export class OrdersService {
         });
       }
     } catch (error) {
-      if (reserved.length > 0) await this.compensate(orderId);
+      if (reserved.length > 0) await this.compensate(orderId, reserved.length);
       throw error;
     }
     const order: Order = {
@@ -81,9 +81,11 @@ export class OrdersService {
     return order;
   }
 
-  private async compensate(orderId: string): Promise<void> {
+  private async compensate(orderId: string, reservedCount: number): Promise<void> {
     try {
       await this.inventory.releaseReservation({ target: { $case: 'orderId', orderId } });
+      // Rare and worth seeing (stock moved and moved back); the line carries the request's trace id.
+      this.logger.log(`order ${orderId} failed after ${reservedCount} item(s) were reserved; released them`);
     } catch (error) {
       // The reservations stay held; inventory's reconcile job (a later issue) expires them.
       this.logger.error(`releasing the reservations of failed order ${orderId} failed: ${String(error)}`);

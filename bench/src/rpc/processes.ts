@@ -19,13 +19,22 @@ export function requireCommand(command: string, debianPackage: string): void {
   }
 }
 
-/** Starts `server.js <kind>` pinned to `core` and waits for its `ready <port>` line. */
-export async function startServer(kind: string, core: number): Promise<ServerProcess> {
+/**
+ * Starts `server.js <kind>` pinned to `core` and waits for its `ready <port>` line; `env` is
+ * added to this process's environment (telemetry settings). `label` names it in reports.
+ */
+export async function startServer(
+  kind: string,
+  core: number,
+  env: NodeJS.ProcessEnv = {},
+  label = kind,
+): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     'taskset',
     ['-c', String(core), process.execPath, join(here, 'server.js'), kind],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
     },
   );
   let output = '';
@@ -39,7 +48,7 @@ export async function startServer(kind: string, core: number): Promise<ServerPro
     child.once('exit', (code) => reject(new Error(`bench server ${kind} exited with ${code}: ${output}`)));
   });
   return {
-    kind,
+    kind: label,
     port,
     stop: async () => {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

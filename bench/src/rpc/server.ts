@@ -1,5 +1,7 @@
 // One benchmark server process: `node bench/dist/rpc/server.js <raw|nest|nestmesh> [port]`.
 // Prints `ready <port>`; on SIGTERM prints `handled <n>` (its own count of GetStock calls) and exits.
+// BENCH_TELEMETRY=sdk starts the OpenTelemetry SDK first (startTelemetry, as an app's main.ts
+// does), configured by the standard OTEL_* variables; unset, no SDK is registered at all.
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -14,6 +16,7 @@ import {
 } from '@nestmesh/contracts/inventory/v1';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshGrpcModule, MeshGrpcServer } from '@nestmesh/grpc';
+import { startTelemetry } from '@nestmesh/telemetry/sdk';
 import { freePort } from '@nestmesh/testing';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +124,12 @@ async function nestmesh(): Promise<BenchServer> {
   });
   await app.init();
   return { port: app.get(MeshGrpcServer).port, close: () => app.close() };
+}
+
+if (process.env.BENCH_TELEMETRY === 'sdk') {
+  const telemetry = await startTelemetry({ serviceName: 'bench' });
+  // Where the spans go, for the report: the in-process buffer unless an OTLP endpoint is set.
+  console.error(`bench server ${kind}: telemetry ${telemetry.traceDestination}`);
 }
 
 const servers = { raw, nest, nestmesh };

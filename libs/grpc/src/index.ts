@@ -9,8 +9,10 @@ export {
   DEFAULT_SERVICE_CONFIG,
   DEFAULT_STREAM_TIMEOUT_MS,
 } from './client/mesh-client.constants.js';
+export { ClientTracing, type ClientTracingOptions } from './client/middleware/tracing.js';
 export {
   attachDiscovery,
+  type AttachedDiscovery,
   DISCOVERY_CHANNEL_OPTION,
   MESH_SCHEME,
   setupMeshResolver,
@@ -28,7 +30,13 @@ export {
   MeshGrpcError,
   RpcError,
 } from './grpc.errors.js';
-export { consoleLogger, logColours } from './logging/console-logger.js';
+export {
+  consoleLogger,
+  logColours,
+  logFormat,
+  MeshConsoleLogger,
+  type LogFormat,
+} from './logging/console-logger.js';
 export { callSignal, type CancellableCall } from './server/call-signal.js';
 export { observe } from './streaming/observe.js';
 export { HealthService, ServingStatus } from './server/health.service.js';

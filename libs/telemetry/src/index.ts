@@ -12,3 +12,4 @@ export {
 export { InvalidTelemetryConfigError } from './telemetry.errors.js';
 export { TelemetryHttpModule } from './http/telemetry-http.module.js';
 export { TelemetryHttpController } from './http/telemetry-http.controller.js';
+export { httpServerTracing } from './http/http-server-tracing.js';

@@ -112,3 +112,17 @@ export const METRIC_NESTMESH_LEASE_LOST = 'nestmesh.lease.lost';
 export const METRIC_NESTMESH_FENCING_REJECTED = 'nestmesh.fencing.rejected';
 export const METRIC_NESTMESH_ELECTION_LEADER = 'nestmesh.election.leader';
 export const METRIC_NESTMESH_LEADER_ONLY_SKIPPED = 'nestmesh.leader_only.skipped';
+
+// Request path (gRPC server and client, HTTP edge, discovery): issue 10.
+/** `error.type` when the failure has no better identifier. */
+export const ERROR_TYPE_VALUE_OTHER = '_OTHER';
+export const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
+/** Live instances of a service as the client's resolver last heard from the registry. */
+export const METRIC_NESTMESH_DISCOVERY_INSTANCES = 'nestmesh.discovery.instances';
+/** The span of one change to a service's instance list, as a client's resolver saw it. */
+export const SPAN_NESTMESH_DISCOVERY_UPDATE = 'nestmesh.discovery.update';
+export const EVENT_NESTMESH_INSTANCE_ADDED = 'nestmesh.discovery.instance_added';
+export const EVENT_NESTMESH_INSTANCE_REMOVED = 'nestmesh.discovery.instance_removed';
+export const ATTR_NESTMESH_DISCOVERY_ADDED = 'nestmesh.discovery.added';
+export const ATTR_NESTMESH_DISCOVERY_REMOVED = 'nestmesh.discovery.removed';
+export const ATTR_NESTMESH_DISCOVERY_INSTANCES = 'nestmesh.discovery.instances';

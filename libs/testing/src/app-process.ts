@@ -15,6 +15,8 @@ export interface AppProcess {
 
 export interface StartAppProcessOptions {
   env?: Record<string, string | undefined>;
+  /** Arguments after the script. */
+  args?: string[];
   /** A line on stdout that says the app is ready; its match is returned. */
   readyPattern: RegExp;
   /** How long to wait for the ready line before killing it and failing. Default 60 000 (a loaded machine). */
@@ -31,9 +33,9 @@ export interface StartAppProcessOptions {
  */
 export async function startAppProcess(
   script: string,
-  { env = {}, readyPattern, timeoutMs = 60_000, echo, detached = false }: StartAppProcessOptions,
+  { env = {}, args = [], readyPattern, timeoutMs = 60_000, echo, detached = false }: StartAppProcessOptions,
 ): Promise<AppProcess> {
-  const child = spawnOwned(process.execPath, [script], {
+  const child = spawnOwned(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,

@@ -6,3 +6,17 @@ export { startRedis, type RedisServer } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export { startWorkers, type StartWorkersOptions, type Workers } from './workers.js';
+export {
+  flattenExport,
+  SPAN_KIND,
+  startOtlpReceiver,
+  STATUS_CODE,
+  type OtlpReceiver,
+  type ReceivedSpan,
+} from './otlp-receiver.js';
+export {
+  startPrometheus,
+  type PrometheusServer,
+  type PromSample,
+  type StartPrometheusOptions,
+} from './prometheus-server.js';

@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GrpcHttpExceptionFilter } from '@nestmesh/grpc';
+import { httpServerTracing } from '@nestmesh/telemetry';
 
 import { InvalidRequestError, ORDER_ERROR_CODES, ORDER_HTTP_STATUSES } from '../order.errors.js';
 import { fieldViolations } from '../validation/field-violations.js';
@@ -29,7 +30,8 @@ function bodyLimit(given: number | undefined): number {
 }
 
 /**
- * The HTTP edge, in one call before `listen()`: JSON bodies up to the limit (413 beyond it),
+ * The HTTP edge, in one call before `listen()`: a SERVER span per request (httpServerTracing
+ * from @nestmesh/telemetry, continuing the caller's trace), JSON bodies up to the limit (413 beyond it),
  * 415 for other content types, strict validation (unknown properties refused) whose field
  * errors come back as `errors`, and every error as an RFC 9457 problem (GrpcHttpExceptionFilter).
  * Express only: another platform is refused here rather than half-configured.
@@ -41,6 +43,8 @@ export function configureHttp(app: INestApplication, options: HttpEdgeOptions = 
   }
   const limit = bodyLimit(options.bodyLimitBytes);
   const express = app as NestExpressApplication;
+  // First, so that the span covers body parsing and every error answer too.
+  express.use(httpServerTracing());
   // Registered before init, these replace Nest's default parsers (same names), so the one limit
   // holds for every body; urlencoded is parsed only for the 415 guard to refuse it cleanly.
   express.useBodyParser('json', { limit, type: ['application/json', 'application/*+json'] });

@@ -17,6 +17,7 @@ import {
   MESH_SCHEME,
   setupMeshResolver,
 } from './mesh.resolver.js';
+import { ClientTracing } from './middleware/tracing.js';
 import { createMeshClient } from './typed-client.js';
 
 export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition> {
@@ -101,6 +102,7 @@ export class MeshClientModule {
         useFactory: (discovery: Discovery) => {
           setupMeshResolver();
           const attached = attachDiscovery(discovery);
+          const tracing = new ClientTracing({ service: options.service, instanceAt: attached.instanceAt });
           const client = new Client(
             `${MESH_SCHEME}:///${options.service}`,
             options.credentials ?? grpcCredentials.createInsecure(),
@@ -108,6 +110,7 @@ export class MeshClientModule {
               'grpc.service_config': JSON.stringify(DEFAULT_SERVICE_CONFIG),
               ...options.channelOptions,
               [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
+              interceptors: [tracing.interceptor],
             },
           );
           return {

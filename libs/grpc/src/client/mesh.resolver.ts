@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { status as Status, experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   watchWithRetry,
   WATCH_RETRY_BACKOFF,
   type Discovery,
   type ServiceInstance,
 } from '@nestmesh/discovery';
+
+import { DiscoveryTelemetry, peerKey } from './discovery-telemetry.js';
 
 /** The URI scheme clients dial: `mesh:///<service>`. */
 export const MESH_SCHEME = 'mesh';
@@ -16,14 +19,34 @@ export const MESH_SCHEME = 'mesh';
  */
 export const DISCOVERY_CHANNEL_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.nestmesh_discovery`;
 
-const discoveries = new Map<string, Discovery>();
+/** What a channel's resolver shares with the channel's client: the instances it resolved. */
+interface Attachment {
+  discovery: Discovery;
+  /** Instance id by peer (`host:port`, as grpc-js names a call's peer). */
+  instancesByPeer: Map<string, string>;
+}
+
+const attachments = new Map<string, Attachment>();
 let sequence = 0;
 
-/** Makes `discovery` reachable from channels; returns the channel option value and a release. */
-export function attachDiscovery(discovery: Discovery): { optionValue: string; release: () => void } {
+export interface AttachedDiscovery {
+  /** The value of DISCOVERY_CHANNEL_OPTION for the channel. */
+  optionValue: string;
+  /** The discovery id of the instance at `peer` (a call's `getPeer()`), if the resolver knows it. */
+  instanceAt: (peer: string) => string | undefined;
+  release(): void;
+}
+
+/** Makes `discovery` reachable from a channel's resolver (one channel per attachment). */
+export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
   const optionValue = `discovery-${++sequence}`;
-  discoveries.set(optionValue, discovery);
-  return { optionValue, release: () => discoveries.delete(optionValue) };
+  const attachment: Attachment = { discovery, instancesByPeer: new Map() };
+  attachments.set(optionValue, attachment);
+  return {
+    optionValue,
+    instanceAt: (peer) => attachment.instancesByPeer.get(peer),
+    release: () => attachments.delete(optionValue),
+  };
 }
 
 function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
@@ -44,6 +67,8 @@ class MeshResolver implements experimental.Resolver {
   private readonly abort = new AbortController();
   private readonly service: string;
   private latest: experimental.Endpoint[] | undefined;
+  private readonly telemetry: DiscoveryTelemetry;
+  private attachment: Attachment | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -51,14 +76,17 @@ class MeshResolver implements experimental.Resolver {
     options: ChannelOptions,
   ) {
     this.service = MeshResolver.getDefaultAuthority(target);
-    const discovery = discoveries.get(options[DISCOVERY_CHANNEL_OPTION] as string);
-    if (!discovery) {
+    this.telemetry = new DiscoveryTelemetry(this.service);
+    this.attachment = attachments.get(options[DISCOVERY_CHANNEL_OPTION] as string);
+    if (!this.attachment) {
       process.nextTick(() =>
         this.reportError(`no Discovery is attached to this channel; create clients with MeshClientModule`),
       );
       return;
     }
-    void this.follow(discovery);
+    // The channel may start resolving inside a traced call: the watch is no part of that trace.
+    const discovery = this.attachment.discovery;
+    context.with(ROOT_CONTEXT, () => void this.follow(discovery));
   }
 
   static getDefaultAuthority(target: experimental.GrpcUri): string {
@@ -74,6 +102,7 @@ class MeshResolver implements experimental.Resolver {
 
   destroy(): void {
     this.abort.abort();
+    this.telemetry.close();
   }
 
   private async follow(discovery: Discovery): Promise<void> {
@@ -102,11 +131,17 @@ class MeshResolver implements experimental.Resolver {
   }
 
   private onInstances(instances: readonly ServiceInstance[]): void {
+    this.telemetry.update(instances);
     if (instances.length === 0) {
       if (!this.latest) this.reportError(`no live instances of "${this.service}"`);
       return;
     }
     this.latest = instances.map(toEndpoint);
+    if (this.attachment) {
+      this.attachment.instancesByPeer = new Map(
+        instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
+      );
+    }
     this.listener(experimental.statusOrFromValue(this.latest), {}, null, '');
   }
 

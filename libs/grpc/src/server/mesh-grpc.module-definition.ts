@@ -29,6 +29,12 @@ export interface MeshGrpcModuleOptions {
   errorCodes?: ErrorCodeMap;
   /** Default insecure. */
   credentials?: ServerCredentials;
+  /**
+   * Trace grpc.health.v1.Health calls too (a SERVER span and `rpc.server.call.duration` per
+   * Check/Watch). Default false: load balancers and registries probe every few seconds and
+   * would bury the app's own traces and skew its RED metrics.
+   */
+  traceHealthChecks?: boolean;
   /** Passed to grpc-js' Server (keepalive, message sizes, …). */
   serverOptions?: ServerOptions;
 }

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { HealthService as HealthServiceDefinition } from '@nestmesh/contracts/grpc/health/v1';
+import {
+  HealthService as HealthServiceDefinition,
+  type HealthServer,
+} from '@nestmesh/contracts/grpc/health/v1';
 import { Registrar, type ServiceInstance } from '@nestmesh/discovery';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -22,6 +25,12 @@ import { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './mesh-grpc.modul
 import { addReflection } from './reflection.js';
 import { bindServices } from './service-binder.js';
 import { serviceNameOf } from './service-definition.js';
+import {
+  ServerTelemetry,
+  tracedServerStreaming,
+  tracedUnary,
+  type ServerEndpoint,
+} from './server-tracing.js';
 import { validateServerOptions } from './validate-server-options.js';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -75,9 +84,16 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private async start(): Promise<void> {
     const { options } = this;
     const server = new Server(options.serverOptions);
-    const bound = bindServices(server, options.services, this.explorer.explore(), this.toStatus);
+    const endpoint: ServerEndpoint = {};
+    const telemetry = new ServerTelemetry(endpoint);
+    const bound = bindServices(server, options.services, this.explorer.explore(), this.toStatus, telemetry);
     for (const path of bound.unhandled) this.logger.warn(`${path} has no handler; it answers UNIMPLEMENTED`);
-    server.addService(HealthServiceDefinition, this.health.implementation);
+    server.addService(
+      HealthServiceDefinition,
+      options.traceHealthChecks
+        ? tracedHealth(this.health.implementation, telemetry)
+        : this.health.implementation,
+    );
     if (options.descriptorSet)
       addReflection(server, options.descriptorSet, [...bound.services, HEALTH_SERVICE]);
 
@@ -102,6 +118,8 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       metadata: { ...options.metadata, grpcServices: bound.services.join(',') },
     };
     this.self = instance;
+    endpoint.address = advertised;
+    endpoint.port = this.boundPort;
     if (this.registrar) {
       try {
         await this.registrar.register(instance, {
@@ -160,5 +178,20 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.error(`${method} failed: ${error instanceof Error ? error.stack : String(error)}`);
     }
     return { code: outcome.code, details: outcome.details, metadata: outcome.metadata };
+  };
+}
+
+/** The health service with its two methods traced (MeshGrpcModule `traceHealthChecks`). */
+function tracedHealth(implementation: HealthServer, telemetry: ServerTelemetry): HealthServer {
+  // The wrappers pass request and response through untouched; only their types are erased.
+  return {
+    check: tracedUnary(
+      implementation.check as Parameters<typeof tracedUnary>[0],
+      telemetry.method(HealthServiceDefinition.check.path),
+    ) as HealthServer['check'],
+    watch: tracedServerStreaming(
+      implementation.watch as Parameters<typeof tracedServerStreaming>[0],
+      telemetry.method(HealthServiceDefinition.watch.path),
+    ),
   };
 }

@@ -2,6 +2,7 @@ import type { Server, UntypedServiceImplementation } from '@grpc/grpc-js';
 
 import { GrpcBindingError } from '../grpc.errors.js';
 import { serverStreamingCall, unaryCall, type ErrorToStatus } from './call-adapters.js';
+import { tracedServerStreaming, tracedUnary, type ServerTelemetry } from './server-tracing.js';
 import type { GrpcHandlerBinding } from './grpc-handler.explorer.js';
 import { protoMethodNameOf, serviceNameOf, type AnyServiceDefinition } from './service-definition.js';
 
@@ -13,7 +14,8 @@ export interface BoundServices {
 }
 
 /**
- * Adds each definition to the server with the controller methods that handle it. A handler
+ * Adds each definition to the server with the controller methods that handle it, each traced
+ * (server-tracing.ts) when `telemetry` is given. A handler
  * for a service or method that is not served is a configuration error and fails startup,
  * naming the controller method: a typo must not turn into silent UNIMPLEMENTED answers.
  */
@@ -22,6 +24,7 @@ export function bindServices(
   definitions: readonly AnyServiceDefinition[],
   bindings: readonly GrpcHandlerBinding[],
   toStatus: ErrorToStatus,
+  telemetry?: ServerTelemetry,
 ): BoundServices {
   const byName = new Map<string, AnyServiceDefinition>();
   for (const definition of definitions) {
@@ -69,9 +72,15 @@ export function bindServices(
         unhandled.push(method.path);
         continue;
       }
-      implementation[key] = method.responseStream
-        ? serverStreamingCall(binding.streaming, toStatus, method.path)
-        : unaryCall(binding.unary, toStatus, method.path);
+      if (method.responseStream) {
+        const handler = serverStreamingCall(binding.streaming, toStatus, method.path);
+        implementation[key] = telemetry
+          ? tracedServerStreaming(handler, telemetry.method(method.path))
+          : handler;
+      } else {
+        const handler = unaryCall(binding.unary, toStatus, method.path);
+        implementation[key] = telemetry ? tracedUnary(handler, telemetry.method(method.path)) : handler;
+      }
     }
     server.addService(definition, implementation);
     services.push(serviceNameOf(definition));

@@ -42,6 +42,12 @@ export function validateServerOptions(options: MeshGrpcModuleOptions): void {
   assertDuration('drainTimeoutMs', options.drainTimeoutMs);
   assertDuration('deregisterDelayMs', options.deregisterDelayMs);
   assertErrorCodes(options.errorCodes);
+  if (options.traceHealthChecks !== undefined && typeof options.traceHealthChecks !== 'boolean') {
+    throw new InvalidGrpcOptionsError(
+      'traceHealthChecks',
+      `must be true or false, got ${JSON.stringify(options.traceHealthChecks)}`,
+    );
+  }
 }
 
 function assertErrorCodes(errorCodes: unknown): void {

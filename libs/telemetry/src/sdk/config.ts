@@ -129,7 +129,8 @@ function parseProtocol(env: NodeJS.ProcessEnv): Protocol {
 function parseWholeNumber(env: NodeJS.ProcessEnv, name: string, max: number): number | undefined {
   const raw = env[name];
   if (blank(raw)) return undefined;
-  const value = Number(raw);
+  // Digits only: Number() would also take "0x10", "1e3" and " ".
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 0 || value > max) {
     throw new InvalidTelemetryConfigError(name, `must be a whole number from 0 to ${max}, got "${raw}"`);
   }

@@ -1,3 +1,4 @@
+export { closeOnSignals } from './close-on-signals.js';
 export { readTelemetryConfig, parseResourceAttributes, type TelemetryConfig } from './config.js';
 export { startTelemetry, type TelemetryOptions } from './start-telemetry.js';
 export { TraceBuffer } from './trace-buffer.js';

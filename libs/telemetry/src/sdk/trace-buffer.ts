@@ -1,5 +1,4 @@
-import type { Context } from '@opentelemetry/api';
-import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { Context, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 import type { BufferedSpan, TraceStore, TraceSummary } from '../telemetry-handle.js';
@@ -8,6 +7,18 @@ const KINDS: BufferedSpan['kind'][] = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER
 const STATUS: BufferedSpan['status']['code'][] = ['UNSET', 'OK', 'ERROR'];
 /** Spans kept per trace; a runaway trace (a long stream) does not eat the buffer. */
 const MAX_SPANS_PER_TRACE = 1000;
+
+/** Fractional ms: core's hrTimeToMilliseconds rounds to whole ms, and a gRPC hop takes less. */
+function milliseconds([seconds, nanoseconds]: HrTime): number {
+  return seconds * 1000 + nanoseconds / 1e6;
+}
+
+/** By start time; on a tie (same microsecond) a parent comes before its child. */
+function byStart(a: BufferedSpan, b: BufferedSpan): number {
+  return (
+    a.startTimeMs - b.startTimeMs || (b.parentSpanId === a.spanId ? -1 : a.parentSpanId === b.spanId ? 1 : 0)
+  );
+}
 
 function serviceOf(span: ReadableSpan): string {
   const name = span.resource.attributes['service.name'];
@@ -24,8 +35,8 @@ function toBuffered(span: ReadableSpan): BufferedSpan {
     name: span.name,
     kind: KINDS[span.kind] ?? 'INTERNAL',
     service: serviceOf(span),
-    startTimeMs: hrTimeToMilliseconds(span.startTime),
-    durationMs: hrTimeToMilliseconds(span.duration),
+    startTimeMs: milliseconds(span.startTime),
+    durationMs: milliseconds(span.duration),
     status: {
       code: STATUS[span.status.code] ?? 'UNSET',
       ...(span.status.message ? { message: span.status.message } : {}),
@@ -33,7 +44,7 @@ function toBuffered(span: ReadableSpan): BufferedSpan {
     attributes: { ...span.attributes },
     events: span.events.map((event) => ({
       name: event.name,
-      timeMs: hrTimeToMilliseconds(event.time),
+      timeMs: milliseconds(event.time),
       attributes: { ...event.attributes },
     })),
   };
@@ -68,7 +79,7 @@ export class TraceBuffer implements SpanProcessor, TraceStore {
 
   get(traceId: string): BufferedSpan[] | undefined {
     const spans = this.traces.get(traceId);
-    return spans ? [...spans].sort((a, b) => a.startTimeMs - b.startTimeMs) : undefined;
+    return spans ? [...spans].sort(byStart) : undefined;
   }
 
   forceFlush(): Promise<void> {
