@@ -12,4 +12,8 @@ export {
 export { InvalidTelemetryConfigError } from './telemetry.errors.js';
 export { TelemetryHttpModule } from './http/telemetry-http.module.js';
 export { TelemetryHttpController } from './http/telemetry-http.controller.js';
-export { httpServerTracing } from './http/http-server-tracing.js';
+export {
+  DEFAULT_UNTRACED_HTTP_PATHS,
+  httpServerTracing,
+  type HttpServerTracingOptions,
+} from './http/http-server-tracing.js';

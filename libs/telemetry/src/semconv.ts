@@ -67,13 +67,13 @@ export const SPAN_NESTMESH_ELECTION_CAMPAIGN = 'nestmesh.election.campaign';
 export const SPAN_NESTMESH_ELECTION_LEADERSHIP = 'nestmesh.election.leadership';
 
 // Span event names.
-export const EVENT_NESTMESH_LOCK_RELEASED = 'released';
-export const EVENT_NESTMESH_LEASE_LOST = 'lease.lost';
-export const EVENT_NESTMESH_REDLOCK_NODE = 'redlock.node';
-export const EVENT_NESTMESH_ELECTED = 'elected';
-export const EVENT_NESTMESH_REVOKED = 'revoked';
-export const EVENT_NESTMESH_LEADER_ONLY_SKIPPED = 'leader_only.skipped';
-export const EVENT_NESTMESH_FENCING_REJECTED = 'fencing.rejected';
+export const EVENT_NESTMESH_LOCK_RELEASED = 'nestmesh.lock.released';
+export const EVENT_NESTMESH_LEASE_LOST = 'nestmesh.lease.lost';
+export const EVENT_NESTMESH_REDLOCK_NODE = 'nestmesh.redlock.node';
+export const EVENT_NESTMESH_ELECTED = 'nestmesh.election.elected';
+export const EVENT_NESTMESH_REVOKED = 'nestmesh.election.revoked';
+export const EVENT_NESTMESH_LEADER_ONLY_SKIPPED = 'nestmesh.leader_only.skipped';
+export const EVENT_NESTMESH_FENCING_REJECTED = 'nestmesh.fencing.rejected';
 
 // NestMesh's own attributes of coordination (besides nestmesh.lock.* / nestmesh.election.* above).
 /** How a hold ended: `released`, or why the lease was lost (`expired`, `unconfirmed`, `max-hold`). */

@@ -111,7 +111,7 @@ describe('stock store telemetry (a real redis-server)', { timeout: 30_000 }, () 
       write.events.map((event) => [event.name, event.attributes]),
       [
         [
-          'fencing.rejected',
+          'nestmesh.fencing.rejected',
           {
             'nestmesh.fencing.store': 'inventory.stock',
             'nestmesh.fencing.kind': 'token',
@@ -126,7 +126,7 @@ describe('stock store telemetry (a real redis-server)', { timeout: 30_000 }, () 
       .spans()
       .filter((span) => span.name === 'EVAL fenced-read')
       .map((span) => span.events.map((event) => event.name));
-    assert.deepEqual(refusedRead, [[], [], ['fencing.rejected']]);
+    assert.deepEqual(refusedRead, [[], [], ['nestmesh.fencing.rejected']]);
   });
 
   it('a replaced leader’s restock is refused by epoch at its fenced read, and counted as such', async () => {
@@ -164,8 +164,8 @@ describe('memory stock store telemetry', { timeout: 10_000 }, () => {
     assert.deepEqual(
       telemetry.span('job').events.map((event) => [event.name, event.attributes?.['nestmesh.fencing.value']]),
       [
-        ['fencing.rejected', 2],
-        ['fencing.rejected', 1],
+        ['nestmesh.fencing.rejected', 2],
+        ['nestmesh.fencing.rejected', 1],
       ],
     );
   });

@@ -97,7 +97,7 @@ describe('election telemetry (memory elections in Nest apps)', { timeout: 60_000
     assert.equal(campaign.attributes['nestmesh.election.outcome'], 'elected');
     assert.deepEqual(
       campaign.events.map((event) => [event.name, event.attributes]),
-      [['elected', { 'nestmesh.election.epoch': Number(leadership!.epoch) }]],
+      [['nestmesh.election.elected', { 'nestmesh.election.epoch': Number(leadership!.epoch) }]],
     );
     assert.deepEqual(await gauge(group, candidateId), [1]);
     assert.deepEqual(await gauge(group, electionOf(follower).candidateId), [0]);
@@ -124,8 +124,8 @@ describe('election telemetry (memory elections in Nest apps)', { timeout: 60_000
     assert.deepEqual(
       telemetry.span('tick').events.map((event) => [event.name, event.attributes?.['code.function.name']]),
       [
-        ['leader_only.skipped', 'Jobs.restock'],
-        ['leader_only.skipped', 'Jobs.strict'],
+        ['nestmesh.leader_only.skipped', 'Jobs.restock'],
+        ['nestmesh.leader_only.skipped', 'Jobs.strict'],
       ],
     );
   });
@@ -144,7 +144,7 @@ describe('election telemetry (memory elections in Nest apps)', { timeout: 60_000
       leadership.events.map((event) => [event.name, event.attributes]),
       [
         [
-          'revoked',
+          'nestmesh.election.revoked',
           { 'nestmesh.election.epoch': Number(epoch), 'nestmesh.election.revoked.reason': 'resigned' },
         ],
       ],

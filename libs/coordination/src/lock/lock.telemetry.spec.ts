@@ -84,7 +84,7 @@ describe('lock telemetry (memory backend)', { timeout: 20_000 }, () => {
     });
     assert.deepEqual(
       hold.events.map((event) => event.name),
-      ['released'],
+      ['nestmesh.lock.released'],
     );
     assert.equal(hold.status.code, SpanStatusCode.UNSET);
     assert.equal(heldInside, 1, 'one lock held while the work runs');
@@ -155,7 +155,7 @@ describe('lock telemetry (memory backend)', { timeout: 20_000 }, () => {
     const hold = telemetry.span('nestmesh.lock.hold');
     assert.deepEqual(
       hold.events.map((event) => [event.name, event.attributes]),
-      [['lease.lost', { 'nestmesh.lease.lost.why': 'unconfirmed' }]],
+      [['nestmesh.lease.lost', { 'nestmesh.lease.lost.why': 'unconfirmed' }]],
     );
     assert.equal(hold.status.code, SpanStatusCode.ERROR);
     assert.equal(hold.attributes['nestmesh.lock.end_reason'], 'unconfirmed');

@@ -27,7 +27,7 @@ const tracer = trace.getTracer('redis-lock.telemetry.spec');
 type Event = { name: string; attributes?: Record<string, unknown> };
 const nodeEvents = (events: Event[]) =>
   events
-    .filter((event) => event.name === 'redlock.node')
+    .filter((event) => event.name === 'nestmesh.redlock.node')
     .map((event) => [
       event.attributes?.['nestmesh.redlock.node'],
       event.attributes?.['nestmesh.redlock.operation'],
@@ -100,7 +100,7 @@ describe('lock telemetry on a real redis-server', { timeout: 60_000 }, () => {
     assert.equal(hold.status.code, SpanStatusCode.ERROR);
     assert.deepEqual(
       hold.events.map((event) => [event.name, event.attributes]),
-      [['lease.lost', { 'nestmesh.lease.lost.why': 'unconfirmed' }]],
+      [['nestmesh.lease.lost', { 'nestmesh.lease.lost.why': 'unconfirmed' }]],
     );
     assert.equal(
       await sumOf(telemetry, METRIC_NESTMESH_LEASE_LOST, { 'nestmesh.lease.lost.why': 'unconfirmed' }),

@@ -122,4 +122,25 @@ describe('httpServerTracing (Express middleware)', { timeout: 60_000 }, () => {
     await waitFor(async () => (await count()) - before >= 4, { description: 'four measurements' });
     assert.equal((await count()) - before, 4);
   });
+
+  it('does not trace /metrics, /debug/traces…, /healthz or /readyz (the untraced paths by default)', async () => {
+    for (const path of [
+      '/metrics',
+      '/debug/traces',
+      '/debug/traces/0af7651916cd43dd8448eb211c80319c',
+      '/healthz',
+    ]) {
+      await fetch(`${url}${path}`);
+    }
+    // A traced request after them: once its span has ended, the earlier ones would have too.
+    await fetch(`${url}/items/after`);
+    await serverSpan('GET /items/:id');
+    assert.deepEqual(
+      telemetry
+        .spans()
+        .filter((span) => span.kind === SpanKind.SERVER)
+        .map((span) => span.attributes['url.path']),
+      ['/items/after'],
+    );
+  });
 });

@@ -58,6 +58,29 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   },
 };
 
+/**
+ * Paths not traced by default: the scrape, the trace viewer and the probes would otherwise
+ * fill the trace buffer (and a collector) with requests nobody debugs, as gRPC health checks
+ * are not traced either. A path matches itself and everything below it.
+ */
+export const DEFAULT_UNTRACED_HTTP_PATHS: readonly string[] = [
+  '/metrics',
+  '/debug/traces',
+  '/healthz',
+  '/readyz',
+];
+
+export interface HttpServerTracingOptions {
+  /** Paths answered without a span or a duration record; default DEFAULT_UNTRACED_HTTP_PATHS. */
+  untracedPaths?: readonly string[];
+}
+
+function untraced(paths: readonly string[], url: string | undefined): boolean {
+  if (paths.length === 0) return false;
+  const path = (url ?? '/').split('?')[0];
+  return paths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
 /** `/orders/:id` once Express has routed the request (prefixed by its router's mount path). */
 function routeOf(request: RoutedRequest): string | undefined {
   const path = request.route?.path;
@@ -73,9 +96,11 @@ function routeOf(request: RoutedRequest): string | undefined {
  * status (a 4xx is the client's error, not the server's). The rest of the request is handled
  * in the span's context, so the spans and log lines of the handler are its children. Records
  * `http.server.request.duration` (s). Instruments are taken when it is created: create it
- * after startTelemetry().
+ * after startTelemetry(). `/metrics`, `/debug/traces`, `/healthz` and `/readyz` are not traced
+ * unless `untracedPaths` says otherwise.
  */
-export function httpServerTracing(): Middleware {
+export function httpServerTracing(options: HttpServerTracingOptions = {}): Middleware {
+  const untracedPaths = options.untracedPaths ?? DEFAULT_UNTRACED_HTTP_PATHS;
   const tracer = meshTracer('@nestmesh/telemetry/http');
   const duration = meshMeter('@nestmesh/telemetry/http').createHistogram(
     METRIC_HTTP_SERVER_REQUEST_DURATION,
@@ -86,6 +111,10 @@ export function httpServerTracing(): Middleware {
     },
   );
   return (request: RoutedRequest, response, next) => {
+    if (untraced(untracedPaths, request.url)) {
+      next();
+      return;
+    }
     const startMs = performance.now();
     const parent =
       request.headers.traceparent === undefined
