@@ -17,6 +17,7 @@ import {
   MESH_SCHEME,
   setupMeshResolver,
 } from './mesh.resolver.js';
+import { tracingRegistered } from '../telemetry/rpc-telemetry.js';
 import { ClientTracing } from './middleware/tracing.js';
 import { createMeshClient } from './typed-client.js';
 
@@ -102,7 +103,10 @@ export class MeshClientModule {
         useFactory: (discovery: Discovery) => {
           setupMeshResolver();
           const attached = attachDiscovery(discovery);
-          const tracing = new ClientTracing({ service: options.service, instanceAt: attached.instanceAt });
+          // Telemetry off (no SDK registered before the app was built): no interceptor, no cost.
+          const interceptors = tracingRegistered()
+            ? [new ClientTracing({ service: options.service, instanceAt: attached.instanceAt }).interceptor]
+            : [];
           const client = new Client(
             `${MESH_SCHEME}:///${options.service}`,
             options.credentials ?? grpcCredentials.createInsecure(),
@@ -110,7 +114,7 @@ export class MeshClientModule {
               'grpc.service_config': JSON.stringify(DEFAULT_SERVICE_CONFIG),
               ...options.channelOptions,
               [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
-              interceptors: [tracing.interceptor],
+              interceptors,
             },
           );
           return {

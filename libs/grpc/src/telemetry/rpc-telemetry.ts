@@ -1,5 +1,6 @@
 import { status as Status } from '@grpc/grpc-js';
 import type { Metadata } from '@grpc/grpc-js';
+import { ProxyTracerProvider, trace } from '@opentelemetry/api';
 import type { Attributes, Histogram, Meter, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -15,6 +16,19 @@ export const GRPC_TELEMETRY_SCOPE = '@nestmesh/grpc';
 
 /** `OK`, `CANCELLED`, … `UNAUTHENTICATED`, by code: `rpc.status_code` is the name, not the number. */
 const STATUS_NAMES: readonly string[] = Array.from({ length: 17 }, (_, code) => Status[code]);
+
+/**
+ * Whether an SDK's tracer provider is registered (startTelemetry, or a test's
+ * captureTelemetry) — asked when a client channel is created, so that a channel made with
+ * telemetry off carries no interceptor at all (grpc-js allocates per call for one).
+ */
+export function tracingRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return (
+    !(provider instanceof ProxyTracerProvider) ||
+    provider.getDelegateTracer(GRPC_TELEMETRY_SCOPE) !== undefined
+  );
+}
 
 /** The name of a gRPC status code; codes outside 0..16 are `_OTHER`. */
 export function statusName(code: number): string {
