@@ -53,11 +53,13 @@ function toBuffered(span: ReadableSpan): BufferedSpan {
 /**
  * A span processor that keeps the last `capacity` traces in memory (least recently touched
  * trace evicted first): the embedded default when no exporter is configured, served as
- * JSON by the HTTP app at /debug/traces.
+ * JSON by the HTTP app at /debug/traces. It keeps the ended spans themselves (immutable once
+ * ended) and converts them only when asked: at 100 % sampling the hot path pays a Map update
+ * per span, not a copy.
  */
 export class TraceBuffer implements SpanProcessor, TraceStore {
   /** Insertion order = recency: a trace that gets a span moves to the end. */
-  private readonly traces = new Map<string, BufferedSpan[]>();
+  private readonly traces = new Map<string, ReadableSpan[]>();
 
   constructor(readonly capacity = 300) {}
 
@@ -68,18 +70,20 @@ export class TraceBuffer implements SpanProcessor, TraceStore {
     const { traceId } = span.spanContext();
     const spans = this.traces.get(traceId) ?? [];
     this.traces.delete(traceId);
-    if (spans.length < MAX_SPANS_PER_TRACE) spans.push(toBuffered(span));
+    if (spans.length < MAX_SPANS_PER_TRACE) spans.push(span);
     this.traces.set(traceId, spans);
     if (this.traces.size > this.capacity) this.traces.delete(this.traces.keys().next().value!);
   }
 
   list(): TraceSummary[] {
-    return [...this.traces.entries()].reverse().map(([traceId, spans]) => summarize(traceId, spans));
+    return [...this.traces.entries()]
+      .reverse()
+      .map(([traceId, spans]) => summarize(traceId, spans.map(toBuffered)));
   }
 
   get(traceId: string): BufferedSpan[] | undefined {
     const spans = this.traces.get(traceId);
-    return spans ? [...spans].sort(byStart) : undefined;
+    return spans ? spans.map(toBuffered).sort(byStart) : undefined;
   }
 
   forceFlush(): Promise<void> {
