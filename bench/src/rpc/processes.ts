@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,8 +8,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 export interface ServerProcess {
   kind: string;
   port: number;
+  /** CPU seconds (user + system, all threads) the process has used so far, from /proc. */
+  cpuSeconds(): number;
   /** Stops it and returns the number of calls it says it handled; rejects if it did not exit cleanly. */
   stop(): Promise<number>;
+}
+
+let clockTicks: number | undefined;
+
+/** utime + stime of `pid` in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks). */
+function cpuSecondsOf(pid: number): number {
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 export function requireCommand(command: string, debianPackage: string): void {
@@ -50,6 +64,8 @@ export async function startServer(
   return {
     kind: label,
     port,
+    // taskset execs the server, so the child's pid is the server's.
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     stop: async () => {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

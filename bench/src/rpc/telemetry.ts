@@ -84,12 +84,19 @@ async function run(): Promise<void> {
   for (const server of servers) await verify(server);
   const samples = new Map<string, Sample[]>();
   const sent = new Map<string, number>();
+  /** Server CPU µs per call in each round: capacity on a dedicated core, steadier than calls/s here. */
+  const cpu = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
     for (const server of order) {
       const load = { port: server.port, clients: 10, streams: 50, core: 1 };
       const warm = h2load({ ...load, requests: Math.round(requests / 10) });
+      const cpuBefore = server.cpuSeconds();
       const sample = h2load({ ...load, requests });
+      cpu.set(server.kind, [
+        ...(cpu.get(server.kind) ?? []),
+        ((server.cpuSeconds() - cpuBefore) * 1e6) / sample.succeeded,
+      ]);
       sent.set(server.kind, (sent.get(server.kind) ?? 1) + warm.succeeded + sample.succeeded);
       samples.set(server.kind, [...(samples.get(server.kind) ?? []), sample]);
     }
@@ -108,6 +115,26 @@ async function run(): Promise<void> {
   );
   console.log('|---|---|---|---|---|---|---|');
   for (const mode of MODES) console.log(row(mode.label, samples.get(mode.label)!, off, mode.target));
+  console.log(
+    '\nServer CPU per call (user + system, from /proc; its inverse is the capacity of a dedicated core):\n',
+  );
+  console.log(
+    '| telemetry | CPU µs/call (median) | vs tracing off (median of rounds) | capacity loss | each round |',
+  );
+  console.log('|---|---|---|---|---|');
+  const offCpu = cpu.get(MODES[1].label)!;
+  for (const mode of MODES) {
+    const perCall = cpu.get(mode.label)!;
+    const ratios = perCall.map((value, round) => offCpu[round] / value);
+    const ratio = median(ratios);
+    const loss =
+      mode.target === undefined
+        ? '—'
+        : `${((1 - ratio) * 100).toFixed(1)} % (target ≤ ${mode.target * 100} %)`;
+    console.log(
+      `| ${mode.label} | ${median(perCall).toFixed(1)} | ${ratio.toFixed(3)}× | ${loss} | ${ratios.map((value) => value.toFixed(2)).join(' ')} |`,
+    );
+  }
   console.log(
     `\nThe metrics (rpc.server.call.duration) themselves: ${row('SDK, tracing off (metrics on)', off, none, undefined).split('|')[5].trim()} of a server with no SDK (median of rounds).`,
   );
