@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { redactUrl } from '@nestmesh/common';
 import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
 import type { TelemetryHandle } from '@nestmesh/telemetry';
 import { closeOnSignals } from '@nestmesh/telemetry/sdk';
@@ -15,11 +16,6 @@ function restockIntervalMs(): number {
     throw new Error(`inventory: RESTOCK_INTERVAL_MS must be a whole number of ms (0: off), got "${raw}"`);
   }
   return everyMs;
-}
-
-/** The URL without its user and password, for logs. */
-function redacted(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 /**
@@ -44,13 +40,13 @@ export async function startInventoryProcess(telemetry: TelemetryHandle): Promise
   if (restockEveryMs > 0 && electionUrl.startsWith('memory:') && !discoveryUrl.startsWith('memory:')) {
     new Logger('Inventory').warn(
       `the restock job's leader election is in this process (memory://) while instances find each other on ` +
-        `${redacted(discoveryUrl)}: every inventory process will lead and restock. Set ELECTION_URL ` +
+        `${redactUrl(discoveryUrl)}: every inventory process will lead and restock. Set ELECTION_URL ` +
         `(npm run start:cluster prints it) or REDIS_URL.`,
     );
   }
   await app.init();
   const server = app.get(MeshGrpcServer);
-  const election = restockEveryMs > 0 ? redacted(electionUrl) : 'off';
+  const election = restockEveryMs > 0 ? redactUrl(electionUrl) : 'off';
   console.log(
     `inventory ready grpc=${server.instance?.address}:${server.port} id=${server.instance?.id} ` +
       `election=${election} metrics=${telemetry.metricsUrl ?? 'off'}`,

@@ -36,18 +36,12 @@ class Probe extends RedisStockStore {
   }
 }
 
-async function rejections(kind: string, operation: string): Promise<number> {
-  let sum = 0;
-  for (const point of await telemetry.points(METRIC_NESTMESH_FENCING_REJECTED)) {
-    const { attributes } = point;
-    if (
-      attributes['nestmesh.fencing.store'] === 'inventory.stock' &&
-      attributes['nestmesh.fencing.kind'] === kind &&
-      attributes['nestmesh.fencing.operation'] === operation
-    )
-      sum += point.value as number;
-  }
-  return sum;
+function rejections(kind: string, operation: string): Promise<number> {
+  return telemetry.sum(METRIC_NESTMESH_FENCING_REJECTED, {
+    'nestmesh.fencing.store': 'inventory.stock',
+    'nestmesh.fencing.kind': kind,
+    'nestmesh.fencing.operation': operation,
+  });
 }
 
 describe('stock store telemetry (a real redis-server)', { timeout: 30_000 }, () => {

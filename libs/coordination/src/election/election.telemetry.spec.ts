@@ -14,7 +14,6 @@ import { startContext, waitFor } from '@nestmesh/testing';
 
 import { NotLeaderError } from '../coordination.errors.js';
 import { stall } from '../lock/testing/stall.js';
-import { sumOf } from '../test-fixtures/telemetry-points.js';
 import { LeaderElectionModule } from './leader-election.module.js';
 import { LeaderElectionService } from './leader-election.service.js';
 import { LeaderOnly } from './leader-only.decorator.js';
@@ -106,7 +105,7 @@ describe('election telemetry (memory elections in Nest apps)', { timeout: 60_000
   it('a leader-only call on a follower: counted in nestmesh.leader_only.skipped by method and told on the caller’s span', async () => {
     const [leader, follower, group] = await pair();
     const skipped = (method: string, onFollower: string) =>
-      sumOf(telemetry, METRIC_NESTMESH_LEADER_ONLY_SKIPPED, {
+      telemetry.sum(METRIC_NESTMESH_LEADER_ONLY_SKIPPED, {
         'nestmesh.election.group': group,
         'code.function.name': method,
         'nestmesh.leader_only.on_follower': onFollower,
@@ -164,7 +163,7 @@ describe('election telemetry (memory elections in Nest apps)', { timeout: 60_000
     const [leader] = await pair();
     const election = electionOf(leader);
     const lost = () =>
-      sumOf(telemetry, METRIC_NESTMESH_LEASE_LOST, {
+      telemetry.sum(METRIC_NESTMESH_LEASE_LOST, {
         'nestmesh.lease.kind': 'election',
         'nestmesh.lease.lost.why': 'unconfirmed',
       });

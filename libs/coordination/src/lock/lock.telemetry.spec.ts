@@ -12,7 +12,6 @@ import {
 } from '@nestmesh/telemetry';
 
 import { LockHeldError, LockUnavailableError } from '../coordination.errors.js';
-import { histogramCount, sumOf } from '../test-fixtures/telemetry-points.js';
 import { MemoryLockBackend } from './adapters/memory/memory.lock-backend.js';
 import type { LockBackend } from './lock-backend.js';
 import { LockService } from './lock.service.js';
@@ -23,15 +22,15 @@ const tracer = trace.getTracer('lock.telemetry.spec');
 const ttlMs = 900; // renew deadline 720 ms after the last confirmation
 
 const waits = (outcome: string) =>
-  histogramCount(telemetry, METRIC_NESTMESH_LOCK_WAIT_DURATION, { 'nestmesh.lock.outcome': outcome });
+  telemetry.histogramCount(METRIC_NESTMESH_LOCK_WAIT_DURATION, { 'nestmesh.lock.outcome': outcome });
 const holds = (reason: string) =>
-  histogramCount(telemetry, METRIC_NESTMESH_LOCK_HOLD_DURATION, { 'nestmesh.lock.end_reason': reason });
+  telemetry.histogramCount(METRIC_NESTMESH_LOCK_HOLD_DURATION, { 'nestmesh.lock.end_reason': reason });
 const lost = (why: string) =>
-  sumOf(telemetry, METRIC_NESTMESH_LEASE_LOST, {
+  telemetry.sum(METRIC_NESTMESH_LEASE_LOST, {
     'nestmesh.lease.lost.why': why,
     'nestmesh.lease.kind': 'lock',
   });
-const held = () => sumOf(telemetry, METRIC_NESTMESH_LOCK_HELD);
+const held = () => telemetry.sum(METRIC_NESTMESH_LOCK_HELD);
 
 /** A memory backend whose renewals answer `extended` at once. */
 function renewingWith(extended: boolean): LockBackend {

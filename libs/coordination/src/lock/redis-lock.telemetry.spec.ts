@@ -14,7 +14,6 @@ import { redactUrl } from '@nestmesh/common';
 import { startRedis, waitFor, type RedisServer } from '@nestmesh/testing';
 
 import { LockHeldError, LockUnavailableError } from '../coordination.errors.js';
-import { histogramCount, sumOf } from '../test-fixtures/telemetry-points.js';
 import { RedisLockBackend } from './adapters/redis/redis.lock-backend.js';
 import { RedlockBackend } from './adapters/redis/redlock.lock-backend.js';
 import type { LockBackend } from './lock-backend.js';
@@ -51,8 +50,8 @@ describe('lock telemetry on a real redis-server', { timeout: 60_000 }, () => {
 
   it('five locked sections: five acquire and five hold spans under the caller, the wait and hold histograms count exactly five, none held after', async () => {
     const [waitsBefore, holdsBefore] = await Promise.all([
-      histogramCount(telemetry, METRIC_NESTMESH_LOCK_WAIT_DURATION, { 'nestmesh.lock.outcome': 'acquired' }),
-      histogramCount(telemetry, METRIC_NESTMESH_LOCK_HOLD_DURATION, {
+      telemetry.histogramCount(METRIC_NESTMESH_LOCK_WAIT_DURATION, { 'nestmesh.lock.outcome': 'acquired' }),
+      telemetry.histogramCount(METRIC_NESTMESH_LOCK_HOLD_DURATION, {
         'nestmesh.lock.end_reason': 'released',
       }),
     ]);
@@ -74,23 +73,23 @@ describe('lock telemetry on a real redis-server', { timeout: 60_000 }, () => {
     );
     for (const span of [...holds, ...acquires]) assert.equal(span.parentSpanContext?.spanId, callerId);
     assert.equal(
-      await histogramCount(telemetry, METRIC_NESTMESH_LOCK_WAIT_DURATION, {
+      await telemetry.histogramCount(METRIC_NESTMESH_LOCK_WAIT_DURATION, {
         'nestmesh.lock.outcome': 'acquired',
       }),
       waitsBefore + 5,
     );
     assert.equal(
-      await histogramCount(telemetry, METRIC_NESTMESH_LOCK_HOLD_DURATION, {
+      await telemetry.histogramCount(METRIC_NESTMESH_LOCK_HOLD_DURATION, {
         'nestmesh.lock.end_reason': 'released',
       }),
       holdsBefore + 5,
     );
-    assert.equal(await sumOf(telemetry, METRIC_NESTMESH_LOCK_HELD), 0);
+    assert.equal(await telemetry.sum(METRIC_NESTMESH_LOCK_HELD), 0);
   });
 
   it('a holder stalled past its renew deadline (the thread blocked, as by GC or SIGSTOP): lease.lost on the hold span and in the counter', async () => {
     const ttlMs = 1000; // renew deadline 800 ms
-    const lostBefore = await sumOf(telemetry, METRIC_NESTMESH_LEASE_LOST, {
+    const lostBefore = await telemetry.sum(METRIC_NESTMESH_LEASE_LOST, {
       'nestmesh.lease.lost.why': 'unconfirmed',
     });
     const lock = await locks.acquire('stalled', { ttlMs, waitMs: 5000 });
@@ -103,10 +102,10 @@ describe('lock telemetry on a real redis-server', { timeout: 60_000 }, () => {
       [['nestmesh.lease.lost', { 'nestmesh.lease.lost.why': 'unconfirmed' }]],
     );
     assert.equal(
-      await sumOf(telemetry, METRIC_NESTMESH_LEASE_LOST, { 'nestmesh.lease.lost.why': 'unconfirmed' }),
+      await telemetry.sum(METRIC_NESTMESH_LEASE_LOST, { 'nestmesh.lease.lost.why': 'unconfirmed' }),
       lostBefore + 1,
     );
-    assert.equal(await sumOf(telemetry, METRIC_NESTMESH_LOCK_HELD), 0);
+    assert.equal(await telemetry.sum(METRIC_NESTMESH_LOCK_HELD), 0);
   });
 });
 

@@ -110,13 +110,7 @@ describe('httpServerTracing (Express middleware)', { timeout: 60_000 }, () => {
       'http.response.status_code': 200,
       'http.route': '/items/:id',
     };
-    const count = async () => {
-      const points = await telemetry.points('http.server.request.duration');
-      const point = points.find((candidate) =>
-        Object.entries(attributes).every(([key, value]) => candidate.attributes[key] === value),
-      );
-      return point ? (point.value as { count: number }).count : 0;
-    };
+    const count = () => telemetry.histogramCount('http.server.request.duration', attributes);
     const before = await count();
     for (let index = 0; index < 4; index++) assert.equal((await fetch(`${url}/items/${index}`)).status, 200);
     await waitFor(async () => (await count()) - before >= 4, { description: 'four measurements' });

@@ -1,4 +1,4 @@
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -18,6 +18,11 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace';
 
+/** Whether a data point's attributes include every one of `attributes`. */
+function includes(point: DataPoint<unknown>, attributes: Attributes): boolean {
+  return Object.entries(attributes).every(([name, value]) => point.attributes[name] === value);
+}
+
 class CollectingReader extends MetricReader {
   protected onForceFlush(): Promise<void> {
     return Promise.resolve();
@@ -36,6 +41,13 @@ export interface CapturedTelemetry {
   metrics(): Promise<Map<string, MetricData>>;
   /** The data points of metric `name` (empty when it was never recorded). */
   points(name: string): Promise<DataPoint<unknown>[]>;
+  /**
+   * Measurements a histogram holds over the series whose attributes include `attributes`
+   * (0 when none): a test asserts the change its own calls made.
+   */
+  histogramCount(name: string, attributes?: Attributes): Promise<number>;
+  /** A counter's, up-down counter's or gauge's value summed over the matching series. */
+  sum(name: string, attributes?: Attributes): Promise<number>;
   /** Forgets the spans ended so far (metrics are cumulative). */
   resetSpans(): void;
   /** Unregisters the providers: the API is a no-op again. */
@@ -83,6 +95,14 @@ export function captureTelemetry(
     },
     async points(name) {
       return (await captured.metrics()).get(name)?.dataPoints ?? [];
+    },
+    async histogramCount(name, attributes = {}) {
+      const matching = (await captured.points(name)).filter((point) => includes(point, attributes));
+      return matching.reduce((count, point) => count + (point.value as { count: number }).count, 0);
+    },
+    async sum(name, attributes = {}) {
+      const matching = (await captured.points(name)).filter((point) => includes(point, attributes));
+      return matching.reduce((sum, point) => sum + (point.value as number), 0);
     },
     resetSpans: () => exporter.reset(),
     async stop() {
