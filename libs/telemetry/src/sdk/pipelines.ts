@@ -7,7 +7,6 @@ import {
   AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
-  TraceIdRatioBasedSampler,
   TracerProvider,
   type Sampler,
   type SpanExporter,
@@ -15,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 
 import type { SamplerSetting, TelemetryConfig } from './config.js';
+import { RatioSampler } from './ratio-sampler.js';
 import { TraceBuffer } from './trace-buffer.js';
 
 function samplerOf(setting: SamplerSetting): Sampler {
@@ -24,13 +24,13 @@ function samplerOf(setting: SamplerSetting): Sampler {
     case 'always_off':
       return new AlwaysOffSampler();
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(setting.ratio);
+      return new RatioSampler(setting.ratio, false);
     case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
     case 'parentbased_always_off':
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(setting.ratio) });
+      return new RatioSampler(setting.ratio);
   }
 }
 
