@@ -106,21 +106,35 @@ async function planChanges(names) {
   return changes;
 }
 
+/**
+ * Two aligned columns, indented.
+ * @param {[string, string][]} rows
+ */
+function table(rows) {
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
+}
+
 /** @param {ServiceNames} names */
-function nextSteps({ name, snake, pascal, envPrefix }) {
+function nextSteps({ name, snake, pascal, camel, envPrefix }) {
+  const proto = `proto/nestmesh/${snake}/v1/${snake}.proto`;
   return [
     `Added the service "${name}":`,
-    `  proto/nestmesh/${snake}/v1/${snake}.proto   ${pascal}Service with a sample Greet method`,
-    `  libs/contracts                 regenerated; @nestmesh/contracts/${snake}/v1, namespace ${pascal[0].toLowerCase()}${pascal.slice(1)}V1`,
-    `  apps/${name}                   module, controller, main.ts, process, e2e test`,
-    '  tsconfig.json, nest-cli.json, package-lock.json   wired in',
+    table([
+      [proto, `${pascal}Service with a sample Greet method`],
+      ['libs/contracts', `regenerated: @nestmesh/contracts/${snake}/v1, namespace ${camel}V1`],
+      [`apps/${name}`, 'module, controller, main.ts, process, e2e test'],
+      ['tsconfig.json, nest-cli.json, package-lock.json', 'wired in'],
+    ]),
     '',
     'Next:',
-    '  npm install                                  link @nestmesh/' + name + ' into node_modules',
-    `  npm test -- apps/${name}/dist               build, then run its e2e test`,
-    `  node apps/${name}/dist/main.js              run it (${envPrefix}_GRPC_PORT, DISCOVERY_URL, OTEL_*)`,
-    `  edit proto/nestmesh/${snake}/v1/${snake}.proto, run \`npm run proto\`, then implement the new`,
-    `  methods in apps/${name}/src/${name}.controller.ts (tsc names the missing ones)`,
+    table([
+      ['npm install', `links @nestmesh/${name} into node_modules`],
+      [`npm test -- apps/${name}/dist`, 'builds, then runs its e2e test'],
+      [`node apps/${name}/dist/main.js`, `runs it (${envPrefix}_GRPC_PORT, DISCOVERY_URL, OTEL_*)`],
+    ]),
+    `  then add methods to ${proto}, run \`npm run proto\`, and implement them in`,
+    `  apps/${name}/src/${name}.controller.ts (tsc names the ones missing). See docs/generator.md.`,
   ].join('\n');
 }
 
