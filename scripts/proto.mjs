@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Regenerates libs/contracts from proto/: TypeScript through `buf generate` + ts-proto,
 // and the descriptor set (for gRPC reflection) through `buf build`, embedded as a TS module.
-// `node scripts/proto.mjs --out DIR` writes the same tree under DIR instead (the drift test).
+// `node scripts/proto.mjs --out DIR` writes the same tree under DIR instead (the drift test);
+// `--proto DIR` reads the .proto files from DIR instead of proto/ (the service generator
+// generates from a staged copy, so that nothing in the repository changes until it all worked).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const base = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, 'libs/contracts');
+const protoIndex = process.argv.indexOf('--proto');
+const protoRoot = protoIndex > 0 ? resolve(process.argv[protoIndex + 1]) : join(root, 'proto');
 const buf = join(root, 'node_modules/.bin/buf');
 
-execFileSync(buf, ['lint', 'proto'], { cwd: root, stdio: 'inherit' });
-execFileSync(buf, ['generate', 'proto', '--template', 'proto/buf.gen.yaml', '-o', base], {
+execFileSync(buf, ['lint', protoRoot], { cwd: root, stdio: 'inherit' });
+execFileSync(buf, ['generate', protoRoot, '--template', 'proto/buf.gen.yaml', '-o', base], {
   cwd: root,
   stdio: 'inherit',
 });
@@ -33,7 +37,7 @@ for (const file of readdirSync(join(base, 'src/generated'), { recursive: true, e
   if (stripped !== source) writeFileSync(path, stripped);
 }
 
-const descriptorSet = execFileSync(buf, ['build', 'proto', '-o', '-#format=binpb'], {
+const descriptorSet = execFileSync(buf, ['build', protoRoot, '-o', '-#format=binpb'], {
   cwd: root,
   maxBuffer: 64 * 1024 * 1024,
 });
