@@ -73,9 +73,10 @@ export function lockBackendContract(
           let events = 0;
           signal.addEventListener('abort', () => events++);
           assert.equal(lock.held, true, 'held before the stall');
-          const ownTimer = sleep(20);
           stall(stallMs);
-          await ownTimer; // runs before any timer of the lease's
+          // The code resumes before any timer can run: a microtask, not a timer of its own
+          // (one may be due after the lease's renew timer on a slow machine — a flake).
+          await Promise.resolve();
           const eventsBeforeReading = events;
           return {
             eventsBeforeReading,
