@@ -67,6 +67,11 @@ describe('npm pack of every lib', { timeout: 120_000 }, () => {
         assert.ok(manifest[field], `libs/${folder} has no ${field}`);
       assert.equal(manifest.repository?.directory, `libs/${folder}`, `libs/${folder} repository.directory`);
       assert.ok(files.has('README.md'), `libs/${folder} ships no README.md`);
+      assert.equal(
+        manifest.publishConfig?.access,
+        'public',
+        `libs/${folder}: a scoped package is private unless told`,
+      );
     }
   });
 

@@ -18,6 +18,7 @@ export interface PackageJson {
   license?: string;
   repository?: { url?: string; directory?: string };
   engines?: Record<string, string>;
+  publishConfig?: { access?: string };
   exports?: Record<string, string | Record<string, string>>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
