@@ -116,7 +116,7 @@ describe('an app outside this repository, on the packed libs', { timeout: 900_00
   });
 
   it("generates its contracts with docs/contracts.md's recipe, the options proto/buf.gen.yaml uses", async () => {
-    const { bufYaml, bufGenYaml } = documentedRecipe();
+    const { bufYaml, bufGenYaml, stripTimestampWrapper } = documentedRecipe();
     const ours = readFileSync(join(repositoryRoot, 'proto/buf.gen.yaml'), 'utf8');
     assert.deepEqual(tsProtoOptions(bufGenYaml), tsProtoOptions(ours), 'the documented options are ours');
     write(app, {
@@ -131,9 +131,16 @@ describe('an app outside this repository, on the packed libs', { timeout: 900_00
       timeoutMs: stepTimeoutMs,
     });
     timings.push(`buf generate ${Math.round(generate.durationMs)} ms`);
-    const generated = readFileSync(join(app, 'src/generated/greeter/v1/greeter.ts'), 'utf8');
+    const generatedPath = join(app, 'src/generated/greeter/v1/greeter.ts');
+    assert.match(
+      readFileSync(generatedPath, 'utf8'),
+      /import \{ wrappers \} from "protobufjs"/,
+      'a Timestamp field',
+    );
+    await runToEnd('sh', ['-c', stripTimestampWrapper], { cwd: app, env, timeoutMs: stepTimeoutMs });
+    const generated = readFileSync(generatedPath, 'utf8');
     assert.match(generated, /export const GreeterServiceService = \{/);
-    assert.doesNotMatch(generated, /protobufjs/, 'no protobufjs import without google.protobuf.Timestamp');
+    assert.doesNotMatch(generated, /protobufjs/, 'the documented step removed the protobufjs wrapper');
   });
 
   it('type-checks and builds with tsc, the libraries’ declarations included (skipLibCheck: false)', async () => {
@@ -160,10 +167,12 @@ describe('an app outside this repository, on the packed libs', { timeout: 900_00
     const reply = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '') as {
       message: string;
       times: string;
+      sentAt: string;
       port: number;
     };
     assert.equal(reply.message, 'hello outside');
     assert.equal(reply.times, String(2n ** 61n), 'int64 as an exact bigint, both ways');
+    assert.equal(reply.sentAt, '2026-01-02T03:04:05.678Z', 'google.protobuf.Timestamp as a Date, both ways');
     assert.ok(reply.port > 0, 'the server bound a real port');
   });
 });

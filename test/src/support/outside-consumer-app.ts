@@ -13,14 +13,18 @@ export const greeterProto = `syntax = "proto3";
 
 package greeter.v1;
 
+import "google/protobuf/timestamp.proto";
+
 message SayHelloRequest {
   string name = 1;
   int64 times = 2;
+  google.protobuf.Timestamp sent_at = 3;
 }
 
 message SayHelloResponse {
   string message = 1;
   int64 times = 2;
+  google.protobuf.Timestamp sent_at = 3;
 }
 
 service GreeterService {
@@ -47,7 +51,7 @@ import {
 @GreeterServiceControllerMethods()
 class GreeterController implements GreeterServiceController {
   sayHello(request: SayHelloRequest): SayHelloResponse {
-    return { message: \`hello \${request.name}\`, times: request.times * 2n };
+    return { message: \`hello \${request.name}\`, times: request.times * 2n, sentAt: request.sentAt };
   }
 }
 
@@ -72,9 +76,11 @@ class AppModule {}
 const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
 await app.init();
 try {
-  const reply = await app.get(Caller).greeter.sayHello({ name: 'outside', times: 2n ** 60n });
+  const sentAt = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+  const reply = await app.get(Caller).greeter.sayHello({ name: 'outside', times: 2n ** 60n, sentAt });
   const port = app.get(MeshGrpcServer).port;
-  console.log(JSON.stringify({ message: reply.message, times: reply.times.toString(), port }));
+  const times = reply.times.toString();
+  console.log(JSON.stringify({ message: reply.message, times, sentAt: reply.sentAt?.toISOString(), port }));
 } finally {
   await app.close();
 }
@@ -109,18 +115,23 @@ export function lockedVersion(name: string): string {
 }
 
 /**
- * The yaml blocks of docs/contracts.md's "Your own contracts": `buf.yaml` and `buf.gen.yaml`,
- * so the test runs the recipe as documented.
+ * The blocks of docs/contracts.md's "Your own contracts": `buf.yaml`, `buf.gen.yaml` and the
+ * command that removes ts-proto's protobufjs Timestamp wrapper, so the test runs the recipe as
+ * documented.
  */
-export function documentedRecipe(): { bufYaml: string; bufGenYaml: string } {
+export function documentedRecipe(): { bufYaml: string; bufGenYaml: string; stripTimestampWrapper: string } {
   const docs = readFileSync(join(repositoryRoot, 'docs/contracts.md'), 'utf8');
   const section = docs.slice(docs.indexOf('## Your own contracts'));
   const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
   const bufYaml = blocks.find((block) => block.includes('modules:'));
   const bufGenYaml = blocks.find((block) => block.includes('plugins:'));
-  if (!bufYaml || !bufGenYaml)
-    throw new Error('docs/contracts.md: no buf.yaml and buf.gen.yaml in "Your own contracts"');
-  return { bufYaml, bufGenYaml };
+  const shell = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
+  const stripTimestampWrapper = shell.find((block) => block.includes('protobufjs'));
+  if (!bufYaml || !bufGenYaml || !stripTimestampWrapper)
+    throw new Error(
+      'docs/contracts.md: "Your own contracts" lacks buf.yaml, buf.gen.yaml or the protobufjs step',
+    );
+  return { bufYaml, bufGenYaml, stripTimestampWrapper };
 }
 
 /** The ts-proto options (`- key=value` lines) of a buf.gen.yaml. */
