@@ -73,3 +73,17 @@ export class RpcError extends MeshGrpcError {
     this.method = method;
   }
 }
+
+/**
+ * A request stream the mesh client cannot send: written after `end()` or after the call
+ * ended, or a source that is neither iterable nor an Observable. The call's own outcome (its
+ * status) is reported where the response is read, not here.
+ */
+export class RequestStreamError extends MeshGrpcError {
+  constructor(
+    readonly method: string,
+    message: string,
+  ) {
+    super('REQUEST_STREAM', `${method} ${message}`);
+  }
+}

@@ -19,15 +19,30 @@ export {
 } from './client/mesh.resolver.js';
 export {
   createMeshClient,
+  type BidiStreamingMethod,
+  type ClientStreamingMethod,
   type MeshCallOptions,
   type MeshClient,
   type MeshClientDefaults,
+  type MeshResponseOptions,
+  type ServerStreamingMethod,
+  type UnaryMethod,
+  type WithMetadata,
 } from './client/typed-client.js';
+export {
+  grpcChannelOptions,
+  type CompressionName,
+  type MeshChannelOptions,
+} from './client/channel-options.js';
+export type { RequestSource } from './client/request-stream.js';
+export type { ResponseMetadata } from './client/response-metadata.js';
+export type { MeshBidiStream, MeshResponseStream } from './client/streaming-calls.js';
 export {
   GrpcBindingError,
   GrpcListenError,
   InvalidGrpcOptionsError,
   MeshGrpcError,
+  RequestStreamError,
   RpcError,
 } from './grpc.errors.js';
 export {

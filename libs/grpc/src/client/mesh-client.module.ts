@@ -20,8 +20,11 @@ import {
 import { tracingRegistered } from '../telemetry/rpc-telemetry.js';
 import { ClientTracing } from './middleware/tracing.js';
 import { createMeshClient } from './typed-client.js';
+import { grpcChannelOptions, validateChannelOptions, type MeshChannelOptions } from './channel-options.js';
 
-export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition> {
+export interface MeshClientOptions<
+  S extends AnyServiceDefinition = AnyServiceDefinition,
+> extends MeshChannelOptions {
   /** The service name in discovery; the channel dials `mesh:///<service>`. */
   service: string;
   /** ts-proto grpc-js service definition (`InventoryServiceService`). */
@@ -32,7 +35,10 @@ export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDe
   streamTimeoutMs?: number;
   /** Default insecure. */
   credentials?: ChannelCredentials;
-  /** grpc-js channel options; `grpc.service_config` defaults to round_robin. */
+  /**
+   * grpc-js channel options; `grpc.service_config` defaults to round_robin. The named options
+   * above (`compression`, `keepaliveTimeMs`, …) win over the same keys here.
+   */
   channelOptions?: ChannelOptions;
 }
 
@@ -74,6 +80,7 @@ function validate(options: MeshClientOptions): void {
       throw new InvalidGrpcOptionsError(name, `must be a duration in ms ≥ 0, got ${value}`);
     }
   }
+  validateChannelOptions(options);
 }
 
 /** Closes the channel when the app has finished shutting down (after servers drained). */
@@ -113,6 +120,7 @@ export class MeshClientModule {
             {
               'grpc.service_config': JSON.stringify(DEFAULT_SERVICE_CONFIG),
               ...options.channelOptions,
+              ...grpcChannelOptions(options),
               [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
               interceptors,
             },
