@@ -82,6 +82,15 @@ function pythonWithGrpc(): string {
 
 const SCRIPT = fileURLToPath(new URL('../../src/test-fixtures/echo_client.py', import.meta.url));
 
+export interface PythonEchoOptions {
+  /** The requests' messages (`collect`, `chat`). */
+  messages?: string[];
+  /** For `chat-cancel`: once this resolves the script cancels (it waits for a line on stdin). */
+  proceedWhen?: () => Promise<unknown>;
+  /** Default 20 000 ms, after which the script is killed. */
+  timeoutMs?: number;
+}
+
 /**
  * Runs echo_client.py (`<port> <scenario> [messages…]`) to its end and returns the JSON objects
  * it printed, one per line. The process dies with the test (spawnOwned) and is killed after
@@ -90,12 +99,17 @@ const SCRIPT = fileURLToPath(new URL('../../src/test-fixtures/echo_client.py', i
 export async function pythonEcho(
   port: number,
   scenario: string,
-  messages: string[] = [],
-  timeoutMs = 20_000,
+  { messages = [], proceedWhen, timeoutMs = 20_000 }: PythonEchoOptions = {},
 ): Promise<Record<string, unknown>[]> {
   const child = spawnOwned(pythonWithGrpc(), [SCRIPT, String(port), scenario, ...messages], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (proceedWhen)
+    void proceedWhen().then(
+      () => child.stdin!.write('\n'),
+      () => child.kill('SIGKILL'),
+    );
+  else child.stdin!.end();
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -4,7 +4,8 @@ Usage: echo_client.py <port> <scenario> [message ...]. Prints one JSON object pe
 Uses grpc's generic stream_unary / stream_stream with hand-written protobuf encoding of the
 few fields involved, so no Python code generation is needed.
 Scenarios: collect, chat (happy paths or errors, by the messages sent), chat-cancel (reads the
-first answer, then cancels with the stream open), chat-deadline (a 1.5 s deadline, stream left open).
+first answer, sends "hang", then cancels with the stream open once a line arrives on stdin), chat-deadline (the same with a
+1.5 s deadline instead of the cancel).
 """
 import json
 import queue
@@ -124,7 +125,10 @@ def main():
                 pending.put("hello")
                 call = chat(requests, timeout=1.5 if scenario == "chat-deadline" else 15)
                 emit(next(call))
+                # An answer the server takes a minute to give: the call ends while it works.
+                pending.put("hang")
                 if scenario == "chat-cancel":
+                    sys.stdin.readline()  # the test says when the server has the "hang"
                     call.cancel()
                     emit({"cancelled": True})
                 else:
