@@ -27,7 +27,8 @@ function invoke(handler: NestHandler, call: StreamCall): Promise<unknown> {
  * Observable and returns the response as a value, a promise, or an Observable or AsyncIterable
  * whose last value is the response (one that ends empty is a server error). A throw, a
  * rejection or an error answers the mapped status. A client cancel or an expired deadline
- * unsubscribes what the handler returned and errors the requests (request-stream.ts).
+ * unsubscribes what the handler returned and, unless they have ended, errors the requests
+ * (request-stream.ts).
  */
 export function clientStreamingCall(
   handler: NestHandler,
@@ -36,39 +37,42 @@ export function clientStreamingCall(
 ): handleClientStreamingCall<unknown, unknown> {
   return (call, callback) => {
     let answered = false;
-    const answer = (error: unknown, response?: unknown) => {
-      if (answered) return;
+    // Once only; after a cancel grpc-js has already sent the status, and mapping (and
+    // logging) what the handler then does would be noise.
+    const settle = (send: () => void) => {
+      if (answered || call.cancelled) return;
       answered = true;
-      // After a cancel grpc-js has already sent the status; mapping (and logging) would be noise.
-      if (call.cancelled) return;
-      if (error === undefined) callback(null, response);
-      else callback(toStatus(error, method));
+      send();
+    };
+    const answer: Answer = {
+      respond: (response) => settle(() => callback(null, response)),
+      fail: (error) => settle(() => callback(toStatus(error, method))),
     };
     invoke(handler, call).then((result) => {
       if (isObservable(result)) return answerWithLast(result, call, method, answer);
       if (isAsyncIterable(result)) return answerWithLast(fromAsyncIterable(result), call, method, answer);
-      answer(undefined, result);
-    }, answer);
+      answer.respond(result);
+    }, answer.fail);
   };
 }
 
-function answerWithLast(
-  source: Observable<unknown>,
-  call: StreamCall,
-  method: string,
-  answer: (error: unknown, response?: unknown) => void,
-): void {
+interface Answer {
+  respond: (response: unknown) => void;
+  fail: (error: unknown) => void;
+}
+
+function answerWithLast(source: Observable<unknown>, call: StreamCall, method: string, answer: Answer): void {
   let last: { value: unknown } | undefined;
   let subscription: Subscription | undefined = undefined;
   const stop = () => subscription?.unsubscribe();
   call.once('cancelled', stop);
   subscription = source.subscribe({
     next: (value) => (last = { value }),
-    error: answer,
+    error: answer.fail,
     complete: () =>
       last
-        ? answer(undefined, last.value)
-        : answer(new Error(`grpc: ${method}: the handler's stream ended without a response`)),
+        ? answer.respond(last.value)
+        : answer.fail(new Error(`grpc: ${method}: the handler's stream ended without a response`)),
   });
   if (call.cancelled) stop();
 }
@@ -78,8 +82,8 @@ function answerWithLast(
  * Observable and returns the responses as an Observable or an AsyncIterable (or a promise of
  * one). Writes respect the transport's buffer: an AsyncIterable is read once there is room,
  * an Observable's requests stop being read until there is (call-adapters.ts). A client
- * cancel or an expired deadline unsubscribes the responses (or returns the iterator) and
- * errors the requests.
+ * cancel or an expired deadline unsubscribes the responses (or returns the iterator) and,
+ * unless they have ended, errors the requests.
  */
 export function bidiStreamingCall(
   handler: NestHandler,

@@ -40,6 +40,8 @@ import type { MeshGrpcModuleOptions } from '../server/mesh-grpc.module-definitio
 export class EchoLog {
   readonly events: string[] = [];
   received = 0;
+  /** The most answers a Chat call held unsent (its write buffer) when it read a request. */
+  maxBuffered = 0;
 
   has(event: string): boolean {
     return this.events.includes(event);
@@ -126,8 +128,10 @@ export class EchoBehaviour implements EchoServiceController {
     call?: CancellableCall,
   ): Observable<EchoResponse> {
     watchCall('chat', this.log, call);
+    const buffered = call as { writableLength?: number } | undefined;
     const responses = requests.pipe(
       watchRequests('chat', this.log),
+      tap(() => (this.log.maxBuffered = Math.max(this.log.maxBuffered, buffered?.writableLength ?? 0))),
       concatMap((request, index) => {
         // "hang": an answer that takes a minute, for tests that end a call while a handler works.
         const delayMs = request.message === 'hang' ? 60_000 : request.delayMs;
