@@ -4,6 +4,7 @@ import type {
   handleServerStreamingCall,
   handleUnaryCall,
   StatusObject,
+  ServerDuplexStream,
   ServerWritableStream,
 } from '@grpc/grpc-js';
 import { once } from 'node:events';
@@ -46,7 +47,7 @@ export function unaryCall(
   };
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
 }
 
@@ -82,26 +83,41 @@ export function serverStreamingCall(
   };
 }
 
-function pipeObservable(
+/** The response side of a server-streaming or bidirectional call. */
+type ResponseStream = ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
+
+/**
+ * Sends an Observable's values. An Observable cannot be paused, so when the transport's buffer
+ * is full the requests of a bidirectional call stop being read until it drains: a handler that
+ * answers requests as they come then slows down to what the client reads.
+ */
+export function pipeObservable(
   source: import('rxjs').Observable<unknown>,
-  call: ServerWritableStream<unknown, unknown>,
+  call: ResponseStream,
   fail: (error: unknown) => void,
 ): void {
   let subscription: Subscription | undefined = undefined;
   const stop = () => subscription?.unsubscribe();
   call.once('cancelled', stop);
   subscription = source.subscribe({
-    next: (value) => call.write(value),
+    next: (value) => {
+      if (!call.write(value)) holdRequests(call);
+    },
     error: fail,
     complete: () => call.end(),
   });
   if (call.cancelled) stop();
 }
 
-async function pipeIterable(
-  source: AsyncIterable<unknown>,
-  call: ServerWritableStream<unknown, unknown>,
-): Promise<void> {
+/** Stops reading a bidirectional call's requests until its responses drain. */
+function holdRequests(call: ResponseStream): void {
+  if (!('readableFlowing' in call) || call.readableFlowing !== true) return;
+  call.pause();
+  call.once('drain', () => call.resume());
+}
+
+/** Sends an AsyncIterable's values, each read once the transport has room for the last one. */
+export async function pipeIterable(source: AsyncIterable<unknown>, call: ResponseStream): Promise<void> {
   const iterator = source[Symbol.asyncIterator]();
   const cancelled = new Promise<'cancelled'>((resolve) => call.once('cancelled', () => resolve('cancelled')));
   try {

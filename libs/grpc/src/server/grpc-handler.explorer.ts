@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationConfig, DiscoveryService, MetadataScanner, ModulesContainer } from '@nestjs/core';
-import { Transport } from '@nestjs/microservices';
+import { GrpcMethodStreamingType, Transport } from '@nestjs/microservices';
 import { PATTERN_METADATA, TRANSPORT_METADATA } from '@nestjs/microservices/constants.js';
-import type { Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type {
+  Metadata,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+} from '@grpc/grpc-js';
 import { isObservable, lastValueFrom } from 'rxjs';
 
 import { GrpcBindingError } from '../grpc.errors.js';
@@ -16,7 +22,11 @@ import { GrpcContextCreator } from './nest-rpc-context.js';
 export type NestHandler = (
   request: unknown,
   metadata: Metadata,
-  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
+  call:
+    | ServerUnaryCall<unknown, unknown>
+    | ServerWritableStream<unknown, unknown>
+    | ServerReadableStream<unknown, unknown>
+    | ServerDuplexStream<unknown, unknown>,
 ) => unknown;
 
 export interface GrpcHandlerBinding {
@@ -26,17 +36,20 @@ export interface GrpcHandlerBinding {
   rpc: string;
   controller: string;
   method: string;
+  /** How it was declared: `@GrpcMethod` (NO_STREAMING), `@GrpcStreamMethod` (RX_STREAMING) or `@GrpcStreamCall` (PT_STREAMING). */
+  declaredAs: GrpcMethodStreamingType;
   /** True when the method is called directly: no enhancer applies to it anywhere. */
   direct: boolean;
   /** For unary methods: Observables are awaited to their last value. */
   unary: NestHandler;
-  /** For server-streaming methods: Observables and AsyncIterables are returned as they are. */
+  /** For every streaming kind: Observables and AsyncIterables are returned as they are. */
   streaming: NestHandler;
 }
 
 interface GrpcPattern {
   service?: unknown;
   rpc?: unknown;
+  streaming?: GrpcMethodStreamingType;
 }
 
 type Callback = (...args: unknown[]) => unknown;
@@ -83,6 +96,7 @@ export class GrpcHandlerExplorer {
             rpc: pattern.rpc,
             controller: instance.constructor.name,
             method,
+            declaredAs: pattern.streaming ?? GrpcMethodStreamingType.NO_STREAMING,
             ...handlers,
           });
         }

@@ -1,9 +1,13 @@
 import { status as Status } from '@grpc/grpc-js';
 import type {
+  handleBidiStreamingCall,
+  handleClientStreamingCall,
   handleServerStreamingCall,
   handleUnaryCall,
   Metadata,
   sendUnaryData,
+  ServerDuplexStream,
+  ServerReadableStream,
   ServerUnaryCall,
   ServerWritableStream,
 } from '@grpc/grpc-js';
@@ -45,6 +49,7 @@ import {
   rpcMethodOf,
   statusName,
 } from '../telemetry/rpc-telemetry.js';
+import { abandonedCode } from './call-signal.js';
 
 const TRACEPARENT = 'traceparent';
 const SERVER_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
@@ -130,18 +135,58 @@ export class ServerMethodTelemetry {
   }
 }
 
-interface DeadlineCall {
+/** The part of a grpc-js server call, of any kind, that tracing reads. */
+interface TracedCall {
+  readonly metadata: Metadata;
   getDeadline(): Date | number;
+  on(event: 'cancelled', listener: () => void): unknown;
 }
 
-/** A call that ended without a status from its handler: the deadline passed, or the client cancelled. */
-function abandonedCode(call: DeadlineCall): number {
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  // grpc-js' deadline timer fires at the deadline; 1 ms for the clock's rounding.
-  return Number.isFinite(deadlineMs) && Date.now() >= deadlineMs - 1
-    ? Status.DEADLINE_EXCEEDED
-    : Status.CANCELLED;
+/** Starts the call's span; `end` (once) ends it with a status, a cancel ends it by itself. */
+function startCallSpan(
+  call: TracedCall,
+  method: ServerMethodTelemetry,
+): { spanContext: Context; end: (code: number) => void } {
+  const startMs = performance.now();
+  const { span, context: spanContext } = method.start(call.metadata);
+  let ended = false;
+  const end = (code: number) => {
+    if (ended) return;
+    ended = true;
+    method.end(span, code, startMs);
+  };
+  // on, not once: `end` runs once anyway, and once would wrap the listener per call.
+  call.on('cancelled', () => end(abandonedCode(call)));
+  return { spanContext, end };
+}
+
+/** A handler that answers once through a callback: unary and client streaming. */
+function tracedAnswer<Call extends TracedCall>(
+  handler: (call: Call, callback: sendUnaryData<unknown>) => void,
+  method: ServerMethodTelemetry,
+): (call: Call, callback: sendUnaryData<unknown>) => void {
+  return (call, callback) => {
+    const { spanContext, end } = startCallSpan(call, method);
+    const traced: sendUnaryData<unknown> = (error, value, trailer, flags) => {
+      end(error ? codeOfError(error) : Status.OK);
+      callback(error, value, trailer, flags);
+    };
+    context.with(spanContext, handler, undefined, call, traced);
+  };
+}
+
+/** A handler that answers on a stream it ends: server streaming and bidirectional. */
+function tracedStream<Call extends TracedCall & NodeJS.EventEmitter>(
+  handler: (call: Call) => void,
+  method: ServerMethodTelemetry,
+): (call: Call) => void {
+  return (call) => {
+    const { spanContext, end } = startCallSpan(call, method);
+    let code: number = Status.OK;
+    call.on('error', (error: unknown) => (code = codeOfError(error)));
+    call.once('finish', () => end(code));
+    context.with(spanContext, handler, undefined, call);
+  };
 }
 
 /**
@@ -153,23 +198,15 @@ export function tracedUnary(
   handler: handleUnaryCall<unknown, unknown>,
   method: ServerMethodTelemetry,
 ): handleUnaryCall<unknown, unknown> {
-  return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-    const startMs = performance.now();
-    const { span, context: spanContext } = method.start(call.metadata);
-    let ended = false;
-    const end = (code: number) => {
-      if (ended) return;
-      ended = true;
-      method.end(span, code, startMs);
-    };
-    // on, not once: `end` runs once anyway, and once would wrap the listener per call.
-    call.on('cancelled', () => end(abandonedCode(call)));
-    const traced: sendUnaryData<unknown> = (error, value, trailer, flags) => {
-      end(error ? codeOfError(error) : Status.OK);
-      callback(error, value, trailer, flags);
-    };
-    context.with(spanContext, handler, undefined, call, traced);
-  };
+  return tracedAnswer<ServerUnaryCall<unknown, unknown>>(handler, method);
+}
+
+/** A client-streaming grpc-js handler traced as {@link tracedUnary} is: the span lasts until the answer. */
+export function tracedClientStreaming(
+  handler: handleClientStreamingCall<unknown, unknown>,
+  method: ServerMethodTelemetry,
+): handleClientStreamingCall<unknown, unknown> {
+  return tracedAnswer<ServerReadableStream<unknown, unknown>>(handler, method);
 }
 
 /**
@@ -180,20 +217,13 @@ export function tracedServerStreaming(
   handler: handleServerStreamingCall<unknown, unknown>,
   method: ServerMethodTelemetry,
 ): handleServerStreamingCall<unknown, unknown> {
-  return (call: ServerWritableStream<unknown, unknown>) => {
-    const startMs = performance.now();
-    const { span, context: spanContext } = method.start(call.metadata);
-    let code: number = Status.OK;
-    let ended = false;
-    const end = (final: number) => {
-      if (ended) return;
-      ended = true;
-      method.end(span, final, startMs);
-    };
-    // on, not once: `end` runs once anyway, and once would wrap the listener per call.
-    call.on('cancelled', () => end(abandonedCode(call)));
-    call.on('error', (error: unknown) => (code = codeOfError(error)));
-    call.once('finish', () => end(code));
-    context.with(spanContext, handler, undefined, call);
-  };
+  return tracedStream<ServerWritableStream<unknown, unknown>>(handler, method);
+}
+
+/** A bidirectional grpc-js handler traced as {@link tracedServerStreaming} is. */
+export function tracedBidiStreaming(
+  handler: handleBidiStreamingCall<unknown, unknown>,
+  method: ServerMethodTelemetry,
+): handleBidiStreamingCall<unknown, unknown> {
+  return tracedStream<ServerDuplexStream<unknown, unknown>>(handler, method);
 }

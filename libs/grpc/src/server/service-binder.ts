@@ -1,8 +1,17 @@
 import type { Server, UntypedServiceImplementation } from '@grpc/grpc-js';
 
 import { GrpcBindingError } from '../grpc.errors.js';
+import { GrpcMethodStreamingType } from '@nestjs/microservices';
+
 import { serverStreamingCall, unaryCall, type ErrorToStatus } from './call-adapters.js';
-import { tracedServerStreaming, tracedUnary, type ServerTelemetry } from './server-tracing.js';
+import {
+  tracedBidiStreaming,
+  tracedClientStreaming,
+  tracedServerStreaming,
+  tracedUnary,
+  type ServerTelemetry,
+} from './server-tracing.js';
+import { bidiStreamingCall, clientStreamingCall } from './stream-call-adapters.js';
 import type { GrpcHandlerBinding } from './grpc-handler.explorer.js';
 import { protoMethodNameOf, serviceNameOf, type AnyServiceDefinition } from './service-definition.js';
 
@@ -50,9 +59,7 @@ export function bindServices(
         `${where} handles ${binding.service}/${binding.rpc}, which the service does not have`,
       );
     const path = definition[key].path;
-    if (definition[key].requestStream) {
-      throw new GrpcBindingError(`${where}: client-streaming method ${path} is not supported yet`);
-    }
+    if (definition[key].requestStream) refuseUnlessStreamMethod(binding, where, path);
     if (handlers.has(path)) {
       const first = handlers.get(path)!;
       throw new GrpcBindingError(
@@ -72,18 +79,55 @@ export function bindServices(
         unhandled.push(method.path);
         continue;
       }
-      if (method.responseStream) {
-        const handler = serverStreamingCall(binding.streaming, toStatus, method.path);
-        implementation[key] = telemetry
-          ? tracedServerStreaming(handler, telemetry.method(method.path))
-          : handler;
-      } else {
-        const handler = unaryCall(binding.unary, toStatus, method.path);
-        implementation[key] = telemetry ? tracedUnary(handler, telemetry.method(method.path)) : handler;
-      }
+      implementation[key] = handlerOf(method, binding, toStatus, telemetry);
     }
     server.addService(definition, implementation);
     services.push(serviceNameOf(definition));
   }
   return { services, unhandled };
+}
+
+/**
+ * A method whose requests are a stream takes them as an Observable, which `@GrpcStreamMethod`
+ * declares (ts-proto's `…ControllerMethods()` does so for its `grpcStreamMethods`). Declared
+ * otherwise, Nest would call it with no request (`@GrpcMethod`) or the raw grpc-js call
+ * (`@GrpcStreamCall`, not supported here): refused at startup rather than half working.
+ */
+function refuseUnlessStreamMethod(binding: GrpcHandlerBinding, where: string, path: string): void {
+  if (binding.declaredAs === GrpcMethodStreamingType.RX_STREAMING) return;
+  if (binding.declaredAs === GrpcMethodStreamingType.PT_STREAMING) {
+    throw new GrpcBindingError(
+      `${where}: @GrpcStreamCall (a handler given the raw grpc-js call) is not supported; declare ${path} with @GrpcStreamMethod, whose handler takes the requests as an Observable`,
+    );
+  }
+  throw new GrpcBindingError(
+    `${where}: ${path} takes a stream of requests; declare it with @GrpcStreamMethod (ts-proto's …ControllerMethods() does), not @GrpcMethod`,
+  );
+}
+
+type MethodDefinition = AnyServiceDefinition[string];
+
+/** The grpc-js handler of one method, by its kind, traced when `telemetry` is given. */
+function handlerOf(
+  method: MethodDefinition,
+  binding: GrpcHandlerBinding,
+  toStatus: ErrorToStatus,
+  telemetry: ServerTelemetry | undefined,
+): UntypedServiceImplementation[string] {
+  const { path } = method;
+  const traced = telemetry?.method(path);
+  if (method.requestStream && method.responseStream) {
+    const handler = bidiStreamingCall(binding.streaming, toStatus, path);
+    return traced ? tracedBidiStreaming(handler, traced) : handler;
+  }
+  if (method.requestStream) {
+    const handler = clientStreamingCall(binding.streaming, toStatus, path);
+    return traced ? tracedClientStreaming(handler, traced) : handler;
+  }
+  if (method.responseStream) {
+    const handler = serverStreamingCall(binding.streaming, toStatus, path);
+    return traced ? tracedServerStreaming(handler, traced) : handler;
+  }
+  const handler = unaryCall(binding.unary, toStatus, path);
+  return traced ? tracedUnary(handler, traced) : handler;
 }
