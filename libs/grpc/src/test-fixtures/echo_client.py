@@ -13,60 +13,7 @@ import sys
 
 import grpc
 
-
-def varint(value):
-    out = bytearray()
-    value &= (1 << 64) - 1
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def encode(fields):
-    """fields: (number, value) pairs; str is wire type 2, int wire type 0; defaults omitted."""
-    out = bytearray()
-    for number, value in fields:
-        if isinstance(value, str):
-            if value:
-                data = value.encode()
-                out += varint(number << 3 | 2) + varint(len(data)) + data
-        elif value:
-            out += varint(number << 3) + varint(value)
-    return bytes(out)
-
-
-def decode(data):
-    """A message's fields as {number: value}: str for wire type 2, int for wire type 0."""
-    fields, position = {}, 0
-
-    def read_varint():
-        nonlocal position
-        shift = result = 0
-        while True:
-            byte = data[position]
-            position += 1
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return result
-
-    while position < len(data):
-        key = read_varint()
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            fields[number] = read_varint()
-        elif wire == 2:
-            length = read_varint()
-            fields[number] = data[position:position + length].decode()
-            position += length
-        else:
-            raise ValueError("unexpected wire type %d" % wire)
-    return fields
+from echo_wire import decode, encode
 
 
 def collect_response(data):
