@@ -3,6 +3,8 @@ import {
   InventoryServiceControllerMethods,
   type GetStockRequest,
   type GetStockResponse,
+  type ImportStockRequest,
+  type ImportStockResponse,
   type InventoryServiceController,
   type ReleaseReservationRequest,
   type ReleaseReservationResponse,
@@ -12,7 +14,7 @@ import {
   type WatchStockRequest,
 } from '@nestmesh/contracts/inventory/v1';
 import { MeshGrpcServer, observe } from '@nestmesh/grpc';
-import type { Observable } from 'rxjs';
+import { concatMap, from, lastValueFrom, reduce, type Observable } from 'rxjs';
 
 import { InvalidReservationError, UnknownSkuError } from './inventory.errors.js';
 import { StockStore } from './stock/stock.store.js';
@@ -47,6 +49,24 @@ export class InventoryController implements InventoryServiceController {
         : { orderId: target.orderId },
     );
     return { released };
+  }
+
+  /**
+   * Applies each delivery as it arrives, one after another (concatMap: a SKU's additions land
+   * in stream order). A bad request fails the call with INVALID_ARGUMENT; the deliveries
+   * before it stay applied, as the proto documents.
+   */
+  async importStock(requests: Observable<ImportStockRequest>): Promise<ImportStockResponse> {
+    const { skus, units } = await lastValueFrom(
+      requests.pipe(
+        concatMap(({ sku, quantity }) => from(this.stock.add(sku, quantity).then(() => ({ sku, quantity })))),
+        reduce((total, { sku, quantity }) => ({ skus: total.skus.add(sku), units: total.units + quantity }), {
+          skus: new Set<string>(),
+          units: 0n,
+        }),
+      ),
+    );
+    return { skus: skus.size, units };
   }
 
   watchStock({ skus }: WatchStockRequest): Observable<StockEvent> {

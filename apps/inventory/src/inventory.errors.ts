@@ -49,6 +49,13 @@ export class InvalidReservationError extends InventoryError {
   }
 }
 
+/** A stock import with an empty SKU or a quantity below 1. */
+export class InvalidStockError extends InventoryError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
 export class UnknownReservationError extends InventoryError {
   constructor(readonly reservationId: string) {
     super('NOT_FOUND', `unknown reservation ${quote(reservationId)}`);

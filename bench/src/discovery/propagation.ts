@@ -69,6 +69,10 @@ class BenchInventory {
   releaseReservation(): never {
     throw new Error('not benchmarked');
   }
+  importStock(): never {
+    throw new Error('not benchmarked');
+  }
+
   watchStock(): never {
     throw new Error('not benchmarked');
   }

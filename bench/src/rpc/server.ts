@@ -45,6 +45,7 @@ async function raw(): Promise<BenchServer> {
     reserveStock: unimplemented,
     releaseReservation: unimplemented,
     watchStock: unimplemented,
+    importStock: unimplemented,
   });
   const port = await new Promise<number>((done, fail) =>
     server.bindAsync(`127.0.0.1:${portArgument}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -100,6 +101,10 @@ class MeshController {
   releaseReservation(): never {
     throw new Error('not benchmarked');
   }
+  importStock(): never {
+    throw new Error('not benchmarked');
+  }
+
   watchStock(): never {
     throw new Error('not benchmarked');
   }

@@ -3,7 +3,7 @@ import { recordFencingRejection } from '@nestmesh/coordination';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
-import { reserveAgainst, validateReserveInput } from './reservation.js';
+import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
 import { STOCK_STORE } from './stock.telemetry.js';
 import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
@@ -105,6 +105,16 @@ export class MemoryStockStore implements StockStore {
       this.admitEpoch(sku, epoch, 'restock');
       if (current.available >= below || to <= current.available) return undefined;
       return this.update(sku, to - current.available, { restock: true });
+    });
+  }
+
+  add(sku: string, quantity: bigint): Promise<StockLevel> {
+    return promiseTry(() => {
+      validateAddition(sku, quantity);
+      if (!this.levels.has(sku)) {
+        this.levels.set(sku, { sku, available: 0n, reserved: 0n, version: 0n, updatedAt: new Date() });
+      }
+      return this.update(sku, quantity, { restock: true });
     });
   }
 

@@ -40,3 +40,14 @@ redis.call('SET', KEYS[2], ARGV[2])
 if ARGV[3] == '' then return 0 end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
 return 1`;
+
+// An import's addition: fenced by the SKU lock's token like every write to a SKU, and it adds
+// the SKU to the set of SKUs (an unknown SKU is created). KEYS[1] = the SKU's hash, KEYS[2] =
+// the SKU set; ARGV[1] = token, ARGV[2..5] = available, reserved, version, updatedAt,
+// ARGV[6] = the SKU.
+export const ADD = `
+local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
+if tonumber(ARGV[1]) < last then return 0 end
+redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[2], 'reserved', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[6])
+return 1`;

@@ -11,8 +11,8 @@ import {
   UnknownReservationError,
   UnknownSkuError,
 } from '../inventory.errors.js';
-import { FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
-import { reserveAgainst, validateReserveInput } from './reservation.js';
+import { ADD, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
+import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
 import { StockScriptTelemetry } from './stock.telemetry.js';
 import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
 
@@ -29,6 +29,15 @@ function toLevel(sku: string, fields: Fields): StockLevel {
     reserved: BigInt(fields.reserved ?? '0'),
     version: BigInt(fields.version ?? '0'),
     updatedAt: new Date(Number(fields.updatedAt ?? 0)),
+  };
+}
+
+function toFields(level: StockLevel): Fields {
+  return {
+    available: level.available.toString(),
+    reserved: level.reserved.toString(),
+    version: level.version.toString(),
+    updatedAt: String(level.updatedAt!.getTime()),
   };
 }
 
@@ -211,6 +220,51 @@ export class RedisStockStore implements StockStore {
         if (next) {
           await this.redis.publish(CHANGES, `${sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
         }
+        return next;
+      },
+      { waitMs: 5_000, ttlMs: 5_000 },
+    );
+  }
+
+  async add(sku: string, quantity: bigint): Promise<StockLevel> {
+    validateAddition(sku, quantity);
+    return this.locks.using(
+      `sku:${sku}`,
+      async (signal, lock) => {
+        const level = await this.readFenced(sku, lock.token);
+        signal.throwIfAborted();
+        const next: StockLevel = {
+          sku,
+          available: (level?.available ?? 0n) + quantity,
+          reserved: level?.reserved ?? 0n,
+          version: (level?.version ?? 0n) + 1n,
+          updatedAt: new Date(),
+        };
+        const fields = toFields(next);
+        const accepted = await this.guard(`adding to ${sku}`, () =>
+          this.scripts.run(
+            'add',
+            () =>
+              this.redis.eval(
+                ADD,
+                2,
+                this.skuKey(sku),
+                `${PREFIX}skus`,
+                lock.token.toString(),
+                fields.available,
+                fields.reserved,
+                fields.version,
+                fields.updatedAt,
+                sku,
+              ),
+            (answer) =>
+              answer === 1
+                ? undefined
+                : { kind: 'token', operation: 'write', key: `sku:${sku}`, value: lock.token },
+          ),
+        );
+        if (accepted !== 1) throw new StaleWriteError(sku, lock.token);
+        await this.redis.publish(CHANGES, `${sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
         return next;
       },
       { waitMs: 5_000, ttlMs: 5_000 },

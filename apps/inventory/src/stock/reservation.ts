@@ -1,13 +1,24 @@
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 import { randomUUID } from 'node:crypto';
 
-import { InsufficientStockError, InvalidReservationError, UnknownSkuError } from '../inventory.errors.js';
+import {
+  InsufficientStockError,
+  InvalidReservationError,
+  InvalidStockError,
+  UnknownSkuError,
+} from '../inventory.errors.js';
 import type { ReserveInput } from './stock.store.js';
 
 /** Rejects a request no store should try: a quantity below 1 or a missing order id. */
 export function validateReserveInput({ orderId, quantity }: ReserveInput): void {
   if (quantity < 1n) throw new InvalidReservationError(`quantity must be at least 1, got ${quantity}`);
   if (!orderId) throw new InvalidReservationError('order_id is required');
+}
+
+/** Rejects an addition no store should make: an empty SKU or a quantity below 1. */
+export function validateAddition(sku: string, quantity: bigint): void {
+  if (!sku) throw new InvalidStockError('sku is required');
+  if (quantity < 1n) throw new InvalidStockError(`quantity must be at least 1, got ${quantity}`);
 }
 
 /** The reservation `input` makes against `level` (undefined: unknown SKU), or the error why not. */

@@ -4,7 +4,7 @@ import { LockService } from '@nestmesh/coordination';
 import { RedisLockBackend } from '@nestmesh/coordination/redis';
 import { startRedis } from '@nestmesh/testing';
 
-import { StaleEpochError, UnknownSkuError } from '../inventory.errors.js';
+import { InvalidStockError, StaleEpochError, UnknownSkuError } from '../inventory.errors.js';
 import { MemoryStockStore } from './memory-stock.store.js';
 import { RedisStockStore } from './redis-stock.store.js';
 import type { StockStore } from './stock.store.js';
@@ -58,6 +58,31 @@ function restockSuite(name: string, setup: () => Promise<{ store: StockStore; cl
       });
       assert.equal(await store.level('NOPE', { epoch: 10n }), undefined, 'an unknown SKU reads as undefined');
       assert.notEqual(await store.level('LOW', { epoch: 9n }), undefined, 'which recorded nothing');
+    });
+
+    it('add (ImportStock) tops up a known SKU, creates an unknown one, and refuses bad input', async () => {
+      const { store } = subject!;
+      const before = (await store.level('HIGH'))!;
+      const added = await store.add('HIGH', 25n);
+      assert.equal(added.available, before.available + 25n);
+      assert.equal(added.reserved, before.reserved);
+      assert.equal(added.version, before.version + 1n);
+      assert.deepEqual(await store.level('HIGH'), added);
+      assert.equal((await store.add('FRESH', 4n)).available, 4n);
+      assert.equal((await store.add('FRESH', 1n)).available, 5n);
+      assert.ok((await store.skus()).includes('FRESH'), 'a created SKU is listed');
+      for (const [sku, quantity] of [
+        ['HIGH', 0n],
+        ['HIGH', -1n],
+        ['', 3n],
+      ] as const) {
+        await assert.rejects(store.add(sku, quantity), (error: unknown) => {
+          assert.ok(error instanceof InvalidStockError);
+          assert.equal(error.code, 'INVALID_ARGUMENT');
+          return true;
+        });
+      }
+      assert.equal((await store.level('HIGH'))?.available, added.available, 'a refused add wrote nothing');
     });
   });
 }

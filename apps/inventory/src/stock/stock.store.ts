@@ -42,6 +42,13 @@ export interface StockStore {
    * (even a no-op check records the epoch).
    */
   restock(sku: string, policy: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined>;
+  /**
+   * Adds `quantity` (at least 1) units to the available stock of `sku`, creating the SKU when
+   * it is unknown; resolves to the new level. Throws InvalidStockError for an empty SKU or a
+   * quantity below 1. Fenced like a reservation (the SKU lock's token), not by epoch: any
+   * instance may take a delivery, only the restock job is the leader's.
+   */
+  add(sku: string, quantity: bigint): Promise<StockLevel>;
 }
 
 /** When and how far the leader's restock job tops a SKU up. */

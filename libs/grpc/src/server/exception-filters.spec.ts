@@ -109,6 +109,10 @@ class ScopedController {
   releaseReservation(): never {
     throw new Error('unreachable');
   }
+  importStock(): never {
+    throw new Error('not used by this test');
+  }
+
   watchStock(): Observable<StockEvent> {
     return concat(
       of({ event: undefined, emittedAt: undefined }),

@@ -44,6 +44,10 @@ class PlainController {
   releaseReservation(): never {
     throw new Error('secret internal detail');
   }
+  importStock(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseFilters(new GrpcExceptionFilter())
   watchStock({ skus }: WatchStockRequest): never {
     if (skus[0] === 'rpc') throw new RpcException({ code: Status.NOT_FOUND, message: 'no SKU rpc' });

@@ -94,6 +94,10 @@ class EnhancedController {
     return { released: [] };
   }
 
+  importStock(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseInterceptors(StampInterceptor)
   watchStock(): Observable<StockEvent> {
     return of({ event: undefined, emittedAt: undefined }, { event: undefined, emittedAt: undefined });
@@ -157,6 +161,11 @@ class GeneratorController {
   releaseReservation() {
     return { released: [] };
   }
+
+  importStock(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseInterceptors(StampInterceptor)
   async *watchStock(
     { skus }: WatchStockRequest,

@@ -61,6 +61,10 @@ class ThrowingController {
   releaseReservation(): never {
     throw new Error('unused');
   }
+  importStock(): never {
+    throw new Error('not used by this test');
+  }
+
   watchStock(): Observable<StockEvent> {
     const event: StockEvent = { event: undefined, emittedAt: undefined };
     return concat(

@@ -72,6 +72,10 @@ class TracedController {
     throw new RpcError(Status.UNIMPLEMENTED, 'not in this test');
   }
 
+  importStock(): never {
+    throw new Error('not used by this test');
+  }
+
   async *watchStock({ skus }: WatchStockRequest): AsyncIterable<StockEvent> {
     for (let version = 1n; skus.includes('forever') || version <= 2n; version++) {
       yield {

@@ -123,6 +123,10 @@ export class FixtureInventoryController implements InventoryServiceController {
     };
   }
 
+  importStock(): never {
+    throw new Error('not used by the fixture');
+  }
+
   watchStock({ skus }: WatchStockRequest): Observable<StockEvent> {
     const log = this.log;
     return observe(async function* (signal) {

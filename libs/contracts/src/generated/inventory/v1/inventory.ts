@@ -6,7 +6,13 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleServerStreamingCall, handleUnaryCall, Metadata, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type {
+  handleClientStreamingCall,
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Metadata,
+  UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
@@ -80,6 +86,18 @@ export interface WatchStockRequest {
 export interface StockEvent {
   event: { $case: "snapshot"; snapshot: StockLevel } | { $case: "changed"; changed: StockLevel } | undefined;
   emittedAt: Date | undefined;
+}
+
+export interface ImportStockRequest {
+  sku: string;
+  quantity: bigint;
+}
+
+export interface ImportStockResponse {
+  /** Distinct SKUs the stream added to. */
+  skus: number;
+  /** Units added, summed over the stream. */
+  units: bigint;
 }
 
 export const INVENTORY_V1_PACKAGE_NAME = "inventory.v1";
@@ -887,6 +905,146 @@ export const StockEvent: MessageFns<StockEvent> = {
   },
 };
 
+function createBaseImportStockRequest(): ImportStockRequest {
+  return { sku: "", quantity: 0n };
+}
+
+export const ImportStockRequest: MessageFns<ImportStockRequest> = {
+  encode(message: ImportStockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sku !== "") {
+      writer.uint32(10).string(message.sku);
+    }
+    if (message.quantity !== 0n) {
+      if (BigInt.asIntN(64, message.quantity) !== message.quantity) {
+        throw new globalThis.Error("value provided for field message.quantity of type int64 too large");
+      }
+      writer.uint32(16).int64(message.quantity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportStockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportStockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sku = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.quantity = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ImportStockRequest>, I>>(base?: I): ImportStockRequest {
+    return ImportStockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportStockRequest>, I>>(object: I): ImportStockRequest {
+    const message = createBaseImportStockRequest();
+    message.sku = object.sku ?? "";
+    message.quantity = (object.quantity !== undefined && object.quantity !== null) ? BigInt(object.quantity) : 0n;
+    return message;
+  },
+};
+
+function createBaseImportStockResponse(): ImportStockResponse {
+  return { skus: 0, units: 0n };
+}
+
+export const ImportStockResponse: MessageFns<ImportStockResponse> = {
+  encode(message: ImportStockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.skus !== 0) {
+      writer.uint32(8).int32(message.skus);
+    }
+    if (message.units !== 0n) {
+      if (BigInt.asIntN(64, message.units) !== message.units) {
+        throw new globalThis.Error("value provided for field message.units of type int64 too large");
+      }
+      writer.uint32(16).int64(message.units);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportStockResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportStockResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.skus = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.units = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ImportStockResponse>, I>>(base?: I): ImportStockResponse {
+    return ImportStockResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportStockResponse>, I>>(object: I): ImportStockResponse {
+    const message = createBaseImportStockResponse();
+    message.skus = object.skus ?? 0;
+    message.units = (object.units !== undefined && object.units !== null) ? BigInt(object.units) : 0n;
+    return message;
+  },
+};
+
 /**
  * Stock of SKUs and reservations against it. Quantities are int64 because a
  * warehouse counts in units that outgrow 2^31; the generated TypeScript uses bigint.
@@ -912,6 +1070,15 @@ export interface InventoryServiceClient {
   /** A snapshot of the selected SKUs, then one event per change until cancelled. */
 
   watchStock(request: WatchStockRequest, metadata?: Metadata): Observable<StockEvent>;
+
+  /**
+   * Adds stock from a stream of deliveries: each request adds quantity units to
+   * its SKU (creating an unknown SKU) as it arrives. INVALID_ARGUMENT for an
+   * empty sku or a quantity below 1 ends the call; the requests before it stay
+   * applied. The response counts what the whole stream added.
+   */
+
+  importStock(request: Observable<ImportStockRequest>, metadata?: Metadata): Observable<ImportStockResponse>;
 }
 
 /**
@@ -948,6 +1115,18 @@ export interface InventoryServiceController {
   /** A snapshot of the selected SKUs, then one event per change until cancelled. */
 
   watchStock(request: WatchStockRequest, metadata?: Metadata): Observable<StockEvent>;
+
+  /**
+   * Adds stock from a stream of deliveries: each request adds quantity units to
+   * its SKU (creating an unknown SKU) as it arrives. INVALID_ARGUMENT for an
+   * empty sku or a quantity below 1 ends the call; the requests before it stay
+   * applied. The response counts what the whole stream added.
+   */
+
+  importStock(
+    request: Observable<ImportStockRequest>,
+    metadata?: Metadata,
+  ): Promise<ImportStockResponse> | Observable<ImportStockResponse> | ImportStockResponse;
 }
 
 export function InventoryServiceControllerMethods() {
@@ -958,7 +1137,7 @@ export function InventoryServiceControllerMethods() {
       GrpcMethod("InventoryService", method)(constructor.prototype[method], method, descriptor);
       Object.defineProperty(constructor.prototype, method, descriptor);
     }
-    const grpcStreamMethods: string[] = [];
+    const grpcStreamMethods: string[] = ["importStock"];
     for (const method of grpcStreamMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcStreamMethod("InventoryService", method)(constructor.prototype[method], method, descriptor);
@@ -1022,6 +1201,21 @@ export const InventoryServiceService = {
     responseSerialize: (value: StockEvent): Buffer => Buffer.from(StockEvent.encode(value).finish()),
     responseDeserialize: (value: Buffer): StockEvent => StockEvent.decode(value),
   },
+  /**
+   * Adds stock from a stream of deliveries: each request adds quantity units to
+   * its SKU (creating an unknown SKU) as it arrives. INVALID_ARGUMENT for an
+   * empty sku or a quantity below 1 ends the call; the requests before it stay
+   * applied. The response counts what the whole stream added.
+   */
+  importStock: {
+    path: "/inventory.v1.InventoryService/ImportStock" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportStockRequest): Buffer => Buffer.from(ImportStockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportStockRequest => ImportStockRequest.decode(value),
+    responseSerialize: (value: ImportStockResponse): Buffer => Buffer.from(ImportStockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportStockResponse => ImportStockResponse.decode(value),
+  },
 } as const;
 
 export interface InventoryServiceServer extends UntypedServiceImplementation {
@@ -1037,6 +1231,13 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
   releaseReservation: handleUnaryCall<ReleaseReservationRequest, ReleaseReservationResponse>;
   /** A snapshot of the selected SKUs, then one event per change until cancelled. */
   watchStock: handleServerStreamingCall<WatchStockRequest, StockEvent>;
+  /**
+   * Adds stock from a stream of deliveries: each request adds quantity units to
+   * its SKU (creating an unknown SKU) as it arrives. INVALID_ARGUMENT for an
+   * empty sku or a quantity below 1 ends the call; the requests before it stay
+   * applied. The response counts what the whole stream added.
+   */
+  importStock: handleClientStreamingCall<ImportStockRequest, ImportStockResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
