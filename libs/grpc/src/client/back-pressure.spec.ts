@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials } from '@grpc/grpc-js';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 
-import { EchoPeer } from '../test-fixtures/echo-peer.js';
-import { createMeshClient, type MeshClient } from './typed-client.js';
+import { EchoPeer, startEchoPeerWithClient } from '../test-fixtures/echo-peer.js';
+import type { MeshClient } from './typed-client.js';
 
 /** 64 KiB per request: the HTTP/2 stream window (64 KiB by default) holds at most one. */
 const MESSAGE = 'x'.repeat(64 * 1024);
@@ -19,22 +18,17 @@ const MOST_AHEAD = Math.floor((3 * 1024 * 1024) / MESSAGE.length);
 
 describe('mesh client: back-pressure on a slow server reader', { timeout: 120_000 }, () => {
   let peer: EchoPeer;
-  let channel: Client;
   let echo: MeshClient<typeof EchoServiceService>;
+  let close = () => {};
 
   before(async () => {
-    peer = await EchoPeer.start();
+    ({ peer, echo, close } = await startEchoPeerWithClient(
+      // Collect's response joins every request: 12.5 MiB, above grpc-js' 4 MiB default.
+      { 'grpc.max_receive_message_length': 16 * 1024 * 1024 },
+    ));
     peer.readDelayMs = 1;
-    // Collect's response joins every request: 12.5 MiB, above grpc-js' 4 MiB default.
-    channel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure(), {
-      'grpc.max_receive_message_length': 16 * 1024 * 1024,
-    });
-    echo = createMeshClient(EchoServiceService, channel, { timeoutMs: 5000, streamTimeoutMs: 0 });
   });
-  after(() => {
-    channel?.close();
-    peer?.stop();
-  });
+  after(() => close());
 
   /** Counts reads on the server and records how far ahead of them the client's count was. */
   function probe(sent: () => number) {

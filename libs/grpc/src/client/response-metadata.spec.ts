@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials } from '@grpc/grpc-js';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 
-import { EchoPeer, PEER_HEADER, PEER_TRAILER } from '../test-fixtures/echo-peer.js';
-import { createMeshClient, type MeshClient } from './typed-client.js';
+import { PEER_HEADER, PEER_TRAILER, startEchoPeerWithClient } from '../test-fixtures/echo-peer.js';
+import type { MeshClient } from './typed-client.js';
 
 describe('mesh client: response headers and trailers', { timeout: 60_000 }, () => {
-  let peer: EchoPeer;
-  let channel: Client;
   let echo: MeshClient<typeof EchoServiceService>;
+  let close = () => {};
 
   before(async () => {
-    peer = await EchoPeer.start();
-    channel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure());
-    echo = createMeshClient(EchoServiceService, channel, { timeoutMs: 5000, streamTimeoutMs: 0 });
+    ({ echo, close } = await startEchoPeerWithClient());
   });
-  after(() => {
-    channel?.close();
-    peer?.stop();
-  });
+  after(() => close());
 
   it('a unary call with { withMetadata: true } resolves to { response, headers, trailers }', async () => {
     const { response, headers, trailers } = await echo.echo(

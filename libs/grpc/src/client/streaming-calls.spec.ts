@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, credentials } from '@grpc/grpc-js';
 import { setImmediate as turn } from 'node:timers/promises';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 import { from } from 'rxjs';
 
 import { RequestStreamError } from '../grpc.errors.js';
-import { EchoPeer } from '../test-fixtures/echo-peer.js';
-import { createMeshClient, type MeshClient } from './typed-client.js';
+import { EchoPeer, startEchoPeerWithClient } from '../test-fixtures/echo-peer.js';
+import type { MeshClient } from './typed-client.js';
 
 type Echo = MeshClient<typeof EchoServiceService>;
 
@@ -32,18 +31,13 @@ describe(
   { timeout: 60_000 },
   () => {
     let peer: EchoPeer;
-    let channel: Client;
     let echo: Echo;
+    let close = () => {};
 
     before(async () => {
-      peer = await EchoPeer.start();
-      channel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure());
-      echo = createMeshClient(EchoServiceService, channel, { timeoutMs: 5000, streamTimeoutMs: 0 });
+      ({ peer, echo, close } = await startEchoPeerWithClient());
     });
-    after(() => {
-      channel?.close();
-      peer?.stop();
-    });
+    after(() => close());
 
     it('Collect sends every request of an async iterable and resolves to the response', async () => {
       async function* requests() {

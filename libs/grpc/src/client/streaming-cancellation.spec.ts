@@ -6,7 +6,7 @@ import { waitFor } from '@nestmesh/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RpcError } from '../grpc.errors.js';
-import { EchoPeer } from '../test-fixtures/echo-peer.js';
+import { EchoPeer, startEchoPeerWithClient } from '../test-fixtures/echo-peer.js';
 import { createMeshClient, type MeshClient } from './typed-client.js';
 
 /** The RpcError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
@@ -42,18 +42,13 @@ describe(
   { timeout: 60_000 },
   () => {
     let peer: EchoPeer;
-    let channel: Client;
     let echo: MeshClient<typeof EchoServiceService>;
+    let close = () => {};
 
     before(async () => {
-      peer = await EchoPeer.start();
-      channel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure());
-      echo = createMeshClient(EchoServiceService, channel, { timeoutMs: 5000, streamTimeoutMs: 0 });
+      ({ peer, echo, close } = await startEchoPeerWithClient());
     });
-    after(() => {
-      channel?.close();
-      peer?.stop();
-    });
+    after(() => close());
 
     it('aborting the signal of a Chat cancels it on the server; reading throws CANCELLED', async () => {
       const controller = new AbortController();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { Client, credentials } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 import { captureTelemetry } from '@nestmesh/telemetry/testing';
 import { waitFor } from '@nestmesh/testing';
 
-import { EchoPeer } from '../test-fixtures/echo-peer.js';
+import { EchoPeer, startEchoPeerWithClient } from '../test-fixtures/echo-peer.js';
 import { ClientTracing } from './middleware/tracing.js';
-import { createMeshClient, type MeshClient } from './typed-client.js';
+import type { MeshClient } from './typed-client.js';
 
 const telemetry = captureTelemetry({ serviceName: 'client-streaming-spec' });
 const COLLECT = 'echo.v1.EchoService/Collect';
@@ -26,22 +25,16 @@ async function clientSpan(method: string) {
 
 describe('mesh client tracing of client-streaming and bidi calls', { timeout: 60_000 }, () => {
   let peer: EchoPeer;
-  let channel: Client;
   let echo: MeshClient<typeof EchoServiceService>;
+  let close = () => {};
 
   before(async () => {
-    peer = await EchoPeer.start();
-    const tracing = new ClientTracing({ service: 'echo' });
-    channel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure(), {
-      interceptors: [tracing.interceptor],
-    });
-    echo = createMeshClient(EchoServiceService, channel, { timeoutMs: 5000, streamTimeoutMs: 0 });
+    ({ peer, echo, close } = await startEchoPeerWithClient({
+      interceptors: [new ClientTracing({ service: 'echo' }).interceptor],
+    }));
   });
   beforeEach(() => telemetry.resetSpans());
-  after(() => {
-    channel?.close();
-    peer?.stop();
-  });
+  after(() => close());
 
   it('a Collect span ends with OK and the server reached', async () => {
     assert.equal((await echo.collect([{ message: 'a' }, { message: 'b' }])).count, 2);

@@ -1,7 +1,7 @@
 // A raw grpc-js EchoService server (no Nest, no NestMesh server code) for the mesh client's
 // tests: what a peer written by anyone with grpc-js would do, plus what the tests observe
 // on the server side (cancellations, the pace of reads).
-import { Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type {
   sendUnaryData,
   ServerDuplexStream,
@@ -21,6 +21,8 @@ import {
 } from '@nestmesh/contracts/echo/v1';
 import { connect, createServer, type Server as TcpServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { createMeshClient, type MeshClient } from '../client/typed-client.js';
 
 /** Headers every method sends, and the trailers each sends with its status. */
 export const PEER_HEADER = 'x-peer';
@@ -190,4 +192,23 @@ export class CountingRelay {
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
   }
+}
+
+/** An {@link EchoPeer} and a mesh client of it on a channel of its own; `close()` ends both. */
+export async function startEchoPeerWithClient(channelOptions: ChannelOptions = {}): Promise<{
+  peer: EchoPeer;
+  echo: MeshClient<typeof EchoServiceService>;
+  close: () => void;
+}> {
+  const peer = await EchoPeer.start();
+  const channel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure(), channelOptions);
+  const echo = createMeshClient(EchoServiceService, channel, { timeoutMs: 5000, streamTimeoutMs: 0 });
+  return {
+    peer,
+    echo,
+    close: () => {
+      channel.close();
+      peer.stop();
+    },
+  };
 }
