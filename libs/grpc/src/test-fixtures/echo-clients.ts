@@ -10,13 +10,14 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import {
+  ChatRequest,
   EchoServiceService,
-  type ChatRequest,
   type CollectRequest,
   type CollectResponse,
   type EchoResponse,
 } from '@nestmesh/contracts/echo/v1';
 import { spawnSync } from 'node:child_process';
+import { connect, type IncomingHttpHeaders } from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import { spawnOwned } from '@nestmesh/testing';
 
@@ -68,6 +69,51 @@ export async function chat(
   const responses: EchoResponse[] = [];
   for await (const response of call) responses.push(response as EchoResponse);
   return responses;
+}
+
+/**
+ * Opens a Chat over plain HTTP/2 with a `grpc-timeout` header, writes `requests`, and leaves the
+ * stream open: unlike a grpc-js client, this peer never cancels at its own deadline, so the
+ * server's deadline timer is what ends the call. Settles with the `grpc-status` it answered.
+ */
+export async function chatUntilServerDeadline(
+  port: number,
+  timeoutMs: number,
+  requests: ChatRequest[],
+): Promise<number> {
+  const session = connect(`http://127.0.0.1:${port}`);
+  // The server resets the stream after its trailers; that is the end of the exchange, not a fault.
+  session.on('error', () => undefined);
+  try {
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/echo.v1.EchoService/Chat',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${timeoutMs}m`,
+    });
+    for (const request of requests) {
+      const body = ChatRequest.encode(request).finish();
+      const frame = Buffer.alloc(5 + body.length);
+      frame.writeUInt32BE(body.length, 1);
+      frame.set(body, 5);
+      stream.write(frame);
+    }
+    stream.resume();
+    const status = await new Promise<string | undefined>((resolve) => {
+      stream.once('trailers', (trailers: IncomingHttpHeaders) => resolve(String(trailers['grpc-status'])));
+      // A trailers-only answer carries its status in the response headers.
+      stream.once('response', (headers) => {
+        if (headers['grpc-status'] !== undefined) resolve(String(headers['grpc-status']));
+      });
+      stream.on('error', () => resolve(undefined));
+      stream.once('close', () => resolve(undefined));
+    });
+    if (status === undefined) throw new Error('Chat over HTTP/2: the stream closed without a grpc-status');
+    return Number(status);
+  } finally {
+    session.destroy();
+  }
 }
 
 /** A python3 that can `import grpc` (Debian's python3-grpcio), or a clear error naming the package. */
