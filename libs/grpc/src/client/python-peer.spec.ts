@@ -14,12 +14,15 @@ import { createMeshClient, type MeshClient } from './typed-client.js';
 // The script stays in src (tsc copies no .py): dist/client → src/test-fixtures.
 const SCRIPT = fileURLToPath(new URL('../../src/test-fixtures/echo_peer.py', import.meta.url));
 
-/**
- * Starts the grpcio peer; resolves with its port. (Whether the server saw a cancellation is
- * asserted against the grpc-js peer: grpcio 1.51's termination callbacks and request
- * iterators did not report it reliably to this script.)
- */
-async function startPythonPeer(): Promise<{ child: ChildProcess; port: number }> {
+interface PythonPeer {
+  child: ChildProcess;
+  port: number;
+  /** Resolves once the peer printed `line` (e.g. "ended Chat": it saw the call end). */
+  printed(line: string): Promise<void>;
+}
+
+/** Starts the grpcio peer; resolves with its port and what it prints. */
+async function startPythonPeer(): Promise<PythonPeer> {
   // Debian's python3-grpcio is installed for Debian's python3, which a pyenv or venv on PATH hides.
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   requireBinary(python, 'python3-grpcio');
@@ -31,14 +34,17 @@ async function startPythonPeer(): Promise<{ child: ChildProcess; port: number }>
       throw new Error(`echo_peer.py exited with ${child.exitCode} (python3-grpcio missing?)`);
     return lines.find((line) => line.startsWith('port '));
   });
-  return { child, port: Number(portLine.slice('port '.length)) };
+  const printed = async (line: string) => {
+    await waitFor(() => lines.includes(line), { description: `echo_peer.py to print "${line}"` });
+  };
+  return { child, port: Number(portLine.slice('port '.length)), printed };
 }
 
 describe(
   'mesh client against a Python grpcio server (client streaming and bidi)',
   { timeout: 60_000 },
   () => {
-    let python: Awaited<ReturnType<typeof startPythonPeer>>;
+    let python: PythonPeer;
     let channel: Client;
     let echo: MeshClient<typeof EchoServiceService>;
 
@@ -84,30 +90,35 @@ describe(
       assert.deepEqual((await chat.trailers).get('x-trailer'), ['Chat']);
     });
 
-    it('Chat: aborting the signal fails the call CANCELLED', async () => {
+    it('Chat: aborting the signal fails the call CANCELLED, and the server sees it end', async () => {
       const controller = new AbortController();
       const chat = echo.chat({ signal: controller.signal });
       await chat.write({ message: 'hello', delayMs: 0 });
       const reader = chat[Symbol.asyncIterator]();
       assert.deepEqual((await reader.next()).value, { message: 'hello', sequence: 1 });
+      await chat.write({ message: 'hang', delayMs: 0 });
+      await python.printed('hanging Chat');
       controller.abort();
       await assert.rejects(
         reader.next(),
         (error: unknown) => error instanceof RpcError && error.status === Status.CANCELLED,
       );
+      await python.printed('ended Chat');
       // The channel is still good for the next call.
       assert.deepEqual(await echo.collect([{ message: 'next' }]), { count: 1, joined: 'next' });
     });
 
-    it('Collect: a deadline in the middle of the stream fails it with DEADLINE_EXCEEDED', async () => {
+    it('Collect: a deadline in the middle of the stream fails it with DEADLINE_EXCEEDED; the server sees it end', async () => {
       async function* slow() {
         yield { message: 'first' };
+        yield { message: 'hang' };
         await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
       }
       await assert.rejects(
         echo.collect(slow(), { timeoutMs: 500 }),
         (error: unknown) => error instanceof RpcError && error.status === Status.DEADLINE_EXCEEDED,
       );
+      await python.printed('ended Collect');
     });
   },
 );
