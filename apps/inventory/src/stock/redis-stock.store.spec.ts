@@ -15,6 +15,16 @@ class Probe extends RedisStockStore {
   writeAs(token: bigint, level: StockLevel, delta: bigint, reservationId: string): Promise<StockLevel> {
     return this.write({ token }, level, delta, reservation(level.sku, -delta, reservationId));
   }
+
+  /** When set, a holder of this newer token reads the SKU right after the store's own read. */
+  newerReader: bigint | undefined;
+  protected override async readFenced(sku: string, token?: bigint, epoch?: bigint) {
+    const level = await super.readFenced(sku, token, epoch);
+    const newer = this.newerReader;
+    this.newerReader = undefined;
+    if (newer !== undefined) await super.readFenced(sku, newer);
+    return level;
+  }
 }
 
 function reservation(sku: string, quantity: bigint, reservationId: string): Reservation {
@@ -70,5 +80,18 @@ describe('RedisStockStore fences reads as well as writes (a real redis-server)',
     });
     assert.equal(await store.readAs('NOPE', 99n), undefined, 'an unknown SKU reads as undefined');
     assert.equal(await store.redis.exists('nestmesh:inventory:sku:{NOPE}'), 0, 'and is not created');
+  });
+
+  // ImportStock's add is a read-modify-write too: a holder whose lease lapsed between its read
+  // and its ADD must not add on top of a level a newer holder has read.
+  it('add by a holder a newer one has overtaken is refused, and adds nothing', async () => {
+    await store.seed({ 'FENCE-2': 10n });
+    store.newerReader = 1_000_000n;
+    await assert.rejects(store.add('FENCE-2', 4n), (error: unknown) => {
+      assert.ok(error instanceof StaleWriteError);
+      assert.equal(error.operation, 'write');
+      return true;
+    });
+    assert.equal((await store.level('FENCE-2'))!.available, 10n, 'nothing added');
   });
 });
