@@ -55,7 +55,7 @@ function tsconfigJson() {
 /** @param {ServiceNames} names */
 function mainTs({ name, pascal, envPrefix }) {
   return `// One ${name} instance as its own process: \`node apps/${name}/dist/main.js\`.
-// Env: ${envPrefix}_GRPC_PORT (default 0: a free port), DISCOVERY_URL (default memory://), HOST,
+// Env: ${envPrefix}_GRPC_PORT (default 0: a free port), DISCOVERY_URL (default memory://), HOST, ADVERTISE_HOST,
 // METRICS_PORT and the OTEL_* variables (see docs/configuration.md).
 // Prints \`${name} ready grpc=<host:port> id=<instance id>\` once serving and registered.
 import { startTelemetry } from '@nestmesh/telemetry/sdk';
@@ -73,7 +73,7 @@ function processTs({ name, pascal, envPrefix }) {
   return `// The ${name} process once telemetry is started (main.ts imports this after startTelemetry).
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
+import { consoleLogger, MeshGrpcServer, serverBindingFromEnv } from '@nestmesh/grpc';
 import type { TelemetryHandle } from '@nestmesh/telemetry';
 import { closeOnSignals } from '@nestmesh/telemetry/sdk';
 
@@ -84,6 +84,7 @@ export async function start${pascal}Process(telemetry: TelemetryHandle): Promise
   const app = await NestFactory.createApplicationContext(
     ${pascal}Module.forRoot({
       grpcPort: Number(process.env.${envPrefix}_GRPC_PORT ?? 0),
+      binding: serverBindingFromEnv(),
       instanceId: telemetry.instanceId,
     }),
     { logger: consoleLogger(['log', 'warn', 'error']) },
@@ -103,13 +104,15 @@ import type { DynamicModule } from '@nestjs/common';
 import { descriptorSet } from '@nestmesh/contracts';
 import { ${pascal}ServiceService } from '@nestmesh/contracts/${snake}/v1';
 import { DiscoveryModule } from '@nestmesh/discovery';
-import { MeshGrpcModule } from '@nestmesh/grpc';
+import { MeshGrpcModule, type ServerBinding } from '@nestmesh/grpc';
 
 import { ${pascal}Controller } from './${name}.controller.js';
 
 export interface ${pascal}Options {
   /** gRPC port; 0 (default) picks a free one. Env ${envPrefix}_GRPC_PORT in main.ts. */
   grpcPort?: number;
+  /** Interface the gRPC server binds (default 127.0.0.1) and the address it registers: env HOST / ADVERTISE_HOST in main.ts. */
+  binding?: ServerBinding;
   /** Discovery URL; default DISCOVERY_URL, then memory://. */
   discoveryUrl?: string;
   /** Shutdown drain timings (see MeshGrpcModule). */
@@ -132,6 +135,7 @@ export class ${pascal}Module {
           instanceId: options.instanceId,
           services: [${pascal}ServiceService],
           port: options.grpcPort,
+          ...options.binding,
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,

@@ -37,9 +37,9 @@ describe('inventory processes on etcd: crash, join, leave', () => {
   let client: MeshClient<typeof InventoryServiceService>;
   let discovery: Discovery;
 
-  const startInventory = async () => {
+  const startInventory = async (env: Record<string, string> = {}) => {
     const app = await startAppProcess(join(root, 'apps/inventory/dist/main.js'), {
-      env: { DISCOVERY_URL: url, NESTMESH_QUIET: '1' },
+      env: { DISCOVERY_URL: url, NESTMESH_QUIET: '1', ...env },
       readyPattern: /inventory ready grpc=(\S+) id=(\S+)/,
     });
     inventories.push(app);
@@ -183,5 +183,28 @@ describe('inventory processes on etcd: crash, join, leave', () => {
     );
     assert.ok(!(await discovery.instances('inventory')).some((i) => i.id === leavingId), 'deregistered');
     assert.ok([0, 'SIGTERM', 143].includes(exit), `exited cleanly (${exit})`);
+  });
+
+  // A container's binding: listen on every interface, register the name others dial. Here the
+  // advertised address is 127.0.0.2 (loopback, but not the address a default app registers).
+  it('HOST=0.0.0.0 with ADVERTISE_HOST: it listens everywhere and registers the advertised address, which callers dial', async (t) => {
+    const { app, id } = await startInventory({ HOST: '0.0.0.0', ADVERTISE_HOST: '127.0.0.2' });
+    const [address, port] = app.ready[1].split(':');
+    assert.equal(address, '127.0.0.2');
+    const registered = (await discovery.instances('inventory')).find((instance) => instance.id === id);
+    assert.deepEqual([registered?.address, registered?.port], ['127.0.0.2', Number(port)]);
+    await waitFor(async () => (await client.getStock({ sku: 'A-1' })).servedBy === id, {
+      timeoutMs: 10_000,
+      intervalMs: 1,
+      signal: t.signal,
+      description: 'a call routed to the advertised address',
+    });
+  });
+
+  it('an ADVERTISE_HOST that is not a host stops the app at start, naming the variable', async () => {
+    await assert.rejects(
+      startInventory({ ADVERTISE_HOST: 'inventory-2:50051' }),
+      /exited \(1\) before it was ready:[\s\S]*option "ADVERTISE_HOST" must be a host name or an IP address/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import { LeaderElectionModule, LockModule, LockService } from '@nestmesh/coordin
 import { descriptorSet } from '@nestmesh/contracts';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { DiscoveryModule } from '@nestmesh/discovery';
-import { MeshGrpcModule } from '@nestmesh/grpc';
+import { MeshGrpcModule, type ServerBinding } from '@nestmesh/grpc';
 
 import { InventoryController } from './inventory.controller.js';
 import { DEFAULT_RESTOCK, RESTOCK_OPTIONS, RestockJob, type RestockOptions } from './restock.job.js';
@@ -16,6 +16,8 @@ import { DEMO_SEED, StockStore } from './stock/stock.store.js';
 export interface InventoryOptions {
   /** gRPC port; 0 (default) picks a free one. Env INVENTORY_GRPC_PORT in main.ts. */
   grpcPort?: number;
+  /** Interface the gRPC server binds (default 127.0.0.1) and the address it registers: env HOST / ADVERTISE_HOST in main.ts. */
+  binding?: ServerBinding;
   /** Discovery URL; default DISCOVERY_URL, then memory://. */
   discoveryUrl?: string;
   /** Name of the in-process stock store instances share (default "default"). */
@@ -72,6 +74,7 @@ export class InventoryModule {
           instanceId: options.instanceId,
           services: [InventoryServiceService],
           port: options.grpcPort,
+          ...options.binding,
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,

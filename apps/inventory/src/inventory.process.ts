@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { redactUrl } from '@nestmesh/common';
-import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
+import { consoleLogger, MeshGrpcServer, serverBindingFromEnv } from '@nestmesh/grpc';
 import type { TelemetryHandle } from '@nestmesh/telemetry';
 import { closeOnSignals } from '@nestmesh/telemetry/sdk';
 
@@ -24,12 +24,14 @@ function restockIntervalMs(): number {
  */
 export async function startInventoryProcess(telemetry: TelemetryHandle): Promise<void> {
   const restockEveryMs = restockIntervalMs();
+  const binding = serverBindingFromEnv();
   // The same order of defaults as LeaderElectionModule's, resolved here so that it can be logged.
   const electionUrl = process.env.ELECTION_URL ?? process.env.REDIS_URL ?? 'memory://';
   const discoveryUrl = process.env.DISCOVERY_URL ?? 'memory://';
   const app = await NestFactory.createApplicationContext(
     InventoryModule.forRoot({
       grpcPort: Number(process.env.INVENTORY_GRPC_PORT ?? 0),
+      binding,
       restock: restockEveryMs > 0 ? { everyMs: restockEveryMs } : undefined,
       election: { url: electionUrl },
       instanceId: telemetry.instanceId,

@@ -1,5 +1,5 @@
 // One inventory instance as its own process: `node apps/inventory/dist/main.js`.
-// Env: INVENTORY_GRPC_PORT (default 0), DISCOVERY_URL (default memory://), HOST, REDIS_URL,
+// Env: INVENTORY_GRPC_PORT (default 0), DISCOVERY_URL (default memory://), HOST, ADVERTISE_HOST, REDIS_URL,
 // ELECTION_URL (the restock job's leader election; default REDIS_URL, then memory://),
 // RESTOCK_INTERVAL_MS (default 10 000; 0 turns the leader-only restock job off), METRICS_PORT
 // (Prometheus /metrics; 0 picks a free port) and the OTEL_* variables.

@@ -5,7 +5,7 @@ import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { OrderServiceService } from '@nestmesh/contracts/order/v1';
 import { TerminusModule } from '@nestjs/terminus';
 import { DiscoveryModule } from '@nestmesh/discovery';
-import { MeshClientModule, MeshGrpcModule } from '@nestmesh/grpc';
+import { MeshClientModule, MeshGrpcModule, type ServerBinding } from '@nestmesh/grpc';
 import { TelemetryHttpModule } from '@nestmesh/telemetry';
 
 import { GrpcServingIndicator, RegistrationIndicator } from '@nestmesh/grpc/terminus';
@@ -18,6 +18,8 @@ import { OrdersService } from './orders.service.js';
 export interface OrderOptions {
   /** gRPC port; 0 (default) picks a free one. */
   grpcPort?: number;
+  /** Interface the gRPC server binds (default 127.0.0.1) and the address it registers: env HOST / ADVERTISE_HOST in main.ts. */
+  binding?: ServerBinding;
   /** Discovery URL; default DISCOVERY_URL, then memory://. */
   discoveryUrl?: string;
   /** Deadline of calls to inventory, in ms (default 5000). */
@@ -47,6 +49,7 @@ export class OrderModule {
           instanceId: options.instanceId,
           services: [OrderServiceService],
           port: options.grpcPort,
+          ...options.binding,
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,

@@ -1,7 +1,7 @@
 // The order process once telemetry is started (main.ts imports this after startTelemetry).
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { consoleLogger, MeshGrpcServer } from '@nestmesh/grpc';
+import { consoleLogger, MeshGrpcServer, serverBindingFromEnv } from '@nestmesh/grpc';
 import type { TelemetryHandle } from '@nestmesh/telemetry';
 import { closeOnSignals } from '@nestmesh/telemetry/sdk';
 import type { AddressInfo, Server } from 'node:net';
@@ -11,18 +11,21 @@ import { OrderModule } from './order.module.js';
 
 /** Starts the HTTP and gRPC servers; on SIGTERM/SIGINT closes them, then flushes telemetry. */
 export async function startOrderProcess(telemetry: TelemetryHandle): Promise<void> {
-  const host = process.env.HOST ?? '127.0.0.1';
+  const binding = serverBindingFromEnv();
   const app = configureHttp(
     await NestFactory.create(
       OrderModule.forRoot({
         grpcPort: Number(process.env.ORDER_GRPC_PORT ?? 0),
+        binding,
         instanceId: telemetry.instanceId,
       }),
       { logger: consoleLogger(['log', 'warn', 'error']) },
     ),
   );
   closeOnSignals(telemetry, () => app.close());
-  await app.listen(Number(process.env.PORT ?? 3000), host);
+  await app.listen(Number(process.env.PORT ?? 3000), binding.host);
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  console.log(`order ready http=http://${host}:${port} grpc=${host}:${app.get(MeshGrpcServer).port}`);
+  const grpc = app.get(MeshGrpcServer);
+  const advertised = grpc.instance?.address ?? binding.host;
+  console.log(`order ready http=http://${advertised}:${port} grpc=${advertised}:${grpc.port}`);
 }

@@ -65,6 +65,7 @@ export {
 export { MeshGrpcModule } from './server/mesh-grpc.module.js';
 export { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './server/mesh-grpc.module-definition.js';
 export { MeshGrpcServer } from './server/mesh-grpc.server.js';
+export { serverBindingFromEnv, type ServerBinding } from './server/server-binding.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
 export {
   fieldViolationsOf,
