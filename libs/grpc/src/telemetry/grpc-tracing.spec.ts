@@ -213,15 +213,16 @@ describe('gRPC tracing over real gRPC (TCP, port 0)', { timeout: 120_000 }, () =
     assert.equal(server.status.code, SpanStatusCode.UNSET);
   });
 
-  it('counts exactly the calls and errors made in rpc.{client,server}.call.duration', async () => {
+  it('counts exactly the calls and errors made in rpc.{client,server}.call.duration (the client per instance)', async () => {
     const ok = { 'rpc.method': GET_STOCK, 'rpc.status_code': 'OK', 'rpc.system.name': 'grpc' };
     const missing = { ...ok, 'rpc.status_code': 'NOT_FOUND' };
+    // The client's series carry the instance it reached: latency per upstream instance.
+    const reached = { 'server.address': '127.0.0.1', 'server.port': port };
+    const clientOkAttributes = { ...ok, ...reached };
+    const clientMissingAttributes = { ...missing, 'error.type': 'NOT_FOUND', ...reached };
     const before = {
-      clientOk: countOf(await telemetry.points('rpc.client.call.duration'), ok),
-      clientMissing: countOf(await telemetry.points('rpc.client.call.duration'), {
-        ...missing,
-        'error.type': 'NOT_FOUND',
-      }),
+      clientOk: countOf(await telemetry.points('rpc.client.call.duration'), clientOkAttributes),
+      clientMissing: countOf(await telemetry.points('rpc.client.call.duration'), clientMissingAttributes),
       serverOk: countOf(await telemetry.points('rpc.server.call.duration'), ok),
       serverMissing: countOf(await telemetry.points('rpc.server.call.duration'), missing),
     };
@@ -232,8 +233,8 @@ describe('gRPC tracing over real gRPC (TCP, port 0)', { timeout: 120_000 }, () =
     await settle(telemetry, GET_STOCK, 16);
     const client = await telemetry.points('rpc.client.call.duration');
     const server = await telemetry.points('rpc.server.call.duration');
-    assert.equal(countOf(client, ok) - before.clientOk, 5);
-    assert.equal(countOf(client, { ...missing, 'error.type': 'NOT_FOUND' }) - before.clientMissing, 3);
+    assert.equal(countOf(client, clientOkAttributes) - before.clientOk, 5);
+    assert.equal(countOf(client, clientMissingAttributes) - before.clientMissing, 3);
     assert.equal(countOf(server, ok) - before.serverOk, 5);
     // A NOT_FOUND is the caller's error, not the server's: no error.type on the server side.
     assert.equal(countOf(server, missing) - before.serverMissing, 3);

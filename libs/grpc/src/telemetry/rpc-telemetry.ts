@@ -93,6 +93,8 @@ export class MethodMetricAttributes {
   constructor(
     private readonly method: string,
     private readonly isError: (code: number) => boolean,
+    /** Added to every code's attributes (the client's `server.address`/`server.port`). */
+    private readonly common: Attributes = {},
   ) {}
 
   of(code: number): Attributes {
@@ -104,6 +106,7 @@ export class MethodMetricAttributes {
         [ATTR_RPC_METHOD]: this.method,
         [ATTR_RPC_STATUS_CODE]: name,
         ...(this.isError(code) ? { [ATTR_ERROR_TYPE]: name } : {}),
+        ...this.common,
       });
       this.byCode[code] = attributes;
     }

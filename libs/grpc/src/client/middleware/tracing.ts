@@ -46,8 +46,12 @@ export interface ClientTracingOptions {
 interface ClientMethod {
   name: string;
   attributes: Attributes;
-  metricAttributes: MethodMetricAttributes;
+  /** Metric attributes by peer (`host:port`): latency per upstream instance, allocation-free once seen. */
+  byPeer: Map<string, MethodMetricAttributes>;
 }
+
+/** Peers remembered per method; past it the map starts over (instances come and go for months). */
+const MAX_PEERS_PER_METHOD = 256;
 
 const isClientError = (code: number) => code !== 0;
 const CLIENT_SPAN: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
@@ -68,7 +72,9 @@ function splitPeer(peer: string): { host: string; port: number } | undefined {
  * injected into the call's metadata, and at the status: `rpc.status_code` (the name),
  * `server.address`/`server.port` of the instance the call went to (its peer) and its
  * `nestmesh.instance.id`, ERROR status and `error.type` for every code but OK; plus the
- * `rpc.client.call.duration` histogram. Unary and streaming calls alike.
+ * `rpc.client.call.duration` histogram, with `server.address`/`server.port` of the instance
+ * (the service name when none was reached), so latency shows per upstream instance.
+ * Unary and streaming calls alike.
  */
 export class ClientTracing {
   private readonly tracer: Tracer = meshTracer(GRPC_TELEMETRY_SCOPE);
@@ -119,7 +125,24 @@ export class ClientTracing {
       }
     }
     span.end();
-    this.duration.record(secondsSince(startMs), method.metricAttributes.of(code));
+    this.duration.record(secondsSince(startMs), this.metricAttributes(method, peer).of(code));
+  }
+
+  private metricAttributes(method: ClientMethod, peer: string): MethodMetricAttributes {
+    let attributes = method.byPeer.get(peer);
+    if (!attributes) {
+      const reached = splitPeer(peer);
+      if (method.byPeer.size >= MAX_PEERS_PER_METHOD) method.byPeer.clear();
+      attributes = new MethodMetricAttributes(
+        method.name,
+        isClientError,
+        reached
+          ? { [ATTR_SERVER_ADDRESS]: reached.host, [ATTR_SERVER_PORT]: reached.port }
+          : { [ATTR_SERVER_ADDRESS]: this.options.service },
+      );
+      method.byPeer.set(peer, attributes);
+    }
+    return attributes;
   }
 
   private method(path: string): ClientMethod {
@@ -129,7 +152,7 @@ export class ClientTracing {
       method = {
         name,
         attributes: { [ATTR_RPC_SYSTEM_NAME]: RPC_SYSTEM_NAME_VALUE_GRPC, [ATTR_RPC_METHOD]: name },
-        metricAttributes: new MethodMetricAttributes(name, isClientError),
+        byPeer: new Map(),
       };
       this.methods.set(path, method);
     }
