@@ -62,13 +62,11 @@ export interface FencingRejection {
 
 const rejectionAttributes = new Map<string, Attributes>();
 
-/**
- * Called by a store that refused a stale fencing token or epoch: counts it in
- * `nestmesh.fencing.rejected` (by store, kind and operation) and adds a `fencing.rejected`
- * event to the active span — the store's client span when it made one.
- */
-export function recordFencingRejection(rejection: FencingRejection): void {
-  const { store, kind, operation } = rejection;
+function rejectionAttributesOf({
+  store,
+  kind,
+  operation,
+}: Omit<FencingRejection, 'key' | 'value'>): Attributes {
   const id = `${store}\n${kind}\n${operation}`;
   let attributes = rejectionAttributes.get(id);
   if (!attributes) {
@@ -79,6 +77,29 @@ export function recordFencingRejection(rejection: FencingRejection): void {
     };
     rejectionAttributes.set(id, attributes);
   }
+  return attributes;
+}
+
+/**
+ * Makes a store's `nestmesh.fencing.rejected` series exist, at 0, from the store's start: one
+ * per fencing kind it uses and operation. A dashboard's `rate()` then reads 0 until the first
+ * rejection, instead of "no data" (which looks like a broken panel).
+ */
+export function declareFencedStore(store: string, kinds: readonly FencingRejection['kind'][]): void {
+  for (const kind of kinds) {
+    for (const operation of ['read', 'write'] as const) {
+      fencingInstruments().rejected.add(0, rejectionAttributesOf({ store, kind, operation }));
+    }
+  }
+}
+
+/**
+ * Called by a store that refused a stale fencing token or epoch: counts it in
+ * `nestmesh.fencing.rejected` (by store, kind and operation) and adds a `fencing.rejected`
+ * event to the active span — the store's client span when it made one.
+ */
+export function recordFencingRejection(rejection: FencingRejection): void {
+  const attributes = rejectionAttributesOf(rejection);
   fencingInstruments().rejected.add(1, attributes);
   const span = trace.getActiveSpan();
   if (span?.isRecording())

@@ -12,6 +12,7 @@ export {
 } from './coordination.errors.js';
 export {
   COORDINATION_SCOPE,
+  declareFencedStore,
   recordFencingRejection,
   type FencingRejection,
 } from './coordination.telemetry.js';

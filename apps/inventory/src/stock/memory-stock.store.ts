@@ -1,5 +1,5 @@
 import { promiseTry } from '@nestmesh/common';
-import { recordFencingRejection } from '@nestmesh/coordination';
+import { declareFencedStore, recordFencingRejection } from '@nestmesh/coordination';
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
@@ -27,6 +27,7 @@ export class MemoryStockStore implements StockStore {
   }>();
 
   constructor(seed: Readonly<Record<string, bigint>> = {}) {
+    declareFencedStore(STOCK_STORE, ['epoch']); // the restock job's leadership epochs
     for (const [sku, available] of Object.entries(seed)) {
       this.levels.set(sku, { sku, available, reserved: 0n, version: 1n, updatedAt: new Date() });
     }

@@ -61,6 +61,16 @@ describe('stock store telemetry (a real redis-server)', { timeout: 30_000 }, () 
   });
   beforeEach(() => telemetry.resetSpans());
 
+  it('a store exports its nestmesh.fencing.rejected series at 0 from the start (dashboards read 0, not "no data")', async () => {
+    const series = (await telemetry.points(METRIC_NESTMESH_FENCING_REJECTED)).map((point) => {
+      const { attributes } = point;
+      return `${String(attributes['nestmesh.fencing.kind'])} ${String(attributes['nestmesh.fencing.operation'])}`;
+    });
+    for (const expected of ['token read', 'token write', 'epoch read', 'epoch write']) {
+      assert.ok(series.includes(expected), `${expected} in ${series.join(', ')}`);
+    }
+  });
+
   it('a reservation: the fenced read and write are CLIENT spans under the lock’s hold span, with the database conventions’ attributes', async () => {
     await tracer.startActiveSpan('reserve', async (span) => {
       await store.reserve({ orderId: 'o-tel', sku: 'TEL-1', quantity: 2n }, 'test');

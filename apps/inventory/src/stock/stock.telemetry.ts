@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import { recordFencingRejection, type FencingRejection } from '@nestmesh/coordination';
+import { declareFencedStore, recordFencingRejection, type FencingRejection } from '@nestmesh/coordination';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -36,6 +36,8 @@ export class StockScriptTelemetry {
   private readonly attributes: Record<StockScript, Attributes>;
 
   constructor(redis: Redis) {
+    // Locks fence its reads and writes by token, the restock job's by leadership epoch.
+    declareFencedStore(STOCK_STORE, ['token', 'epoch']);
     const { host = 'localhost', port = 6379, db = 0 } = redis.options;
     const common: Attributes = {
       [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_REDIS,
