@@ -15,7 +15,7 @@ export {
   OrderNotFoundError,
 } from './order.errors.js';
 export { OrderGrpcController } from './order.grpc-controller.js';
-export { OrderModule, type OrderOptions } from './order.module.js';
+export { HTTP_PORT_METADATA, OrderModule, type OrderOptions } from './order.module.js';
 export { OrdersService, type PlacedOrder, type PlaceOrderInput } from './orders.service.js';
 export {
   MAX_ITEM_QUANTITY,

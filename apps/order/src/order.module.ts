@@ -15,9 +15,18 @@ import { ORDER_ERROR_CODES } from './order.errors.js';
 import { OrderGrpcController } from './order.grpc-controller.js';
 import { OrdersService } from './orders.service.js';
 
+/** The instance metadata key that carries the order app's HTTP port. */
+export const HTTP_PORT_METADATA = 'http.port';
+
 export interface OrderOptions {
   /** gRPC port; 0 (default) picks a free one. */
   grpcPort?: number;
+  /**
+   * The HTTP port, registered as the instance's `http.port` metadata so that an edge fed from
+   * discovery (HAProxy through its runtime API, `npm run start:stack`) finds the HTTP side.
+   * main.ts passes PORT when it is not 0.
+   */
+  httpPort?: number;
   /** Interface the gRPC server binds (default 127.0.0.1) and the address it registers: env HOST / ADVERTISE_HOST in main.ts. */
   binding?: ServerBinding;
   /** Discovery URL; default DISCOVERY_URL, then memory://. */
@@ -50,6 +59,7 @@ export class OrderModule {
           services: [OrderServiceService],
           port: options.grpcPort,
           ...options.binding,
+          ...(options.httpPort ? { metadata: { [HTTP_PORT_METADATA]: String(options.httpPort) } } : {}),
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,
