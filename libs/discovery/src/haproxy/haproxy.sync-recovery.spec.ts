@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { freePort, startEtcd, waitFor, type HaproxyServer } from '@nestmesh/testing';
 
+import { ConsulRegistry } from '../adapters/consul/consul.registry.js';
+import { FakeConsulAgent } from '../adapters/consul/fake-consul-agent.fixture.js';
 import { EtcdRegistry } from '../adapters/etcd/etcd.registry.js';
 import { MemoryRegistry } from '../adapters/memory/memory.registry.js';
 import type { Discovery } from '../discovery.js';
@@ -133,6 +135,29 @@ describe(
       start(registry, haproxy.runtimeApiAddress);
       await namesBecome(haproxy, ['mesh-a', 'static-keep']);
       assert.deepEqual(await answersThrough(haproxy, 2), new Set(['a']));
+
+      await registry.deregister(a.instance);
+      await namesBecome(haproxy, ['static-keep']);
+      assert.deepEqual(reported, []);
+    });
+
+    // Consul cannot run on our machines: the stand-in agent answers with Consul's documented API
+    // (as in consul.registry.spec.ts), or a real agent when CONSUL_HTTP_ADDR names one.
+    it('follows Consul (ConsulRegistry): a registered instance gets a server, a deregistered one loses it', async () => {
+      const haproxy = await edge();
+      let host = process.env.CONSUL_HTTP_ADDR?.replace(/^https?:\/\//, '');
+      if (!host) {
+        const agent = new FakeConsulAgent();
+        host = await agent.start();
+        cleanups.push(() => agent.stop());
+      }
+      const registry = new ConsulRegistry({ host });
+      cleanups.push(() => registry.close());
+      const a = await instance(`a-${randomUUID()}`);
+      await registry.register(a.instance);
+      start(registry, haproxy.runtimeApiSocket);
+      await namesBecome(haproxy, [`mesh-${a.instance.id}`, 'static-keep']);
+      assert.deepEqual(await answersThrough(haproxy, 2), new Set([a.instance.id]));
 
       await registry.deregister(a.instance);
       await namesBecome(haproxy, ['static-keep']);
