@@ -10,6 +10,7 @@ import { syncHaproxyBackend, type HaproxyBackendSync } from './haproxy.backend-s
 import {
   answersThrough,
   serverNames,
+  serversBecome,
   serversOf,
   startEdge,
   startH2cInstance,
@@ -54,10 +55,7 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
     return started;
   };
   const namesBecome = (expected: string[], backend = 'orders') =>
-    waitFor(async () => JSON.stringify(await serverNames(haproxy, backend)) === JSON.stringify(expected), {
-      timeoutMs: SETTLE_MS,
-      description: `${backend} servers ${expected.join(', ')}`,
-    });
+    serversBecome(haproxy, backend, expected, SETTLE_MS);
   const slowRequest = (through: HttpInstance) => {
     const response = fetch(`http://127.0.0.1:${haproxy.ports.http}/slow`).then(
       async (answer) => ({ status: answer.status, body: await answer.text() }),
@@ -100,6 +98,7 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
         address: '127.0.0.1',
         port: registered.port,
         adminState: 0,
+        operationalState: 2,
       });
     }
     await waitFor(async () => (await answersThrough(haproxy, 4)).size === 2, { timeoutMs: SETTLE_MS });
@@ -144,18 +143,17 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
     const a = await instance('a');
     await registry.register(a.instance);
     let now = 0;
-    sync({ now: () => now, drainTimeoutMs: 60_000 });
+    let clockReads = 0;
+    sync({ now: () => (clockReads++, now), drainTimeoutMs: 60_000 });
     await namesBecome(['mesh-a', 'static-keep']);
     const slow = slowRequest(a);
     await slow.arrived;
 
     await registry.deregister(a.instance);
-    await waitFor(
-      async () => (await serversOf(haproxy, 'orders')).get('mesh-a')?.adminState === FORCED_DRAIN,
-      {
-        timeoutMs: SETTLE_MS,
-      },
-    );
+    // The first read records when the drain started, the next ones measure it: after two, the
+    // sync has seen the session still open at 0 ms.
+    await waitFor(() => clockReads >= 2, { timeoutMs: SETTLE_MS, description: 'the drain under way' });
+    assert.equal((await serversOf(haproxy, 'orders')).get('mesh-a')?.adminState, FORCED_DRAIN);
     now += 60_000;
     await namesBecome(['static-keep']);
     assert.notEqual((await slow.response).body, 'a slow');
@@ -182,10 +180,7 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
     await backend.drain('mesh-b');
 
     sync();
-    await namesBecome(['mesh-b', 'mesh-c', 'static-keep']);
-    await waitFor(async () => (await serversOf(haproxy, 'orders')).get('mesh-b')?.adminState === 0, {
-      timeoutMs: SETTLE_MS,
-    });
+    await namesBecome(['mesh-b', 'mesh-c', 'static-keep']); // b ready again, no longer draining
     await waitFor(async () => (await answersThrough(haproxy, 4)).size === 2, { timeoutMs: SETTLE_MS });
     assert.deepEqual(await answersThrough(haproxy, 6), new Set(['b', 'c']));
   });

@@ -11,6 +11,8 @@ export interface HaproxyServerState {
   readonly port: number;
   /** HAProxy's admin-state bits: 0 ready, maintenance and drain flags otherwise. */
   readonly adminState: number;
+  /** 0 stopped (down or in maintenance), 1 starting, 2 running, 3 stopping (failing checks). */
+  readonly operationalState: number;
 }
 
 /** Where a server sends traffic: an IP address (HAProxy does not resolve names of dynamic servers). */
@@ -77,6 +79,7 @@ export class HaproxyBackend {
       address: row.srv_addr,
       port: Number(row.srv_port),
       adminState: Number(row.srv_admin_state),
+      operationalState: Number(row.srv_op_state),
     }));
   }
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Server, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { startHaproxy, type HaproxyServer } from '@nestmesh/testing';
+import { startHaproxy, waitFor, type HaproxyServer } from '@nestmesh/testing';
 
 import type { ServiceInstance } from '../service-instance.js';
 import { HaproxyBackend, type HaproxyServerState } from './haproxy.backend.js';
@@ -54,6 +54,21 @@ export async function serversOf(
 /** The names of `backend`'s servers now, sorted. */
 export async function serverNames(haproxy: HaproxyServer, backend: string): Promise<string[]> {
   return [...(await serversOf(haproxy, backend)).keys()].sort();
+}
+
+/**
+ * The names of `backend`'s servers now, sorted, a dynamic (`mesh-`) server that does not take
+ * traffic yet (still in maintenance, draining, or not up by its checks) marked with its states:
+ * a name alone means the server takes traffic.
+ */
+export async function readyServerNames(haproxy: HaproxyServer, backend: string): Promise<string[]> {
+  return [...(await serversOf(haproxy, backend)).values()]
+    .map(({ name, adminState, operationalState }) =>
+      name.startsWith('mesh-') && (adminState !== 0 || operationalState !== 2)
+        ? `${name} (admin ${adminState}, operational ${operationalState})`
+        : name,
+    )
+    .sort();
 }
 
 /** An HTTP instance on port 0 answering its id; `GET /slow` is held until `release()`. */
@@ -116,4 +131,21 @@ export async function answersThrough(haproxy: HaproxyServer, count: number): Pro
     answers.add(response.ok ? await response.text() : `!${response.status}`);
   }
   return answers;
+}
+
+/** Waits until `readyServerNames` is `expected`; the failure says what HAProxy had last. */
+export async function serversBecome(
+  haproxy: HaproxyServer,
+  backend: string,
+  expected: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const actual = await readyServerNames(haproxy, backend);
+      if (JSON.stringify(actual) === JSON.stringify(expected)) return true;
+      throw new Error(`${backend} has ${actual.join(', ') || 'no server'}`);
+    },
+    { timeoutMs, description: `${backend} servers ${expected.join(', ') || '(none)'}` },
+  );
 }
