@@ -36,3 +36,24 @@ export class RegistryUnavailableError extends DiscoveryError {
     );
   }
 }
+
+/** HAProxy's runtime API could not be reached or did not answer in time; the sync retries. */
+export class HaproxyUnavailableError extends DiscoveryError {
+  constructor(address: string, command: string, cause: unknown) {
+    super(
+      'HAPROXY_UNAVAILABLE',
+      `haproxy runtime API ${address} did not answer "${command}": ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/** HAProxy answered a runtime API command with an error (no such backend, name taken, …). */
+export class HaproxyCommandError extends DiscoveryError {
+  constructor(
+    readonly command: string,
+    readonly answer: string,
+  ) {
+    super('HAPROXY_COMMAND_FAILED', `haproxy refused "${command}": ${answer.trim() || '(no answer)'}`);
+  }
+}

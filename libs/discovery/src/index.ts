@@ -1,5 +1,14 @@
 export { MemoryRegistry } from './adapters/memory/memory.registry.js';
-export { DEFAULT_DISCOVERY_URL, DISCOVERY_URL_ENV, WATCH_RETRY_BACKOFF } from './discovery.constants.js';
+export {
+  DEFAULT_DISCOVERY_URL,
+  DISCOVERY_URL_ENV,
+  HAPROXY_SYNC_DEFAULTS,
+  WATCH_RETRY_BACKOFF,
+} from './discovery.constants.js';
+export { syncHaproxyBackend, type HaproxyBackendSync } from './haproxy/haproxy.backend-sync.js';
+export { HaproxyRuntimeApi, parseRuntimeApiAddress } from './haproxy/haproxy.runtime-api.js';
+export { serverNameOf, type ServerSettings } from './haproxy/haproxy.backend.js';
+export type { HaproxySyncOptions } from './haproxy/haproxy-sync.options.js';
 export {
   createDiscoveryBackend,
   discoveryBackends,
@@ -8,6 +17,8 @@ export {
 } from './discovery-backend.js';
 export {
   DiscoveryError,
+  HaproxyCommandError,
+  HaproxyUnavailableError,
   InvalidDiscoveryOptionsError,
   InvalidServiceInstanceError,
   RegistryUnavailableError,
