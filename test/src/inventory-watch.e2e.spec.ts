@@ -32,7 +32,9 @@ describe('inventory WatchStock through the mesh client', () => {
     assert.deepEqual(
       events.map(({ event }) => [
         event?.$case,
-        event && 'snapshot' in event ? event.snapshot.available : event?.changed.available,
+        event?.$case === 'snapshot'
+          ? event.snapshot.available
+          : event?.$case === 'changed' && event.changed.available,
       ]),
       [
         ['snapshot', 100n],

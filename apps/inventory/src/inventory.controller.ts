@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
   InventoryServiceControllerMethods,
+  type FollowStockRequest,
   type GetStockRequest,
   type GetStockResponse,
   type ImportStockRequest,
@@ -16,6 +17,7 @@ import {
 import { MeshGrpcServer, observe } from '@nestmesh/grpc';
 import { concatMap, from, lastValueFrom, reduce, type Observable } from 'rxjs';
 
+import { followStock } from './follow-stock.js';
 import { InvalidReservationError, UnknownSkuError } from './inventory.errors.js';
 import { StockStore } from './stock/stock.store.js';
 
@@ -81,5 +83,14 @@ export class InventoryController implements InventoryServiceController {
         yield { event: { $case: 'changed', changed: level }, emittedAt: new Date() } satisfies StockEvent;
       }
     });
+  }
+
+  /**
+   * A bidirectional feed: the requests change what the stream follows (follow-stock.ts). The
+   * server unsubscribing (cancel, deadline, the end of a shutdown's drain) aborts the signal,
+   * which releases the stream's change feed.
+   */
+  followStock(requests: Observable<FollowStockRequest>): Observable<StockEvent> {
+    return observe((signal) => followStock(this.stock, requests, signal));
   }
 }

@@ -4,7 +4,13 @@
  */
 export class InventoryError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT' | 'ABORTED' | 'UNAVAILABLE',
+    readonly code:
+      | 'NOT_FOUND'
+      | 'FAILED_PRECONDITION'
+      | 'INVALID_ARGUMENT'
+      | 'ABORTED'
+      | 'UNAVAILABLE'
+      | 'RESOURCE_EXHAUSTED',
     message: string,
     options?: ErrorOptions,
   ) {
@@ -53,6 +59,20 @@ export class InvalidReservationError extends InventoryError {
 export class InvalidStockError extends InventoryError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** A FollowStock request with an empty SKU, or one SKU both followed and unfollowed. */
+export class InvalidFollowError extends InventoryError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** A FollowStock stream that would follow more SKUs than one stream may. */
+export class FollowLimitError extends InventoryError {
+  constructor(readonly limit: number) {
+    super('RESOURCE_EXHAUSTED', `a FollowStock stream follows at most ${limit} SKUs`);
   }
 }
 

@@ -73,6 +73,10 @@ class BenchInventory {
     throw new Error('not benchmarked');
   }
 
+  followStock(): never {
+    throw new Error('not benchmarked');
+  }
+
   watchStock(): never {
     throw new Error('not benchmarked');
   }

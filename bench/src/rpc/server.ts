@@ -46,6 +46,7 @@ async function raw(): Promise<BenchServer> {
     releaseReservation: unimplemented,
     watchStock: unimplemented,
     importStock: unimplemented,
+    followStock: unimplemented,
   });
   const port = await new Promise<number>((done, fail) =>
     server.bindAsync(`127.0.0.1:${portArgument}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -102,6 +103,10 @@ class MeshController {
     throw new Error('not benchmarked');
   }
   importStock(): never {
+    throw new Error('not benchmarked');
+  }
+
+  followStock(): never {
     throw new Error('not benchmarked');
   }
 

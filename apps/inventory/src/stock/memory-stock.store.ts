@@ -5,7 +5,14 @@ import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
 import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
 import { STOCK_STORE } from './stock.telemetry.js';
-import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
+import type {
+  ChangeFeedOptions,
+  LeaderRead,
+  ReleaseTarget,
+  ReserveInput,
+  RestockPolicy,
+  StockStore,
+} from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
 
@@ -77,10 +84,16 @@ export class MemoryStockStore implements StockStore {
     });
   }
 
-  async *changes(skus: readonly string[], { signal }: { signal: AbortSignal }): AsyncIterable<StockLevel> {
+  /** How many change feeds are open: each stream that watches or follows holds one until it ends. */
+  get openFeeds(): number {
+    return this.watchers.size;
+  }
+
+  async *changes(skus: readonly string[], { signal, onReady }: ChangeFeedOptions): AsyncIterable<StockLevel> {
     let wake = () => {};
     const watcher = { skus: new Set(skus), pending: new Map<string, StockLevel>(), wake: () => wake() };
     this.watchers.add(watcher);
+    onReady?.();
     const onAbort = () => wake();
     signal.addEventListener('abort', onAbort, { once: true });
     try {

@@ -14,7 +14,14 @@ import {
 import { ADD, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
 import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
 import { StockScriptTelemetry } from './stock.telemetry.js';
-import type { LeaderRead, ReleaseTarget, ReserveInput, RestockPolicy, StockStore } from './stock.store.js';
+import type {
+  ChangeFeedOptions,
+  LeaderRead,
+  ReleaseTarget,
+  ReserveInput,
+  RestockPolicy,
+  StockStore,
+} from './stock.store.js';
 
 const PREFIX = 'nestmesh:inventory:';
 const CHANGES = `${PREFIX}changes`;
@@ -271,7 +278,7 @@ export class RedisStockStore implements StockStore {
     );
   }
 
-  async *changes(skus: readonly string[], { signal }: { signal: AbortSignal }): AsyncIterable<StockLevel> {
+  async *changes(skus: readonly string[], { signal, onReady }: ChangeFeedOptions): AsyncIterable<StockLevel> {
     const subscriber = this.redis.duplicate();
     const pending = new Map<string, StockLevel>();
     let wake = () => {};
@@ -285,6 +292,7 @@ export class RedisStockStore implements StockStore {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await subscriber.subscribe(CHANGES);
+      onReady?.();
       while (!signal.aborted) {
         if (pending.size === 0) {
           await new Promise<void>((resolve) => (wake = resolve));

@@ -30,8 +30,14 @@ export interface StockStore {
   reserve(input: ReserveInput, servedBy: string): Promise<{ reservation: Reservation; stock: StockLevel }>;
   /** Returns the units of still-reserved reservations; already released ones are skipped. */
   release(target: ReleaseTarget): Promise<Reservation[]>;
-  /** The levels of `skus` (all SKUs when empty) after each change, until the signal aborts. */
-  changes(skus: readonly string[], options: { signal: AbortSignal }): AsyncIterable<StockLevel>;
+  /**
+   * The levels of `skus` (all SKUs when empty) after each change, until the signal aborts
+   * (the loop then ends and the feed's subscription is released). A reader that falls behind
+   * gets the latest level of each SKU, not every step. `onReady` is called once the feed is
+   * live (from the first `next()`): every change after that is delivered, so a snapshot read
+   * after it misses nothing.
+   */
+  changes(skus: readonly string[], options: ChangeFeedOptions): AsyncIterable<StockLevel>;
   /** Every SKU the store knows, for snapshots. */
   skus(): Promise<string[]>;
   /**
@@ -49,6 +55,11 @@ export interface StockStore {
    * instance may take a delivery, only the restock job is the leader's.
    */
   add(sku: string, quantity: bigint): Promise<StockLevel>;
+}
+
+export interface ChangeFeedOptions {
+  signal: AbortSignal;
+  onReady?: () => void;
 }
 
 /** When and how far the leader's restock job tops a SKU up. */

@@ -113,6 +113,10 @@ class ScopedController {
     throw new Error('not used by this test');
   }
 
+  followStock(): never {
+    throw new Error('not used by this test');
+  }
+
   watchStock(): Observable<StockEvent> {
     return concat(
       of({ event: undefined, emittedAt: undefined }),

@@ -48,6 +48,10 @@ class PlainController {
     throw new Error('not used by this test');
   }
 
+  followStock(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseFilters(new GrpcExceptionFilter())
   watchStock({ skus }: WatchStockRequest): never {
     if (skus[0] === 'rpc') throw new RpcException({ code: Status.NOT_FOUND, message: 'no SKU rpc' });

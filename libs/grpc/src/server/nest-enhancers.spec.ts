@@ -98,6 +98,10 @@ class EnhancedController {
     throw new Error('not used by this test');
   }
 
+  followStock(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseInterceptors(StampInterceptor)
   watchStock(): Observable<StockEvent> {
     return of({ event: undefined, emittedAt: undefined }, { event: undefined, emittedAt: undefined });
@@ -163,6 +167,10 @@ class GeneratorController {
   }
 
   importStock(): never {
+    throw new Error('not used by this test');
+  }
+
+  followStock(): never {
     throw new Error('not used by this test');
   }
 

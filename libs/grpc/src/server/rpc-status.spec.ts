@@ -65,6 +65,10 @@ class ThrowingController {
     throw new Error('not used by this test');
   }
 
+  followStock(): never {
+    throw new Error('not used by this test');
+  }
+
   watchStock(): Observable<StockEvent> {
     const event: StockEvent = { event: undefined, emittedAt: undefined };
     return concat(

@@ -76,6 +76,10 @@ class TracedController {
     throw new Error('not used by this test');
   }
 
+  followStock(): never {
+    throw new Error('not used by this test');
+  }
+
   async *watchStock({ skus }: WatchStockRequest): AsyncIterable<StockEvent> {
     for (let version = 1n; skus.includes('forever') || version <= 2n; version++) {
       yield {

@@ -127,6 +127,10 @@ export class FixtureInventoryController implements InventoryServiceController {
     throw new Error('not used by the fixture');
   }
 
+  followStock(): never {
+    throw new Error('not used by the fixture');
+  }
+
   watchStock({ skus }: WatchStockRequest): Observable<StockEvent> {
     const log = this.log;
     return observe(async function* (signal) {

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type {
+  handleBidiStreamingCall,
   handleClientStreamingCall,
   handleServerStreamingCall,
   handleUnaryCall,
@@ -84,7 +85,9 @@ export interface WatchStockRequest {
 }
 
 export interface StockEvent {
-  event: { $case: "snapshot"; snapshot: StockLevel } | { $case: "changed"; changed: StockLevel } | undefined;
+  event: { $case: "snapshot"; snapshot: StockLevel } | { $case: "changed"; changed: StockLevel } | //
+  /** FollowStock only: the followed SKU does not exist (yet). */
+  { $case: "unknownSku"; unknownSku: string } | undefined;
   emittedAt: Date | undefined;
 }
 
@@ -98,6 +101,16 @@ export interface ImportStockResponse {
   skus: number;
   /** Units added, summed over the stream. */
   units: bigint;
+}
+
+export interface FollowStockRequest {
+  /** SKUs to start following. Following an already followed SKU sends nothing. */
+  follow: string[];
+  /**
+   * SKUs to stop following: nothing more is sent for them once this request is
+   * read. Unfollowing a SKU that is not followed does nothing.
+   */
+  unfollow: string[];
 }
 
 export const INVENTORY_V1_PACKAGE_NAME = "inventory.v1";
@@ -825,6 +838,9 @@ export const StockEvent: MessageFns<StockEvent> = {
       case "changed":
         StockLevel.encode(message.event.changed, writer.uint32(18).fork()).join();
         break;
+      case "unknownSku":
+        writer.uint32(34).string(message.event.unknownSku);
+        break;
     }
     if (message.emittedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.emittedAt), writer.uint32(26).fork()).join();
@@ -859,6 +875,14 @@ export const StockEvent: MessageFns<StockEvent> = {
             }
 
             message.event = { $case: "changed", changed: StockLevel.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.event = { $case: "unknownSku", unknownSku: reader.string() };
             continue;
           }
           case 3: {
@@ -896,6 +920,12 @@ export const StockEvent: MessageFns<StockEvent> = {
       case "changed": {
         if (object.event?.changed !== undefined && object.event?.changed !== null) {
           message.event = { $case: "changed", changed: StockLevel.fromPartial(object.event.changed) };
+        }
+        break;
+      }
+      case "unknownSku": {
+        if (object.event?.unknownSku !== undefined && object.event?.unknownSku !== null) {
+          message.event = { $case: "unknownSku", unknownSku: object.event.unknownSku };
         }
         break;
       }
@@ -1045,6 +1075,73 @@ export const ImportStockResponse: MessageFns<ImportStockResponse> = {
   },
 };
 
+function createBaseFollowStockRequest(): FollowStockRequest {
+  return { follow: [], unfollow: [] };
+}
+
+export const FollowStockRequest: MessageFns<FollowStockRequest> = {
+  encode(message: FollowStockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.follow) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.unfollow) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowStockRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowStockRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.follow.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unfollow.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<FollowStockRequest>, I>>(base?: I): FollowStockRequest {
+    return FollowStockRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FollowStockRequest>, I>>(object: I): FollowStockRequest {
+    const message = createBaseFollowStockRequest();
+    message.follow = object.follow?.map((e) => e) || [];
+    message.unfollow = object.unfollow?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * Stock of SKUs and reservations against it. Quantities are int64 because a
  * warehouse counts in units that outgrow 2^31; the generated TypeScript uses bigint.
@@ -1079,6 +1176,19 @@ export interface InventoryServiceClient {
    */
 
   importStock(request: Observable<ImportStockRequest>, metadata?: Metadata): Observable<ImportStockResponse>;
+
+  /**
+   * A stock-level feed whose selection the caller changes as it goes: each
+   * request follows and/or unfollows SKUs. A newly followed SKU first gets its
+   * current level (`snapshot`), or `unknown_sku` when it does not exist yet (it
+   * stays followed: an import that creates it sends `changed`); then every
+   * change of a followed SKU is sent (`changed`, versions increasing per SKU)
+   * until it is unfollowed. INVALID_ARGUMENT for an empty sku or a SKU both
+   * followed and unfollowed in one request; RESOURCE_EXHAUSTED past 1 000
+   * followed SKUs. The server ends the stream OK once the caller half-closes.
+   */
+
+  followStock(request: Observable<FollowStockRequest>, metadata?: Metadata): Observable<StockEvent>;
 }
 
 /**
@@ -1127,6 +1237,19 @@ export interface InventoryServiceController {
     request: Observable<ImportStockRequest>,
     metadata?: Metadata,
   ): Promise<ImportStockResponse> | Observable<ImportStockResponse> | ImportStockResponse;
+
+  /**
+   * A stock-level feed whose selection the caller changes as it goes: each
+   * request follows and/or unfollows SKUs. A newly followed SKU first gets its
+   * current level (`snapshot`), or `unknown_sku` when it does not exist yet (it
+   * stays followed: an import that creates it sends `changed`); then every
+   * change of a followed SKU is sent (`changed`, versions increasing per SKU)
+   * until it is unfollowed. INVALID_ARGUMENT for an empty sku or a SKU both
+   * followed and unfollowed in one request; RESOURCE_EXHAUSTED past 1 000
+   * followed SKUs. The server ends the stream OK once the caller half-closes.
+   */
+
+  followStock(request: Observable<FollowStockRequest>, metadata?: Metadata): Observable<StockEvent>;
 }
 
 export function InventoryServiceControllerMethods() {
@@ -1137,7 +1260,7 @@ export function InventoryServiceControllerMethods() {
       GrpcMethod("InventoryService", method)(constructor.prototype[method], method, descriptor);
       Object.defineProperty(constructor.prototype, method, descriptor);
     }
-    const grpcStreamMethods: string[] = ["importStock"];
+    const grpcStreamMethods: string[] = ["importStock", "followStock"];
     for (const method of grpcStreamMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcStreamMethod("InventoryService", method)(constructor.prototype[method], method, descriptor);
@@ -1216,6 +1339,25 @@ export const InventoryServiceService = {
     responseSerialize: (value: ImportStockResponse): Buffer => Buffer.from(ImportStockResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ImportStockResponse => ImportStockResponse.decode(value),
   },
+  /**
+   * A stock-level feed whose selection the caller changes as it goes: each
+   * request follows and/or unfollows SKUs. A newly followed SKU first gets its
+   * current level (`snapshot`), or `unknown_sku` when it does not exist yet (it
+   * stays followed: an import that creates it sends `changed`); then every
+   * change of a followed SKU is sent (`changed`, versions increasing per SKU)
+   * until it is unfollowed. INVALID_ARGUMENT for an empty sku or a SKU both
+   * followed and unfollowed in one request; RESOURCE_EXHAUSTED past 1 000
+   * followed SKUs. The server ends the stream OK once the caller half-closes.
+   */
+  followStock: {
+    path: "/inventory.v1.InventoryService/FollowStock" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: FollowStockRequest): Buffer => Buffer.from(FollowStockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FollowStockRequest => FollowStockRequest.decode(value),
+    responseSerialize: (value: StockEvent): Buffer => Buffer.from(StockEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StockEvent => StockEvent.decode(value),
+  },
 } as const;
 
 export interface InventoryServiceServer extends UntypedServiceImplementation {
@@ -1238,6 +1380,17 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
    * applied. The response counts what the whole stream added.
    */
   importStock: handleClientStreamingCall<ImportStockRequest, ImportStockResponse>;
+  /**
+   * A stock-level feed whose selection the caller changes as it goes: each
+   * request follows and/or unfollows SKUs. A newly followed SKU first gets its
+   * current level (`snapshot`), or `unknown_sku` when it does not exist yet (it
+   * stays followed: an import that creates it sends `changed`); then every
+   * change of a followed SKU is sent (`changed`, versions increasing per SKU)
+   * until it is unfollowed. INVALID_ARGUMENT for an empty sku or a SKU both
+   * followed and unfollowed in one request; RESOURCE_EXHAUSTED past 1 000
+   * followed SKUs. The server ends the stream OK once the caller half-closes.
+   */
+  followStock: handleBidiStreamingCall<FollowStockRequest, StockEvent>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
