@@ -3,6 +3,7 @@ import type { BackoffOptions } from '@nestmesh/common';
 import { HAPROXY_SYNC_DEFAULTS } from '../discovery.constants.js';
 import { InvalidDiscoveryOptionsError } from '../discovery.errors.js';
 import type { Discovery } from '../discovery.js';
+import type { ServiceInstance } from '../service-instance.js';
 import { HAPROXY_NAME, type ServerSettings } from './haproxy.backend.js';
 import { parseRuntimeApiAddress } from './haproxy.runtime-api.js';
 
@@ -19,6 +20,12 @@ export interface HaproxySyncOptions extends ServerSettings {
   backend: string;
   /** The runtime API at admin level: a unix socket path (`/run/haproxy/admin.sock`) or `host:port`. */
   runtimeApi: string;
+  /**
+   * The port a server sends traffic to; default the registered port (the gRPC one). An HTTP
+   * backend reads the instance's HTTP port from its metadata:
+   * `(instance) => Number(instance.metadata['http.port']) || undefined`. `undefined`: no server.
+   */
+  portOf?: (instance: ServiceInstance) => number | undefined;
   /** Default `mesh-`. Only servers whose name starts with it are managed (added, drained, deleted). */
   serverNamePrefix?: string;
   /** Default 30 000. A leaving server drains at most this long; then its sessions are shut. */
@@ -40,8 +47,8 @@ export interface HaproxySyncOptions extends ServerSettings {
   now?: () => number;
 }
 
-export type ResolvedHaproxySyncOptions = Required<Omit<HaproxySyncOptions, 'proto' | 'onError'>> &
-  Pick<HaproxySyncOptions, 'proto' | 'onError'>;
+export type ResolvedHaproxySyncOptions = Required<Omit<HaproxySyncOptions, 'proto' | 'onError' | 'portOf'>> &
+  Pick<HaproxySyncOptions, 'proto' | 'onError' | 'portOf'>;
 
 const positive = (name: string, value: number) => {
   if (!(Number.isFinite(value) && value > 0)) {

@@ -164,6 +164,9 @@ class BackendSync implements HaproxyBackendSync {
   private async targetsOf(instances: readonly ServiceInstance[]): Promise<Map<string, ServerTarget>> {
     const targets = new Map<string, ServerTarget>();
     for (const instance of instances) {
+      const port = this.options.portOf ? this.options.portOf(instance) : instance.port;
+      // An instance without the port this backend needs (no HTTP side, say) gets no server.
+      if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65_535) continue;
       let address = instance.address;
       if (!isIP(address)) {
         try {
@@ -173,7 +176,7 @@ class BackendSync implements HaproxyBackendSync {
           continue;
         }
       }
-      targets.set(serverNameOf(this.options.serverNamePrefix, instance.id), { address, port: instance.port });
+      targets.set(serverNameOf(this.options.serverNamePrefix, instance.id), { address, port });
     }
     return targets;
   }
