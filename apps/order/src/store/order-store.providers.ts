@@ -1,0 +1,57 @@
+import { Inject } from '@nestjs/common';
+import type { OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
+
+import { MemoryOrderStore } from './memory-order.store.js';
+import { OrderStore } from './order.store.js';
+import { RedisOrderStore } from './redis-order.store.js';
+
+/** The deadline of each call to inventory, in ms, which bounds how long a placement takes. */
+export const INVENTORY_TIMEOUT_MS = Symbol.for('nestmesh.order.InventoryTimeoutMs');
+
+export interface OrderStoreOptions {
+  redisUrl?: string;
+  inventoryTimeoutMs?: number;
+  idempotencyRetentionMs?: number;
+}
+
+/**
+ * The OrderStore (Redis when `redisUrl` is given, else in memory), its closer, and the inventory
+ * deadline OrdersService derives a placement's longest duration from. With Redis, a placement
+ * must be bounded (an idempotency key is held that long), so an inventory timeout of 0 (no
+ * deadline) is refused here, at startup.
+ */
+export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
+  const inventoryTimeoutMs = options.inventoryTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
+  const { redisUrl, idempotencyRetentionMs } = options;
+  if (redisUrl && !(inventoryTimeoutMs > 0 && Number.isFinite(inventoryTimeoutMs))) {
+    throw new Error(
+      `order: with Redis, inventoryTimeoutMs must be a positive number of ms (it bounds how long an idempotency key is held while placing), got ${inventoryTimeoutMs}`,
+    );
+  }
+  if (
+    idempotencyRetentionMs !== undefined &&
+    !(Number.isSafeInteger(idempotencyRetentionMs) && idempotencyRetentionMs > 0)
+  ) {
+    throw new Error(
+      `order: idempotencyRetentionMs must be a positive whole number of ms, got ${idempotencyRetentionMs}`,
+    );
+  }
+  return [
+    { provide: INVENTORY_TIMEOUT_MS, useValue: inventoryTimeoutMs },
+    {
+      provide: OrderStore,
+      useFactory: () =>
+        redisUrl ? new RedisOrderStore(redisUrl, { idempotencyRetentionMs }) : new MemoryOrderStore(),
+    },
+    OrderStoreCloser,
+  ];
+}
+
+/** Closes the store's connection after the gRPC server has drained. */
+class OrderStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(OrderStore) private readonly store: OrderStore & { close?(): Promise<void> }) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close?.();
+  }
+}
