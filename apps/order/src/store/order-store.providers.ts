@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import type { OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BackendUrl, splitBackendUrls } from '@nestmesh/common';
 import { DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
 
 import { MemoryOrderStore } from './memory-order.store.js';
@@ -37,15 +38,40 @@ export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
       `order: idempotencyRetentionMs must be a positive whole number of ms, got ${idempotencyRetentionMs}`,
     );
   }
+  const connection = redisUrl ? redisConnection(redisUrl) : undefined;
   return [
     { provide: INVENTORY_TIMEOUT_MS, useValue: inventoryTimeoutMs },
     {
       provide: OrderStore,
       useFactory: () =>
-        redisUrl ? new RedisOrderStore(redisUrl, { idempotencyRetentionMs }) : new MemoryOrderStore(),
+        connection
+          ? new RedisOrderStore(connection.url, { idempotencyRetentionMs, ...connection })
+          : new MemoryOrderStore(),
     },
     OrderStoreCloser,
   ];
+}
+
+/**
+ * The one Redis the orders live in, checked at startup: `redis[s]://[user:password@]host[:port][/db]`
+ * with the optional `?timeout=<ms>` command deadline the lock backend takes too. A Redlock list
+ * of several URLs (locks only) or another query parameter is refused rather than half-used.
+ */
+function redisConnection(value: string): { url: string; commandTimeoutMs?: number } {
+  const invalid = (message: string) => new Error(`order: REDIS_URL ${message}`);
+  const urls = splitBackendUrls(value);
+  if (urls.length !== 1) {
+    throw invalid(
+      `names ${urls.length} Redis servers; the order store needs one (a list of several is for locks only)`,
+    );
+  }
+  const url = BackendUrl.parse(urls[0], invalid);
+  if (url.scheme !== 'redis' && url.scheme !== 'rediss') url.fail('is not a redis:// or rediss:// URL');
+  if (url.hosts.length !== 1) url.fail('names no Redis host, or several (redis://host:6379)');
+  if (url.path && !/^\/\d*$/.test(url.path)) url.fail('the path is a database number (redis://host:6379/0)');
+  url.onlyQuery(['timeout']);
+  const commandTimeoutMs = url.positiveNumber('timeout', { integer: true });
+  return { url: url.href.split('?')[0], commandTimeoutMs };
 }
 
 /** Closes the store's connection after the gRPC server has drained. */

@@ -30,6 +30,8 @@ export interface RedisOrderStoreOptions {
   idempotencyRetentionMs?: number;
   /** Added to a placement's longest duration for the time a claim is held, in ms (default 5 000). */
   claimMarginMs?: number;
+  /** Deadline of each Redis command, in ms (a hung server then fails requests); default none. */
+  commandTimeoutMs?: number;
   /** Monotonic clock in ms, for the waiting bound (tests inject one). Default performance.now. */
   now?: () => number;
 }
@@ -60,7 +62,7 @@ export class RedisOrderStore implements OrderStore {
     this.claimMarginMs = options.claimMarginMs ?? DEFAULT_CLAIM_MARGIN_MS;
     this.now = options.now ?? (() => performance.now());
     // One retry per command: a request fails fast (503) while Redis is away instead of queueing.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs });
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
   }
 
