@@ -6,6 +6,7 @@ export {
 } from './http/configure-http.js';
 export { OrdersHttpController } from './http/orders.http-controller.js';
 export {
+  IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
   InvalidOrderError,
   InvalidRequestError,
@@ -13,10 +14,15 @@ export {
   ORDER_HTTP_STATUSES,
   OrderError,
   OrderNotFoundError,
+  OrderStoreUnavailableError,
 } from './order.errors.js';
 export { OrderGrpcController } from './order.grpc-controller.js';
 export { HTTP_PORT_METADATA, OrderModule, type OrderOptions } from './order.module.js';
 export { OrdersService, type PlacedOrder, type PlaceOrderInput } from './orders.service.js';
+export { MemoryOrderStore } from './store/memory-order.store.js';
+export { DEFAULT_IDEMPOTENCY_RETENTION_MS } from './store/order-store.constants.js';
+export { OrderStore, type IdempotentPlacement } from './store/order.store.js';
+export { RedisOrderStore, type RedisOrderStoreOptions } from './store/redis-order.store.js';
 export {
   MAX_ITEM_QUANTITY,
   MAX_ORDER_ITEMS,

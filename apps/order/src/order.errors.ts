@@ -8,10 +8,11 @@ import { describeViolations, type FieldViolation } from './validation/field-viol
  */
 export class OrderError extends Error {
   constructor(
-    readonly code: 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'IDEMPOTENCY_KEY_REUSED',
+    readonly code: 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'IDEMPOTENCY_KEY_REUSED' | 'UNAVAILABLE' | 'ABORTED',
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`order: ${message}`);
+    super(`order: ${message}`, options);
     this.name = new.target.name;
   }
 }
@@ -48,6 +49,35 @@ export class IdempotencyKeyReusedError extends OrderError {
     super(
       'IDEMPOTENCY_KEY_REUSED',
       'the idempotency key was already used for an order with other items; use a new key for a new order',
+    );
+  }
+}
+
+/**
+ * The order store (Redis) failed or could not be reached: UNAVAILABLE (HTTP 503), the request
+ * may be retried. `operation` says what was being done; the cause is kept.
+ */
+export class OrderStoreUnavailableError extends OrderError {
+  constructor(operation: string, cause: unknown) {
+    super(
+      'UNAVAILABLE',
+      `${operation}: the order store is unavailable (${cause instanceof Error ? cause.message : String(cause)})`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Another instance was still placing the order of this idempotency key when this request gave
+ * up waiting for it (twice the time a placement can take): ABORTED (HTTP 409, as the IETF
+ * Idempotency-Key draft answers a request whose key is still being processed). Retrying later
+ * with the same key gets that order.
+ */
+export class IdempotencyKeyInUseError extends OrderError {
+  constructor(waitedMs: number) {
+    super(
+      'ABORTED',
+      `another request with this idempotency key is still being placed after ${Math.round(waitedMs)} ms; retry later with the same key`,
     );
   }
 }

@@ -32,7 +32,7 @@ export class OrderGrpcController implements OrderServiceController {
     }
   }
 
-  getOrder({ orderId }: GetOrderRequest): GetOrderResponse {
-    return { order: this.orders.get(orderId) };
+  async getOrder({ orderId }: GetOrderRequest): Promise<GetOrderResponse> {
+    return { order: await this.orders.get(orderId) };
   }
 }

@@ -14,6 +14,7 @@ import { OrdersHttpController } from './http/orders.http-controller.js';
 import { ORDER_ERROR_CODES } from './order.errors.js';
 import { OrderGrpcController } from './order.grpc-controller.js';
 import { OrdersService } from './orders.service.js';
+import { orderStoreProviders } from './store/order-store.providers.js';
 
 /** The instance metadata key that carries the order app's HTTP port. */
 export const HTTP_PORT_METADATA = 'http.port';
@@ -37,6 +38,13 @@ export interface OrderOptions {
   deregisterDelayMs?: number;
   /** Discovery id of this instance; main.ts passes telemetry's `service.instance.id`. Default: generated. */
   instanceId?: string;
+  /**
+   * Redis for orders and idempotency keys, shared by every order instance; default REDIS_URL.
+   * Without it, orders live in this process's memory (lost on restart, not shared).
+   */
+  redisUrl?: string;
+  /** How long Redis remembers a placed idempotency key, in ms (default 24 h). */
+  idempotencyRetentionMs?: number;
 }
 
 /**
@@ -47,6 +55,7 @@ export interface OrderOptions {
 @Module({})
 export class OrderModule {
   static forRoot(options: OrderOptions = {}): DynamicModule {
+    const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
     return {
       module: OrderModule,
       imports: [
@@ -72,7 +81,12 @@ export class OrderModule {
         }),
       ],
       controllers: [OrderGrpcController, OrdersHttpController, HealthController],
-      providers: [OrdersService, GrpcServingIndicator, RegistrationIndicator],
+      providers: [
+        OrdersService,
+        GrpcServingIndicator,
+        RegistrationIndicator,
+        ...orderStoreProviders({ ...options, redisUrl }),
+      ],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   InventoryServiceService,
   type InventoryServiceService as InventoryDefinition,
@@ -8,33 +8,29 @@ import { InjectMeshClient, type MeshClient } from '@nestmesh/grpc';
 import { randomUUID } from 'node:crypto';
 
 import { fingerprint } from './idempotency/canonical-json.js';
-import { IdempotencyKeys } from './idempotency/idempotency-keys.js';
 import { OrderNotFoundError } from './order.errors.js';
+import { INVENTORY_TIMEOUT_MS } from './store/order-store.providers.js';
+import { OrderStore, type PlacedOrder } from './store/order.store.js';
 import { validatePlaceOrder, type PlaceOrderInput } from './validation/validate-place-order.js';
 
-export type { PlaceOrderInput };
-
-export interface PlacedOrder {
-  order: Order;
-  /** True when an earlier request with the same idempotency key placed it. */
-  replayed: boolean;
-}
+export type { PlacedOrder, PlaceOrderInput };
 
 /**
  * Places orders by reserving every item on inventory, all or nothing: when one reservation
  * fails, the ones already made are released and the first error is rethrown unchanged, so
  * its gRPC status (NOT_FOUND, FAILED_PRECONDITION) reaches the caller. Every order is first
  * checked against the rules both edges share (validatePlaceOrder). With an idempotency key,
- * the same items under the same key place one order; other items under it are refused.
+ * the same items under the same key place one order; other items under it are refused. Orders
+ * and keys live in the OrderStore (memory, or Redis shared by every instance).
  */
 @Injectable()
 export class OrdersService {
   private readonly logger = new Logger('OrdersService');
-  private readonly orders = new Map<string, Order>();
-  private readonly idempotencyKeys = new IdempotencyKeys();
 
   constructor(
     @InjectMeshClient(InventoryServiceService) private readonly inventory: MeshClient<InventoryDefinition>,
+    @Inject(OrderStore) private readonly store: OrderStore,
+    @Inject(INVENTORY_TIMEOUT_MS) private readonly inventoryTimeoutMs: number,
   ) {}
 
   async place(input: PlaceOrderInput): Promise<PlacedOrder> {
@@ -42,10 +38,12 @@ export class OrdersService {
     const { items, idempotencyKey } = input;
     if (idempotencyKey === undefined) return { order: await this.reserveAll(items), replayed: false };
     const request = { items: items.map(({ sku, quantity }) => ({ sku, quantity })) };
-    const outcome = this.idempotencyKeys.run(idempotencyKey, fingerprint(request), () =>
-      this.reserveAll(items),
-    );
-    return { order: await outcome.order, replayed: outcome.replayed };
+    return this.store.placeOnce(idempotencyKey, {
+      fingerprint: fingerprint(request),
+      // One deadline per reservation, and one for releasing them when a later one fails.
+      placementTimeoutMs: (items.length + 1) * this.inventoryTimeoutMs,
+      place: () => this.reserveAll(items),
+    });
   }
 
   private async reserveAll(items: PlaceOrderInput['items']): Promise<Order> {
@@ -71,12 +69,18 @@ export class OrdersService {
       status: OrderStatus.ORDER_STATUS_PLACED,
       createdAt: new Date(),
     };
-    this.orders.set(orderId, order);
+    try {
+      await this.store.save(order);
+    } catch (error) {
+      // An order nobody can read back must not hold stock: undo it, answer the store's error.
+      await this.compensate(orderId, reserved.length);
+      throw error;
+    }
     return order;
   }
 
-  get(orderId: string): Order {
-    const order = this.orders.get(orderId);
+  async get(orderId: string): Promise<Order> {
+    const order = await this.store.get(orderId);
     if (!order) throw new OrderNotFoundError(orderId);
     return order;
   }

@@ -32,7 +32,7 @@ export interface TelemetryCluster {
 }
 
 /**
- * etcd discovery, a real redis-server (REDIS_URL: stock and locks), one inventory and one order
+ * etcd discovery, a real redis-server (REDIS_URL: stock, locks and orders), one inventory and one order
  * process, both exporting OTLP/HTTP JSON to a receiver every `OTEL_BSP_SCHEDULE_DELAY` ms.
  * Whatever fails on the way, what was started is stopped before the error is rethrown.
  */

@@ -100,8 +100,8 @@ export class OrdersHttpController {
   }
 
   @Get('orders/:id')
-  get(@Param('id', orderIdPipe) id: string) {
-    return presentOrder(this.orders.get(id));
+  async get(@Param('id', orderIdPipe) id: string) {
+    return presentOrder(await this.orders.get(id));
   }
 
   @Get('stock/:sku')

@@ -1,0 +1,83 @@
+import { Inject } from '@nestjs/common';
+import type { OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BackendUrl, splitBackendUrls } from '@nestmesh/common';
+import { DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
+
+import { MemoryOrderStore } from './memory-order.store.js';
+import { OrderStore } from './order.store.js';
+import { RedisOrderStore } from './redis-order.store.js';
+
+/** The deadline of each call to inventory, in ms, which bounds how long a placement takes. */
+export const INVENTORY_TIMEOUT_MS = Symbol.for('nestmesh.order.InventoryTimeoutMs');
+
+export interface OrderStoreOptions {
+  redisUrl?: string;
+  inventoryTimeoutMs?: number;
+  idempotencyRetentionMs?: number;
+}
+
+/**
+ * The OrderStore (Redis when `redisUrl` is given, else in memory), its closer, and the inventory
+ * deadline OrdersService derives a placement's longest duration from. With Redis, a placement
+ * must be bounded (an idempotency key is held that long), so an inventory timeout of 0 (no
+ * deadline) is refused here, at startup.
+ */
+export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
+  const inventoryTimeoutMs = options.inventoryTimeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS;
+  const { redisUrl, idempotencyRetentionMs } = options;
+  if (redisUrl && !(inventoryTimeoutMs > 0 && Number.isFinite(inventoryTimeoutMs))) {
+    throw new Error(
+      `order: with Redis, inventoryTimeoutMs must be a positive number of ms (it bounds how long an idempotency key is held while placing), got ${inventoryTimeoutMs}`,
+    );
+  }
+  if (
+    idempotencyRetentionMs !== undefined &&
+    !(Number.isSafeInteger(idempotencyRetentionMs) && idempotencyRetentionMs > 0)
+  ) {
+    throw new Error(
+      `order: idempotencyRetentionMs must be a positive whole number of ms, got ${idempotencyRetentionMs}`,
+    );
+  }
+  const connection = redisUrl ? redisConnection(redisUrl) : undefined;
+  return [
+    { provide: INVENTORY_TIMEOUT_MS, useValue: inventoryTimeoutMs },
+    {
+      provide: OrderStore,
+      useFactory: () =>
+        connection
+          ? new RedisOrderStore(connection.url, { idempotencyRetentionMs, ...connection })
+          : new MemoryOrderStore(),
+    },
+    OrderStoreCloser,
+  ];
+}
+
+/**
+ * The one Redis the orders live in, checked at startup: `redis[s]://[user:password@]host[:port][/db]`
+ * with the optional `?timeout=<ms>` command deadline the lock backend takes too. A Redlock list
+ * of several URLs (locks only) or another query parameter is refused rather than half-used.
+ */
+function redisConnection(value: string): { url: string; commandTimeoutMs?: number } {
+  const invalid = (message: string) => new Error(`order: REDIS_URL ${message}`);
+  const urls = splitBackendUrls(value);
+  if (urls.length !== 1) {
+    throw invalid(
+      `names ${urls.length} Redis servers; the order store needs one (a list of several is for locks only)`,
+    );
+  }
+  const url = BackendUrl.parse(urls[0], invalid);
+  if (url.scheme !== 'redis' && url.scheme !== 'rediss') url.fail('is not a redis:// or rediss:// URL');
+  if (url.hosts.length !== 1) url.fail('names no Redis host, or several (redis://host:6379)');
+  if (url.path && !/^\/\d*$/.test(url.path)) url.fail('the path is a database number (redis://host:6379/0)');
+  url.onlyQuery(['timeout']);
+  const commandTimeoutMs = url.positiveNumber('timeout', { integer: true });
+  return { url: url.href.split('?')[0], commandTimeoutMs };
+}
+
+/** Closes the store's connection after the gRPC server has drained. */
+class OrderStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(OrderStore) private readonly store: OrderStore & { close?(): Promise<void> }) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close?.();
+  }
+}
