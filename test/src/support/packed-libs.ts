@@ -20,6 +20,8 @@ export interface PackageJson {
   engines?: Record<string, string>;
   publishConfig?: { access?: string };
   exports?: Record<string, string | Record<string, string>>;
+  /** Commands the package installs (`nestmesh-grpc-health`): entry points as exports are. */
+  bin?: Record<string, string>;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
@@ -108,7 +110,8 @@ export function packageNameOf(specifier: string): string | undefined {
  */
 export function reachableFiles(lib: PackedLib): Set<string> {
   const reached = new Set<string>();
-  const pending = exportTargets(lib.manifest).filter((target) => target !== 'package.json');
+  const bins = Object.values(lib.manifest.bin ?? {}).map((target) => posix.normalize(target));
+  const pending = [...exportTargets(lib.manifest), ...bins].filter((target) => target !== 'package.json');
   while (pending.length > 0) {
     const file = pending.pop() as string;
     if (reached.has(file)) continue;
