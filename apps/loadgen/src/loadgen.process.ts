@@ -16,7 +16,8 @@ const FORCE_AFTER_MS = 1000;
  * (bounded by LOADGEN_TIMEOUT_MS), prints the totals, flushes telemetry and exits 0.
  */
 export function startLoadgenProcess(config: LoadgenConfig, telemetry: TelemetryHandle): void {
-  const http = new OrderHttpClient(config.orderUrl, config.maxInFlight);
+  // Orders and HTTP stock reads share the connections: each kind may have maxInFlight running.
+  const http = new OrderHttpClient(config.orderUrl, 2 * config.maxInFlight);
   const grpc = config.stockGrpcTarget
     ? new GrpcStockClient(config.stockGrpcTarget, config.timeoutMs, telemetry.enabled)
     : undefined;
@@ -39,7 +40,10 @@ export function startLoadgenProcess(config: LoadgenConfig, telemetry: TelemetryH
     await loadgen.stop();
     http.close();
     grpc?.close();
-    await telemetry.shutdown();
+    // The totals are printed: an export that fails now is reported, not a reason to fail the stop.
+    await telemetry
+      .shutdown()
+      .catch((error: unknown) => console.error(`loadgen: telemetry did not flush: ${String(error)}`));
     process.exit(0);
   };
   process.on('SIGTERM', (signal) => void stop(signal));

@@ -74,7 +74,7 @@ export class Loadgen {
     if (stockReadsPerSecond > 0) {
       const nextSku = cycle(skus);
       const readers = [this.runners.get('stock-http')!, this.runners.get('stock-grpc')].filter(
-        (r) => r !== undefined,
+        (reader) => reader !== undefined,
       );
       let turn = 0;
       const nextReader = () => readers[turn++ % readers.length];

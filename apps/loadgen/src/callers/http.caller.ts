@@ -13,7 +13,7 @@ export class OrderHttpClient {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
 
-  /** `maxSockets` bounds the connections; the runner already bounds requests to the same number. */
+  /** `maxSockets` bounds the connections; give it the requests that may run at once. */
   constructor(
     private readonly baseUrl: string,
     maxSockets: number,
