@@ -69,7 +69,7 @@ describe('docker-compose.yml and deploy/Dockerfile, checked against the code', {
   });
 
   it('every app runs a built entry, has init, a memory limit, a healthcheck whose script is in the image, and no published port', () => {
-    assert.ok(apps.length >= 5, 'order ×2, inventory ×3');
+    assert.ok(apps.length >= 6, 'order ×2, inventory ×3 and the loadgen');
     for (const [name, service] of apps) {
       const [binary, entry] = service.command ?? [];
       assert.equal(binary, 'node', name);
