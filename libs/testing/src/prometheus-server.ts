@@ -27,6 +27,8 @@ export interface PrometheusServer {
 export interface StartPrometheusOptions {
   /** Full URLs of the /metrics endpoints to scrape (`http://127.0.0.1:1234/metrics`). */
   scrapeTargets: string[];
+  /** A whole prometheus.yml instead of the generated one (then `scrapeTargets` is not read). */
+  config?: string;
   /** Scrape (and rule evaluation) interval in ms; default 1000, Prometheus's floor is 1 ms. */
   scrapeIntervalMs?: number;
 }
@@ -65,7 +67,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   const url = `http://127.0.0.1:${port}`;
   const folder = mkdtempSync(join(tmpdir(), 'nestmesh-prometheus-'));
   const configFile = join(folder, 'prometheus.yml');
-  writeFileSync(configFile, configOf(options));
+  writeFileSync(configFile, options.config ?? configOf(options));
   let output = '';
   let child: ChildProcess | undefined;
   const stop = async () => {
