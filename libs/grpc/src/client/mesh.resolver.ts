@@ -19,11 +19,17 @@ export const MESH_SCHEME = 'mesh';
  */
 export const DISCOVERY_CHANNEL_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.nestmesh_discovery`;
 
-/** What a channel's resolver shares with the channel's client: the instances it resolved. */
+/**
+ * What the resolvers of an attachment's channels (a client's main channel and its compression
+ * siblings) share with each other and with the client: the instances resolved, and one
+ * telemetry, so that several channels following the same service report each change once.
+ */
 interface Attachment {
   discovery: Discovery;
   /** Instance id by peer (`host:port`, as grpc-js names a call's peer). */
   instancesByPeer: Map<string, string>;
+  /** Opened by the first resolver, closed on release. */
+  telemetry?: DiscoveryTelemetry;
 }
 
 const attachments = new Map<string, Attachment>();
@@ -37,7 +43,10 @@ export interface AttachedDiscovery {
   release(): void;
 }
 
-/** Makes `discovery` reachable from a channel's resolver (one channel per attachment). */
+/**
+ * Makes `discovery` reachable from the resolvers of the channels given `optionValue` (a
+ * client's channels, all closed before `release()`, called once).
+ */
 export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
   const optionValue = `discovery-${++sequence}`;
   const attachment: Attachment = { discovery, instancesByPeer: new Map() };
@@ -45,7 +54,10 @@ export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
   return {
     optionValue,
     instanceAt: (peer) => attachment.instancesByPeer.get(peer),
-    release: () => attachments.delete(optionValue),
+    release: () => {
+      attachment.telemetry?.close();
+      attachments.delete(optionValue);
+    },
   };
 }
 
@@ -67,8 +79,7 @@ class MeshResolver implements experimental.Resolver {
   private readonly abort = new AbortController();
   private readonly service: string;
   private latest: experimental.Endpoint[] | undefined;
-  private readonly telemetry: DiscoveryTelemetry;
-  private attachment: Attachment | undefined;
+  private readonly attachment: Attachment | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -76,7 +87,6 @@ class MeshResolver implements experimental.Resolver {
     options: ChannelOptions,
   ) {
     this.service = MeshResolver.getDefaultAuthority(target);
-    this.telemetry = new DiscoveryTelemetry(this.service);
     this.attachment = attachments.get(options[DISCOVERY_CHANNEL_OPTION] as string);
     if (!this.attachment) {
       process.nextTick(() =>
@@ -84,9 +94,10 @@ class MeshResolver implements experimental.Resolver {
       );
       return;
     }
+    this.attachment.telemetry ??= new DiscoveryTelemetry(this.service);
     // The channel may start resolving inside a traced call: the watch is no part of that trace.
-    const discovery = this.attachment.discovery;
-    context.with(ROOT_CONTEXT, () => void this.follow(discovery));
+    const attachment = this.attachment;
+    context.with(ROOT_CONTEXT, () => void this.follow(attachment));
   }
 
   static getDefaultAuthority(target: experimental.GrpcUri): string {
@@ -102,10 +113,9 @@ class MeshResolver implements experimental.Resolver {
 
   destroy(): void {
     this.abort.abort();
-    this.telemetry.close();
   }
 
-  private async follow(discovery: Discovery): Promise<void> {
+  private async follow(attachment: Attachment): Promise<void> {
     let failing = false;
     const onError = (error: unknown) => {
       if (!this.latest) this.reportError(`the registry is unreachable: ${String(error)}`);
@@ -119,10 +129,10 @@ class MeshResolver implements experimental.Resolver {
     };
     const options = { signal: this.abort.signal, onError };
     try {
-      for await (const instances of watchWithRetry(discovery, this.service, options)) {
+      for await (const instances of watchWithRetry(attachment.discovery, this.service, options)) {
         if (failing) this.logger.log(`watching "${this.service}" again`);
         failing = false;
-        this.onInstances(instances);
+        this.onInstances(attachment, instances);
       }
     } catch (error) {
       // watchWithRetry only throws what the consumer threw: a bug here, not a registry failure.
@@ -130,18 +140,17 @@ class MeshResolver implements experimental.Resolver {
     }
   }
 
-  private onInstances(instances: readonly ServiceInstance[]): void {
-    this.telemetry.update(instances);
+  private onInstances(attachment: Attachment, instances: readonly ServiceInstance[]): void {
+    // A sibling's resolver reporting the list another one already did changes nothing here.
+    attachment.telemetry?.update(instances);
     if (instances.length === 0) {
       if (!this.latest) this.reportError(`no live instances of "${this.service}"`);
       return;
     }
     this.latest = instances.map(toEndpoint);
-    if (this.attachment) {
-      this.attachment.instancesByPeer = new Map(
-        instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
-      );
-    }
+    attachment.instancesByPeer = new Map(
+      instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
+    );
     this.listener(experimental.statusOrFromValue(this.latest), {}, null, '');
   }
 
