@@ -72,11 +72,14 @@ function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
  * non-empty instance list to the channel's balancer. It never hands over an empty list: while
  * the registry reports none, or is unreachable, the channel keeps the last list it had, and
  * follows the registry again once it answers. Before the first list (no instance yet, or no
- * registry), calls fail fast with UNAVAILABLE.
+ * registry), calls fail fast with UNAVAILABLE. A channel idle for `grpc.client_idle_timeout_ms`
+ * (grpc-js' default: 30 min without calls) destroys its resolver and, at its next call, asks
+ * it to resolve: the watch starts again then.
  */
 class MeshResolver implements experimental.Resolver {
   private readonly logger = new Logger('MeshResolver');
-  private readonly abort = new AbortController();
+  /** Ends the running watch; undefined while destroyed (the channel closed, or idle). */
+  private abort: AbortController | undefined;
   private readonly service: string;
   private latest: experimental.Endpoint[] | undefined;
   private readonly attachment: Attachment | undefined;
@@ -95,9 +98,7 @@ class MeshResolver implements experimental.Resolver {
       return;
     }
     this.attachment.telemetry ??= new DiscoveryTelemetry(this.service);
-    // The channel may start resolving inside a traced call: the watch is no part of that trace.
-    const attachment = this.attachment;
-    context.with(ROOT_CONTEXT, () => void this.follow(attachment));
+    this.start(this.attachment);
   }
 
   static getDefaultAuthority(target: experimental.GrpcUri): string {
@@ -107,15 +108,31 @@ class MeshResolver implements experimental.Resolver {
   /**
    * The watch pushes every change, so there is nothing to fetch. Re-sending the same list here
    * would be harmful: grpc-js asks for re-resolution whenever connecting fails, and an
-   * immediate identical answer restarts the attempts at once, a loop with no backoff.
+   * immediate identical answer restarts the attempts at once, a loop with no backoff. Only a
+   * resolver destroyed by an idle channel has something to do: the balancer was reset, so it
+   * gets the last list at once (the registry may be unreachable now) and the watch restarts.
    */
-  updateResolution(): void {}
-
-  destroy(): void {
-    this.abort.abort();
+  updateResolution(): void {
+    if (this.abort || !this.attachment) return;
+    const latest = this.latest;
+    // Not from inside grpc-js' own updateResolution: it sets the channel's state after this returns.
+    if (latest) process.nextTick(() => this.listener(experimental.statusOrFromValue(latest), {}, null, ''));
+    this.start(this.attachment);
   }
 
-  private async follow(attachment: Attachment): Promise<void> {
+  destroy(): void {
+    this.abort?.abort();
+    this.abort = undefined;
+  }
+
+  private start(attachment: Attachment): void {
+    const abort = new AbortController();
+    this.abort = abort;
+    // The channel may start resolving inside a traced call: the watch is no part of that trace.
+    context.with(ROOT_CONTEXT, () => void this.follow(attachment, abort.signal));
+  }
+
+  private async follow(attachment: Attachment, signal: AbortSignal): Promise<void> {
     let failing = false;
     const onError = (error: unknown) => {
       if (!this.latest) this.reportError(`the registry is unreachable: ${String(error)}`);
@@ -127,11 +144,13 @@ class MeshResolver implements experimental.Resolver {
       }
       failing = true;
     };
-    const options = { signal: this.abort.signal, onError };
+    const options = { signal, onError };
     try {
       for await (const instances of watchWithRetry(attachment.discovery, this.service, options)) {
         if (failing) this.logger.log(`watching "${this.service}" again`);
         failing = false;
+        // A list that raced the abort belongs to a destroyed resolver's channel state: dropped.
+        if (signal.aborted) break;
         this.onInstances(attachment, instances);
       }
     } catch (error) {
