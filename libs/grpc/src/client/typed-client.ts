@@ -122,17 +122,17 @@ export function createMeshClient<S extends AnyServiceDefinition>(
   channel: Client | MeshChannels,
   defaults: MeshClientDefaults,
 ): MeshClient<S> {
-  const client = channelSourceOf(channel);
+  const channels = channelSourceOf(channel);
   const methods: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(definition) as [string, MethodShape][]) {
     if (method.requestStream) {
       methods[key] = method.responseStream
-        ? bidiStreaming(client, method, defaults)
-        : clientStreaming(client, method, defaults);
+        ? bidiStreaming(channels, method, defaults)
+        : clientStreaming(channels, method, defaults);
     } else {
       methods[key] = method.responseStream
-        ? serverStreaming(client, method, defaults)
-        : unary(client, method, defaults);
+        ? serverStreaming(channels, method, defaults)
+        : unary(channels, method, defaults);
     }
   }
   return methods as MeshClient<S>;
