@@ -34,6 +34,7 @@ export {
   type CompressionName,
   type MeshChannelOptions,
 } from './client/channel-options.js';
+export { MeshChannels } from './client/mesh-channels.js';
 export type { RequestSource } from './client/request-stream.js';
 export type { ResponseMetadata } from './client/response-metadata.js';
 export type { MeshBidiStream, MeshResponseStream } from './client/streaming-calls.js';

@@ -2,6 +2,7 @@ import { Metadata, status as Status } from '@grpc/grpc-js';
 import type { CallOptions, ServiceError } from '@grpc/grpc-js';
 
 import { RpcError } from '../grpc.errors.js';
+import type { CompressionName } from './channel-options.js';
 
 /** Per-call options of a {@link MeshClient} method. */
 export interface MeshCallOptions {
@@ -16,6 +17,13 @@ export interface MeshCallOptions {
   /** Aborting cancels the call: the server sees the cancellation, the caller gets CANCELLED. */
   signal?: AbortSignal;
   metadata?: Metadata;
+  /**
+   * Compression of this call's request messages; default: the client's `compression`
+   * (`identity` unless set). One other than the client's goes over a sibling channel opened on
+   * first use, one per compression name: an extra connection to each instance. An unknown name
+   * rejects the call with INVALID_ARGUMENT before anything is sent.
+   */
+  compression?: CompressionName;
 }
 
 /** Options of unary and client-streaming calls, whose result is one response. */

@@ -6,7 +6,15 @@ import { InvalidGrpcOptionsError } from '../grpc.errors.js';
 export type CompressionName = 'identity' | 'deflate' | 'gzip';
 
 /** grpc-js' CompressionAlgorithms enum values, the form `grpc.default_compression_algorithm` takes. */
-const COMPRESSION_ALGORITHMS: Record<CompressionName, number> = { identity: 0, deflate: 1, gzip: 2 };
+export const COMPRESSION_ALGORITHMS: Readonly<Record<CompressionName, number>> = Object.freeze({
+  identity: 0,
+  deflate: 1,
+  gzip: 2,
+});
+
+export function isCompressionName(value: unknown): value is CompressionName {
+  return typeof value === 'string' && Object.hasOwn(COMPRESSION_ALGORITHMS, value);
+}
 
 /**
  * Transport options of a mesh client's channel, named with their units; each maps to one
@@ -37,7 +45,7 @@ const SIZES = ['maxReceiveMessageBytes', 'maxSendMessageBytes'] as const;
 /** Throws InvalidGrpcOptionsError naming the first option that cannot work. */
 export function validateChannelOptions(options: MeshChannelOptions): void {
   const { compression } = options;
-  if (compression !== undefined && !Object.hasOwn(COMPRESSION_ALGORITHMS, compression)) {
+  if (compression !== undefined && !isCompressionName(compression)) {
     throw new InvalidGrpcOptionsError(
       'compression',
       `must be identity, deflate or gzip, got ${String(compression)}`,

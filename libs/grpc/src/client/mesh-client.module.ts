@@ -1,6 +1,6 @@
 import { Inject, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { Client, credentials as grpcCredentials } from '@grpc/grpc-js';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
 import { Discovery, isServiceName } from '@nestmesh/discovery';
 
@@ -19,6 +19,7 @@ import {
 } from './mesh.resolver.js';
 import { tracingRegistered } from '../telemetry/rpc-telemetry.js';
 import { ClientTracing } from './middleware/tracing.js';
+import { MeshChannels } from './mesh-channels.js';
 import { createMeshClient } from './typed-client.js';
 import { grpcChannelOptions, validateChannelOptions, type MeshChannelOptions } from './channel-options.js';
 
@@ -83,7 +84,7 @@ function validate(options: MeshClientOptions): void {
   validateChannelOptions(options);
 }
 
-/** Closes the channel when the app has finished shutting down (after servers drained). */
+/** Closes the channels when the app has finished shutting down (after servers drained). */
 class ChannelCloser implements OnApplicationShutdown {
   constructor(private readonly close: () => void) {}
   onApplicationShutdown(): void {
@@ -114,21 +115,23 @@ export class MeshClientModule {
           const interceptors = tracingRegistered()
             ? [new ClientTracing({ service: options.service, instanceAt: attached.instanceAt }).interceptor]
             : [];
-          const client = new Client(
+          const channels = new MeshChannels(
             `${MESH_SCHEME}:///${options.service}`,
             options.credentials ?? grpcCredentials.createInsecure(),
             {
               'grpc.service_config': JSON.stringify(DEFAULT_SERVICE_CONFIG),
               ...options.channelOptions,
               ...grpcChannelOptions(options),
+              // Siblings carry the same value: their resolvers follow the same Discovery.
               [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
               interceptors,
             },
           );
           return {
-            client,
+            channels,
+            // Every channel of the attachment is closed before it is released, once.
             closer: new ChannelCloser(() => {
-              client.close();
+              channels.close();
               attached.release();
             }),
           };
@@ -137,8 +140,8 @@ export class MeshClientModule {
       {
         provide: token,
         inject: [channelToken],
-        useFactory: ({ client }: { client: Client }) =>
-          createMeshClient(options.definition, client, {
+        useFactory: ({ channels }: { channels: MeshChannels }) =>
+          createMeshClient(options.definition, channels, {
             timeoutMs: options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
             streamTimeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
           }),

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
-import { status as Status } from '@grpc/grpc-js';
+import { connectivityState, credentials, status as Status } from '@grpc/grpc-js';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import {
   DiscoveryModule,
@@ -19,8 +19,15 @@ import { startContext, startEtcd, waitFor } from '@nestmesh/testing';
 import { RpcError } from '../grpc.errors.js';
 import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
 import { FixtureModule } from '../test-fixtures/fixture-inventory.js';
+import { MeshChannels } from './mesh-channels.js';
 import { MeshClientModule, meshClientToken } from './mesh-client.module.js';
-import type { MeshClient } from './typed-client.js';
+import {
+  attachDiscovery,
+  DISCOVERY_CHANNEL_OPTION,
+  MESH_SCHEME,
+  setupMeshResolver,
+} from './mesh.resolver.js';
+import { createMeshClient, type MeshClient } from './typed-client.js';
 
 /**
  * A registry whose watch can be made to fail, standing in for a Consul or etcd outage (the
@@ -117,6 +124,49 @@ describe('mesh:/// resolver', { timeout: 120_000 }, () => {
     await waitFor(async () => (await client.getStock({ sku: 'x' })).servedBy === secondId, {
       description: 'calls to reach the new instance',
     });
+  });
+
+  it('a channel that went idle resolves again at its next call, from the last list while the registry is down', async () => {
+    const registryName = randomUUID();
+    const flaky = new FlakyDiscovery(MemoryRegistry.named(registryName));
+    const server = await startContext(FixtureModule.forRoot({ registry: `memory://${registryName}` }));
+    apps.push(server);
+    const serverId = server.get(MeshGrpcServer).instance!.id;
+    setupMeshResolver();
+    const attached = attachDiscovery(flaky);
+    const idleTimeoutMs = 1000; // grpc-js' minimum
+    const channels = new MeshChannels(`${MESH_SCHEME}:///fixture`, credentials.createInsecure(), {
+      [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
+      'grpc.client_idle_timeout_ms': idleTimeoutMs,
+    });
+    try {
+      const client = createMeshClient(InventoryServiceService, channels, {
+        timeoutMs: 5000,
+        streamTimeoutMs: 0,
+      });
+      // The main channel and a compression sibling, each with a resolver of its own.
+      const calls = [{}, { compression: 'gzip' as const }].map(
+        (options) => () => client.getStock({ sku: 'x' }, options),
+      );
+      const idle = (description: string) =>
+        waitFor(
+          () =>
+            [channels.main, channels.for('gzip', 'test')].every(
+              (channel) => channel.getChannel().getConnectivityState(false) === connectivityState.IDLE,
+            ),
+          { description, timeoutMs: 10 * idleTimeoutMs, intervalMs: idleTimeoutMs / 10 },
+        );
+      for (const call of calls) assert.equal((await call()).servedBy, serverId);
+      await idle('both channels to go idle');
+      for (const call of calls) assert.equal((await call()).servedBy, serverId, 'resolved again after idle');
+      await idle('both channels to go idle again');
+      flaky.failing = true;
+      for (const call of calls)
+        assert.equal((await call()).servedBy, serverId, 'the last list, registry down');
+    } finally {
+      channels.close();
+      attached.release();
+    }
   });
 
   it('on a real etcd: calls keep reaching the last known instance while etcd is down, and follow etcd again once it is back', async () => {

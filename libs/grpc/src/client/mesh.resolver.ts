@@ -19,11 +19,17 @@ export const MESH_SCHEME = 'mesh';
  */
 export const DISCOVERY_CHANNEL_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLUDE_KEY_PREFIX}.nestmesh_discovery`;
 
-/** What a channel's resolver shares with the channel's client: the instances it resolved. */
+/**
+ * What the resolvers of an attachment's channels (a client's main channel and its compression
+ * siblings) share with each other and with the client: the instances resolved, and one
+ * telemetry, so that several channels following the same service report each change once.
+ */
 interface Attachment {
   discovery: Discovery;
   /** Instance id by peer (`host:port`, as grpc-js names a call's peer). */
   instancesByPeer: Map<string, string>;
+  /** Opened by the first resolver, closed on release. */
+  telemetry?: DiscoveryTelemetry;
 }
 
 const attachments = new Map<string, Attachment>();
@@ -37,7 +43,10 @@ export interface AttachedDiscovery {
   release(): void;
 }
 
-/** Makes `discovery` reachable from a channel's resolver (one channel per attachment). */
+/**
+ * Makes `discovery` reachable from the resolvers of the channels given `optionValue` (a
+ * client's channels, all closed before `release()`, called once).
+ */
 export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
   const optionValue = `discovery-${++sequence}`;
   const attachment: Attachment = { discovery, instancesByPeer: new Map() };
@@ -45,7 +54,10 @@ export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
   return {
     optionValue,
     instanceAt: (peer) => attachment.instancesByPeer.get(peer),
-    release: () => attachments.delete(optionValue),
+    release: () => {
+      attachment.telemetry?.close();
+      attachments.delete(optionValue);
+    },
   };
 }
 
@@ -60,15 +72,17 @@ function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
  * non-empty instance list to the channel's balancer. It never hands over an empty list: while
  * the registry reports none, or is unreachable, the channel keeps the last list it had, and
  * follows the registry again once it answers. Before the first list (no instance yet, or no
- * registry), calls fail fast with UNAVAILABLE.
+ * registry), calls fail fast with UNAVAILABLE. A channel idle for `grpc.client_idle_timeout_ms`
+ * (grpc-js' default: 30 min without calls) destroys its resolver and, at its next call, asks
+ * it to resolve: the watch starts again then.
  */
 class MeshResolver implements experimental.Resolver {
   private readonly logger = new Logger('MeshResolver');
-  private readonly abort = new AbortController();
+  /** Ends the running watch; undefined while destroyed (the channel closed, or idle). */
+  private abort: AbortController | undefined;
   private readonly service: string;
   private latest: experimental.Endpoint[] | undefined;
-  private readonly telemetry: DiscoveryTelemetry;
-  private attachment: Attachment | undefined;
+  private readonly attachment: Attachment | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -76,7 +90,6 @@ class MeshResolver implements experimental.Resolver {
     options: ChannelOptions,
   ) {
     this.service = MeshResolver.getDefaultAuthority(target);
-    this.telemetry = new DiscoveryTelemetry(this.service);
     this.attachment = attachments.get(options[DISCOVERY_CHANNEL_OPTION] as string);
     if (!this.attachment) {
       process.nextTick(() =>
@@ -84,9 +97,8 @@ class MeshResolver implements experimental.Resolver {
       );
       return;
     }
-    // The channel may start resolving inside a traced call: the watch is no part of that trace.
-    const discovery = this.attachment.discovery;
-    context.with(ROOT_CONTEXT, () => void this.follow(discovery));
+    this.attachment.telemetry ??= new DiscoveryTelemetry(this.service);
+    this.start(this.attachment);
   }
 
   static getDefaultAuthority(target: experimental.GrpcUri): string {
@@ -96,16 +108,31 @@ class MeshResolver implements experimental.Resolver {
   /**
    * The watch pushes every change, so there is nothing to fetch. Re-sending the same list here
    * would be harmful: grpc-js asks for re-resolution whenever connecting fails, and an
-   * immediate identical answer restarts the attempts at once, a loop with no backoff.
+   * immediate identical answer restarts the attempts at once, a loop with no backoff. Only a
+   * resolver destroyed by an idle channel has something to do: the balancer was reset, so it
+   * gets the last list at once (the registry may be unreachable now) and the watch restarts.
    */
-  updateResolution(): void {}
-
-  destroy(): void {
-    this.abort.abort();
-    this.telemetry.close();
+  updateResolution(): void {
+    if (this.abort || !this.attachment) return;
+    const latest = this.latest;
+    // Not from inside grpc-js' own updateResolution: it sets the channel's state after this returns.
+    if (latest) process.nextTick(() => this.listener(experimental.statusOrFromValue(latest), {}, null, ''));
+    this.start(this.attachment);
   }
 
-  private async follow(discovery: Discovery): Promise<void> {
+  destroy(): void {
+    this.abort?.abort();
+    this.abort = undefined;
+  }
+
+  private start(attachment: Attachment): void {
+    const abort = new AbortController();
+    this.abort = abort;
+    // The channel may start resolving inside a traced call: the watch is no part of that trace.
+    context.with(ROOT_CONTEXT, () => void this.follow(attachment, abort.signal));
+  }
+
+  private async follow(attachment: Attachment, signal: AbortSignal): Promise<void> {
     let failing = false;
     const onError = (error: unknown) => {
       if (!this.latest) this.reportError(`the registry is unreachable: ${String(error)}`);
@@ -117,12 +144,14 @@ class MeshResolver implements experimental.Resolver {
       }
       failing = true;
     };
-    const options = { signal: this.abort.signal, onError };
+    const options = { signal, onError };
     try {
-      for await (const instances of watchWithRetry(discovery, this.service, options)) {
+      for await (const instances of watchWithRetry(attachment.discovery, this.service, options)) {
         if (failing) this.logger.log(`watching "${this.service}" again`);
         failing = false;
-        this.onInstances(instances);
+        // A list that raced the abort belongs to a destroyed resolver's channel state: dropped.
+        if (signal.aborted) break;
+        this.onInstances(attachment, instances);
       }
     } catch (error) {
       // watchWithRetry only throws what the consumer threw: a bug here, not a registry failure.
@@ -130,18 +159,17 @@ class MeshResolver implements experimental.Resolver {
     }
   }
 
-  private onInstances(instances: readonly ServiceInstance[]): void {
-    this.telemetry.update(instances);
+  private onInstances(attachment: Attachment, instances: readonly ServiceInstance[]): void {
+    // A sibling's resolver reporting the list another one already did changes nothing here.
+    attachment.telemetry?.update(instances);
     if (instances.length === 0) {
       if (!this.latest) this.reportError(`no live instances of "${this.service}"`);
       return;
     }
     this.latest = instances.map(toEndpoint);
-    if (this.attachment) {
-      this.attachment.instancesByPeer = new Map(
-        instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
-      );
-    }
+    attachment.instancesByPeer = new Map(
+      instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
+    );
     this.listener(experimental.statusOrFromValue(this.latest), {}, null, '');
   }
 

@@ -41,7 +41,7 @@ export class PendingMetadata implements ResponseMetadata {
     this.resolveTrailers(captured.trailers);
   }
 
-  /** The call never started (aborted first): both resolve empty. */
+  /** The call never started (aborted first, or refused before sending): both resolve empty. */
   neverStarted(): void {
     this.resolveHeaders(Promise.resolve(new Metadata()));
     this.resolveTrailers(Promise.resolve(new Metadata()));

@@ -12,6 +12,7 @@ import {
   type MeshResponseOptions,
   type MethodShape,
 } from './call-options.js';
+import type { ChannelSource } from './mesh-channels.js';
 import { captureMetadata, PendingMetadata, type ResponseMetadata } from './response-metadata.js';
 import { iterableOf, RequestWriter, writeAll, type RequestSource } from './request-stream.js';
 
@@ -67,7 +68,7 @@ function cancelOnAbort(
   call.once('status', () => signal.removeEventListener('abort', onAbort));
 }
 
-export function serverStreaming(client: Client, method: MethodShape, defaults: MeshClientDefaults) {
+export function serverStreaming(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
   return (request: unknown, options: MeshCallOptions = NO_OPTIONS): MeshResponseStream<unknown> => {
@@ -77,6 +78,13 @@ export function serverStreaming(client: Client, method: MethodShape, defaults: M
       if (options.signal?.aborted) {
         metadata.neverStarted();
         throw abortedBeforeStart(path);
+      }
+      let client: Client;
+      try {
+        client = clientFor(channels, options, path);
+      } catch (error) {
+        metadata.neverStarted();
+        throw error;
       }
       const call = client.makeServerStreamRequest(
         path,
@@ -99,7 +107,7 @@ export function serverStreaming(client: Client, method: MethodShape, defaults: M
   };
 }
 
-export function clientStreaming(client: Client, method: MethodShape, defaults: MeshClientDefaults) {
+export function clientStreaming(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
   return (requests: RequestSource<unknown>, options: MeshResponseOptions = NO_OPTIONS) =>
@@ -113,7 +121,8 @@ export function clientStreaming(client: Client, method: MethodShape, defaults: M
       }
       let sourceError: { error: unknown } | undefined;
       let response: unknown;
-      const call = client.makeClientStreamRequest(
+      // A bad compression throws an RpcError here, which rejects the promise: nothing is sent.
+      const call = clientFor(channels, options, path).makeClientStreamRequest(
         path,
         serialize,
         responseDeserialize,
@@ -144,11 +153,17 @@ export function clientStreaming(client: Client, method: MethodShape, defaults: M
     });
 }
 
-export function bidiStreaming(client: Client, method: MethodShape, defaults: MeshClientDefaults) {
+export function bidiStreaming(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
   return (options: MeshCallOptions = NO_OPTIONS): MeshBidiStream<unknown, unknown> => {
-    if (options.signal?.aborted) return failedBeforeStart(path);
+    if (options.signal?.aborted) return failedBeforeStart(abortedBeforeStart(path));
+    let client: Client;
+    try {
+      client = clientFor(channels, options, path);
+    } catch (error) {
+      return failedBeforeStart(error);
+    }
     const call = client.makeBidiStreamRequest(
       path,
       serialize,
@@ -172,11 +187,19 @@ export function bidiStreaming(client: Client, method: MethodShape, defaults: Mes
   };
 }
 
-/** A bidi call whose signal had aborted: nothing was sent; reading it throws CANCELLED. */
-function failedBeforeStart(path: string): MeshBidiStream<unknown, unknown> {
+/** The channel of a call's compression; throws an RpcError for one that cannot be used. */
+function clientFor(channels: ChannelSource, options: MeshCallOptions, path: string): Client {
+  return options.compression === undefined ? channels.main : channels.for(options.compression, path);
+}
+
+/**
+ * A bidi call refused before it started (its signal had aborted, its options cannot work):
+ * nothing was sent; writing or reading it rejects with `error`.
+ */
+function failedBeforeStart(error: unknown): MeshBidiStream<unknown, unknown> {
   const metadata = new PendingMetadata();
   metadata.neverStarted();
-  const fail = () => Promise.reject(abortedBeforeStart(path));
+  const fail = () => Promise.reject(error);
   return {
     write: fail,
     end: ignore,

@@ -13,6 +13,7 @@ import {
   type MethodShape,
   type WithMetadata,
 } from './call-options.js';
+import { channelSourceOf, type ChannelSource, type MeshChannels } from './mesh-channels.js';
 import type { RequestSource } from './request-stream.js';
 import {
   bidiStreaming,
@@ -74,13 +75,16 @@ type MethodOf<M> = M extends { requestStream: true }
  */
 export type MeshClient<S> = { [K in keyof S]: MethodOf<S[K]> };
 
-function unary(client: Client, method: MethodShape, defaults: MeshClientDefaults) {
+function unary(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
+  const main = channels.main;
   return (request: unknown, options: MeshResponseOptions = NO_OPTIONS) =>
     new Promise<unknown>((resolve, reject) => {
-      const { signal } = options;
+      const { signal, compression } = options;
       if (signal?.aborted) return reject(abortedBeforeStart(path));
+      // A bad compression throws an RpcError here, which rejects the promise: nothing is sent.
+      const client = compression === undefined ? main : channels.for(compression, path);
       let headers: Metadata | undefined;
       const call = client.makeUnaryRequest(
         path,
@@ -109,22 +113,26 @@ function withMetadata(response: unknown, headers: Metadata | undefined, status: 
   return { response, headers: headers ?? new Metadata(), trailers: status.metadata };
 }
 
-/** Builds the typed methods of `definition` over a grpc-js client (one channel). */
+/**
+ * Builds the typed methods of `definition` over a grpc-js client (one channel; calls may not
+ * set `compression`) or over MeshChannels (a call's `compression` picks its channel).
+ */
 export function createMeshClient<S extends AnyServiceDefinition>(
   definition: S,
-  client: Client,
+  channel: Client | MeshChannels,
   defaults: MeshClientDefaults,
 ): MeshClient<S> {
+  const channels = channelSourceOf(channel);
   const methods: Record<string, unknown> = {};
   for (const [key, method] of Object.entries(definition) as [string, MethodShape][]) {
     if (method.requestStream) {
       methods[key] = method.responseStream
-        ? bidiStreaming(client, method, defaults)
-        : clientStreaming(client, method, defaults);
+        ? bidiStreaming(channels, method, defaults)
+        : clientStreaming(channels, method, defaults);
     } else {
       methods[key] = method.responseStream
-        ? serverStreaming(client, method, defaults)
-        : unary(client, method, defaults);
+        ? serverStreaming(channels, method, defaults)
+        : unary(channels, method, defaults);
     }
   }
   return methods as MeshClient<S>;
