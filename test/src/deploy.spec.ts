@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { requireBinary } from '@nestmesh/testing';
 import { parse } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -113,5 +115,24 @@ describe('docker-compose.yml and deploy/Dockerfile, checked against the code', {
     assert.match(dockerfile, /^USER node$/m, 'not root');
     const base = /^ARG NODE_IMAGE=node:(\d+)\./m.exec(dockerfile)?.[1];
     assert.equal(base, '24', 'the Node LTS CI tests on');
+  });
+
+  it("deploy/haproxy/haproxy.cfg is valid for a real HAProxy (haproxy -c; Consul's DNS name given an address)", async () => {
+    requireBinary('haproxy', 'haproxy');
+    const folder = mkdtempSync(join(tmpdir(), 'nestmesh-haproxy-check-'));
+    try {
+      // `consul` resolves only on the compose network; everything else is checked as written.
+      const config = readFileSync(join(root, 'deploy/haproxy/haproxy.cfg'), 'utf8').replace(
+        'nameserver consul consul:8600',
+        'nameserver consul 127.0.0.1:8600',
+      );
+      writeFileSync(join(folder, 'haproxy.cfg'), config);
+      const { stdout, stderr } = await run('haproxy', ['-c', '-f', join(folder, 'haproxy.cfg')]).catch(
+        (error: { stdout: string; stderr: string }) => assert.fail(`${error.stdout}${error.stderr}`),
+      );
+      assert.match(`${stdout}${stderr}`, /Configuration file is valid/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

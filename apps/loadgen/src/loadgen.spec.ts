@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock, settle } from '@nestmesh/testing';
 
 import { DRAIN_MARGIN_MS, Loadgen, type LoadgenCalls, type LoadgenSettings } from './loadgen.js';
 import type { Call } from './request-runner.js';
 import type { Outcome } from './stats/request-stats.js';
-import { ManualClock, settle } from './test-fixtures/manual-clock.js';
 
 const SETTINGS: LoadgenSettings = {
   ordersPerSecond: 10,

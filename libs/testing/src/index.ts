@@ -21,3 +21,4 @@ export {
   type PromSample,
   type StartPrometheusOptions,
 } from './prometheus-server.js';
+export { ManualClock, settle } from './manual-clock.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock } from '@nestmesh/testing';
 
-import { ManualClock } from '../test-fixtures/manual-clock.js';
 import { FixedRatePacer } from './fixed-rate.pacer.js';
 
 function pacerAt(ratePerSecond: number, tickAtStart = true) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock } from '@nestmesh/testing';
 
 import { LockLostError } from '../coordination.errors.js';
 import { MemoryLockBackend } from './adapters/memory/memory.lock-backend.js';
 import type { LockBackend } from './lock-backend.js';
 import { LockService } from './lock.service.js';
-import { ManualClock } from './test-fixtures/manual-clock.js';
 
 const ttlMs = 900; // renew every 300 ms, deadline 720 ms after the last confirmation
 const renewIntervalMs = ttlMs / 3;

@@ -4,6 +4,7 @@ import { captureTelemetry } from '@nestmesh/telemetry/testing';
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, it } from 'node:test';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { ManualClock } from '@nestmesh/testing';
 import {
   METRIC_NESTMESH_LEASE_LOST,
   METRIC_NESTMESH_LOCK_HELD,
@@ -15,7 +16,6 @@ import { LockHeldError, LockUnavailableError } from '../coordination.errors.js';
 import { MemoryLockBackend } from './adapters/memory/memory.lock-backend.js';
 import type { LockBackend } from './lock-backend.js';
 import { LockService } from './lock.service.js';
-import { ManualClock } from './test-fixtures/manual-clock.js';
 
 const telemetry = captureTelemetry();
 const tracer = trace.getTracer('lock.telemetry.spec');

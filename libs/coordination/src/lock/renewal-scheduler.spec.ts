@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock } from '@nestmesh/testing';
 
 import { COALESCE_MS, type Renewable, RenewalScheduler } from './renewal-scheduler.js';
-import { ManualClock } from './test-fixtures/manual-clock.js';
 
 /** An item due `inMs` from now that records its renewals (name and time) in `renewed`. */
 function item(clock: ManualClock, inMs: number, renewed: [string, number][], name: string): Renewable {

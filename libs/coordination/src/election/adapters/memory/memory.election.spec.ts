@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock } from '@nestmesh/testing';
 
 import { LeadershipLostError, LockUnavailableError } from '../../../coordination.errors.js';
 import { MemoryLockBackend } from '../../../lock/adapters/memory/memory.lock-backend.js';
 import type { LeaseBackend } from '../../../lock/lock-backend.js';
-import { ManualClock } from '../../../lock/test-fixtures/manual-clock.js';
 import { DEFAULT_ELECTION_TIMING } from '../../leader-election.js';
 import { LeaseLeaderElection } from '../../lease-election.js';
 import { runCandidate, type CandidateEvent } from '../../test-fixtures/candidate.js';

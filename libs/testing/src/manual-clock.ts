@@ -1,9 +1,9 @@
-// A Clock that a test moves by hand: time stands still until `advance` (timers fire in order,
-// each at its own time, with promise chains settled after each) or `stall` (time jumps and no
-// timer runs — what a paused or starved process sees when it wakes up).
+// A clock that a test moves by hand; it fits any { now, setTimeout, clearTimeout } whose timers
+// are opaque objects (@nestmesh/coordination's LeaseClock, the loadgen's Clock). Time stands
+// still until `advance` (timers fire in order, each at its own time, with promises settled
+// after each) or `stall` (time jumps and no timer runs — what a paused or starved process sees
+// when it wakes up).
 import { setImmediate as turn } from 'node:timers/promises';
-
-import type { Clock, ClockTimer } from '../schedule/clock.js';
 
 interface Timer {
   at: number;
@@ -11,8 +11,8 @@ interface Timer {
   fn: () => void;
 }
 
-export class ManualClock implements Clock {
-  private time = 1_000;
+export class ManualClock {
+  private time = 1_000; // not 0, so that "unset" (0) and "now" differ
   private created = 0;
   private readonly timers = new Set<Timer>();
 
@@ -20,19 +20,24 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
-  setTimeout(fn: () => void, ms: number): ClockTimer {
+  setTimeout(fn: () => void, ms: number): object {
     const timer: Timer = { at: this.time + Math.max(0, ms), order: this.created++, fn };
     this.timers.add(timer);
     return timer;
   }
 
-  clearTimeout(timer: ClockTimer | undefined): void {
+  clearTimeout(timer: object | undefined): void {
     if (timer) this.timers.delete(timer as Timer);
   }
 
   /** Timers armed and not yet fired or cleared. */
   get pending(): number {
     return this.timers.size;
+  }
+
+  /** When the earliest armed timer fires, or undefined. */
+  get nextAt(): number | undefined {
+    return this.earliest()?.at;
   }
 
   /** Moves time forward by `ms`, firing each timer due on the way at its time. */
@@ -62,7 +67,7 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Lets promise chains started by a timer run to their end. */
+/** Lets promise chains started by a timer (a renewal's backend call, a request) run to their end. */
 export async function settle(): Promise<void> {
   await turn();
   await turn();
