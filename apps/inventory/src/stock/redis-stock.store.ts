@@ -11,6 +11,14 @@ import {
   UnknownReservationError,
   UnknownSkuError,
 } from '../inventory.errors.js';
+import {
+  PREFIX,
+  publishChange,
+  stockChanges,
+  toFields,
+  toLevel,
+  type Fields,
+} from './redis-stock.changes.js';
 import { ADD, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
 import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
 import { StockScriptTelemetry } from './stock.telemetry.js';
@@ -23,30 +31,7 @@ import type {
   StockStore,
 } from './stock.store.js';
 
-const PREFIX = 'nestmesh:inventory:';
-const CHANGES = `${PREFIX}changes`;
 const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
-
-type Fields = Record<string, string>;
-
-function toLevel(sku: string, fields: Fields): StockLevel {
-  return {
-    sku,
-    available: BigInt(fields.available ?? '0'),
-    reserved: BigInt(fields.reserved ?? '0'),
-    version: BigInt(fields.version ?? '0'),
-    updatedAt: new Date(Number(fields.updatedAt ?? 0)),
-  };
-}
-
-function toFields(level: StockLevel): Fields {
-  return {
-    available: level.available.toString(),
-    reserved: level.reserved.toString(),
-    version: level.version.toString(),
-    updatedAt: String(level.updatedAt!.getTime()),
-  };
-}
 
 /**
  * Stock in Redis, shared by every inventory instance. Each change to a SKU happens under the
@@ -225,7 +210,7 @@ export class RedisStockStore implements StockStore {
         if (outcome === -1) throw new StaleWriteError(sku, lock.token);
         if (outcome === -2) throw new StaleEpochError(sku, epoch);
         if (next) {
-          await this.redis.publish(CHANGES, `${sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
+          await publishChange(this.redis, sku, fields);
         }
         return next;
       },
@@ -271,41 +256,15 @@ export class RedisStockStore implements StockStore {
           ),
         );
         if (accepted !== 1) throw new StaleWriteError(sku, lock.token);
-        await this.redis.publish(CHANGES, `${sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
+        await publishChange(this.redis, sku, fields);
         return next;
       },
       { waitMs: 5_000, ttlMs: 5_000 },
     );
   }
 
-  async *changes(skus: readonly string[], { signal, onReady }: ChangeFeedOptions): AsyncIterable<StockLevel> {
-    const subscriber = this.redis.duplicate();
-    const pending = new Map<string, StockLevel>();
-    let wake = () => {};
-    subscriber.on('message', (_channel: string, message: string) => {
-      const [sku, ...rest] = message.split('\n');
-      if (skus.length > 0 && !skus.includes(sku)) return;
-      pending.set(sku, toLevel(sku, JSON.parse(rest.join('\n')) as Fields));
-      wake();
-    });
-    const onAbort = () => wake();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      await subscriber.subscribe(CHANGES);
-      onReady?.();
-      while (!signal.aborted) {
-        if (pending.size === 0) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          continue;
-        }
-        const levels = [...pending.values()];
-        pending.clear();
-        yield* levels;
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      subscriber.disconnect();
-    }
+  changes(skus: readonly string[], options: ChangeFeedOptions): AsyncIterable<StockLevel> {
+    return stockChanges(this.redis, skus, options);
   }
 
   close(): Promise<void> {
@@ -361,7 +320,7 @@ export class RedisStockStore implements StockStore {
     );
     if (accepted !== 1) throw new StaleWriteError(level.sku, lock.token);
     // Best effort: watchers miss an event rather than the write failing after it happened.
-    await this.redis.publish(CHANGES, `${level.sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
+    await publishChange(this.redis, level.sku, fields);
     return next;
   }
 
