@@ -117,7 +117,11 @@ describe('redis locks (real redis-server)', () => {
   it('a holder paused past its TTL: another process takes over; once resumed its signal has fired and its fenced write is rejected', async () => {
     await client.del('fenced');
     const holder = run(['hold', redis.url, 'paused', '400']);
-    await waitFor(() => /held (\d+)/.test(holder.output()), { description: 'the holder to take the lock' });
+    // A child Node process starting: seconds on a quiet machine, far more at load 20.
+    await waitFor(() => /held (\d+)/.test(holder.output()), {
+      timeoutMs: 120_000,
+      description: 'the holder to take the lock',
+    });
     const oldToken = BigInt(/held (\d+)/.exec(holder.output())![1]);
     holder.child.kill('SIGSTOP');
     const taken = await locks.acquire('paused', { waitMs: 3000, ttlMs: 2000 });
