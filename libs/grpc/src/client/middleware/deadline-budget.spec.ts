@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Controller, Inject, Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
+import { Client, credentials, status as Status, type Metadata } from '@grpc/grpc-js';
+import {
+  EchoServiceService,
+  type ChatRequest,
+  type EchoRequest,
+  type ExpandRequest,
+} from '@nestmesh/contracts/echo/v1';
+import { startContext, waitFor } from '@nestmesh/testing';
+import { concatMap, type Observable } from 'rxjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { RpcError } from '../../grpc.errors.js';
+import { MeshGrpcModule } from '../../server/mesh-grpc.module.js';
+import { MeshGrpcServer } from '../../server/mesh-grpc.server.js';
+import { EchoPeer, type EchoArrival } from '../../test-fixtures/echo-peer.js';
+import { callFailure } from '../../test-fixtures/fixture-app.js';
+import { createMeshClient, type MeshClient } from '../typed-client.js';
+
+type EchoClient = MeshClient<typeof EchoServiceService>;
+
+/** The relay's margin: large enough to tell from the clock's 1 ms rounding. */
+const MARGIN_MS = 20;
+/** The relay's own default deadline: far above any budget here, so a budget is what limits a call. */
+const RELAY_TIMEOUT_MS = 60_000;
+const DOWNSTREAM = Symbol('downstream');
+/**
+ * The edge's budget. The invariants hold for any value; this one leaves a loaded machine room
+ * for both hops (a 300 ms one timed out in the edge's balancer pick at a load of 16 on 2 cores).
+ */
+const EDGE_BUDGET_MS = 2_000;
+
+interface DeadlineCall {
+  getDeadline(): Date | number;
+}
+
+function remainingMs(call: DeadlineCall): number {
+  const deadline = call.getDeadline();
+  return (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
+}
+
+/** What the relay saw: the ms left of its own call just before it called on, by message; its errors. */
+@Injectable()
+class RelayLog {
+  readonly remainingBeforeCall = new Map<string, number>();
+  readonly errors = new Map<string, RpcError>();
+}
+
+/**
+ * Service A of edge → A → B: each handler calls B (an EchoPeer) through a mesh client, as an
+ * app's handler calls its dependencies. "spend" waits until less than the margin is left first.
+ */
+@Controller()
+class RelayController {
+  constructor(
+    @Inject(DOWNSTREAM) private readonly downstream: EchoClient,
+    private readonly log: RelayLog,
+  ) {}
+
+  @GrpcMethod('EchoService', 'Echo')
+  async echo(request: EchoRequest, _metadata: Metadata, call: DeadlineCall) {
+    if (request.message.startsWith('spend')) await sleep(remainingMs(call) - MARGIN_MS / 2);
+    this.log.remainingBeforeCall.set(request.message, remainingMs(call));
+    const options = request.message.startsWith('shorter') ? { timeoutMs: 50 } : {};
+    try {
+      return await this.downstream.echo({ message: request.message, delayMs: request.delayMs }, options);
+    } catch (error) {
+      if (error instanceof RpcError) this.log.errors.set(request.message, error);
+      throw error;
+    }
+  }
+
+  @GrpcMethod('EchoService', 'Expand')
+  expand(request: ExpandRequest, _metadata: Metadata, call: DeadlineCall) {
+    this.log.remainingBeforeCall.set(request.message, remainingMs(call));
+    return this.downstream.expand(request);
+  }
+
+  /** Each request relayed as an Echo call: made from the requests' events, not the handler's body. */
+  @GrpcStreamMethod('EchoService', 'Chat')
+  chat(requests: Observable<ChatRequest>, _metadata: Metadata, call: DeadlineCall) {
+    return requests.pipe(
+      concatMap((request) => {
+        this.log.remainingBeforeCall.set(request.message, remainingMs(call));
+        return this.downstream.echo({ message: request.message, delayMs: 0 });
+      }),
+    );
+  }
+}
+
+@Module({})
+class RelayModule {}
+
+function relayModule(downstream: EchoClient) {
+  return {
+    module: RelayModule,
+    imports: [
+      MeshGrpcModule.forRoot({ name: 'relay', services: [EchoServiceService], deregisterDelayMs: 0 }),
+    ],
+    controllers: [RelayController],
+    providers: [RelayLog, { provide: DOWNSTREAM, useValue: downstream }],
+  };
+}
+
+describe('deadline budgets: edge → A → B over TCP', { timeout: 60_000 }, () => {
+  let peer: EchoPeer;
+  let relay: INestApplicationContext;
+  let downstreamChannel: Client;
+  let edgeChannel: Client;
+  let downstream: EchoClient;
+  let edge: EchoClient;
+  let log: RelayLog;
+
+  before(async () => {
+    peer = await EchoPeer.start();
+    downstreamChannel = new Client(`127.0.0.1:${peer.port}`, credentials.createInsecure());
+    downstream = createMeshClient(EchoServiceService, downstreamChannel, {
+      timeoutMs: RELAY_TIMEOUT_MS,
+      streamTimeoutMs: RELAY_TIMEOUT_MS,
+      budgetMarginMs: MARGIN_MS,
+    });
+    relay = await startContext(relayModule(downstream));
+    log = relay.get(RelayLog);
+    edgeChannel = new Client(`127.0.0.1:${relay.get(MeshGrpcServer).port}`, credentials.createInsecure());
+    edge = createMeshClient(EchoServiceService, edgeChannel, { timeoutMs: 5000, streamTimeoutMs: 5000 });
+    // Connected before the tests: a budget is then spent on the calls, not on dialling.
+    await edge.echo({ message: 'warm-up', delayMs: 0 }, { timeoutMs: 30_000 });
+  });
+  after(async () => {
+    edgeChannel?.close();
+    await relay?.close();
+    downstreamChannel?.close();
+    peer?.stop();
+  });
+
+  function arrival(message: string): EchoArrival {
+    const found = peer.arrivals.find((candidate) => candidate.message === message);
+    assert.ok(found, `B never received "${message}"`);
+    return found;
+  }
+
+  /** B got less than A had left when it called on, by at least the margin, and more than nothing. */
+  function assertInherited(message: string, edgeTimeoutMs: number): void {
+    const relayRemaining = log.remainingBeforeCall.get(message);
+    assert.ok(relayRemaining !== undefined && relayRemaining <= edgeTimeoutMs, `A had ${relayRemaining} ms`);
+    const { remainingMs: received } = arrival(message);
+    assert.ok(received > 0, `B got ${received} ms`);
+    assert.ok(received <= relayRemaining - MARGIN_MS, `B got ${received} ms, A had ${relayRemaining} ms`);
+  }
+
+  it('a unary call made in a handler gets what is left of the inbound deadline, less the margin', async () => {
+    await edge.echo({ message: 'unary', delayMs: 0 }, { timeoutMs: EDGE_BUDGET_MS });
+    assertInherited('unary', EDGE_BUDGET_MS);
+  });
+
+  it('a server-streaming call made in a handler inherits the budget too', async () => {
+    const responses = [];
+    for await (const response of edge.expand(
+      { message: 'stream', count: 3, intervalMs: 0 },
+      { timeoutMs: EDGE_BUDGET_MS },
+    ))
+      responses.push(response);
+    assert.equal(responses.length, 3);
+    assertInherited('stream', EDGE_BUDGET_MS);
+  });
+
+  it('a call made on a message of an inbound stream inherits that stream’s budget', async () => {
+    const chat = edge.chat({ timeoutMs: EDGE_BUDGET_MS });
+    await chat.write({ message: 'chat', delayMs: 0 });
+    chat.end();
+    for await (const response of chat) assert.equal(response.message, 'chat');
+    assertInherited('chat', EDGE_BUDGET_MS);
+  });
+
+  it('a shorter deadline of the call’s own wins over the budget', async () => {
+    await edge.echo({ message: 'shorter', delayMs: 0 }, { timeoutMs: 5000 });
+    const { remainingMs: received } = arrival('shorter');
+    assert.ok(received > 0 && received <= 50, `B got ${received} ms`);
+  });
+
+  it('a spent budget fails with DEADLINE_EXCEEDED without sending anything', async () => {
+    await callFailure(edge.echo({ message: 'spend', delayMs: 0 }, { timeoutMs: EDGE_BUDGET_MS }));
+    await waitFor(() => log.errors.has('spend'), { description: 'the relay to fail its call' });
+    assert.equal(log.errors.get('spend')!.status, Status.DEADLINE_EXCEEDED);
+    assert.match(log.errors.get('spend')!.message, /deadline budget spent/);
+    assert.equal(
+      peer.arrivals.some((candidate) => candidate.message === 'spend'),
+      false,
+      'B must not see it',
+    );
+  });
+
+  it('cancelling the inbound unary call cancels the call made for it', async () => {
+    const controller = new AbortController();
+    const failure = callFailure(
+      edge.echo({ message: 'cancel', delayMs: 30_000 }, { signal: controller.signal }),
+    );
+    await waitFor(() => peer.arrivals.some((candidate) => candidate.message === 'cancel'), {
+      description: 'B to receive the call',
+    });
+    controller.abort();
+    await waitFor(() => arrival('cancel').cancelled, { description: 'B to see the cancellation' });
+    assert.equal((await failure).status, Status.CANCELLED);
+  });
+
+  it('breaking out of an inbound stream cancels the stream made for it', async () => {
+    const stream = edge.expand({ message: 'cancel-stream', count: 10_000, intervalMs: 20 });
+    for await (const response of stream) {
+      assert.equal(response.message, 'cancel-stream');
+      break;
+    }
+    await waitFor(() => arrival('cancel-stream').cancelled, { description: 'B to see the cancellation' });
+  });
+
+  it('a call made outside any handler keeps its own deadline', async () => {
+    await downstream.echo({ message: 'outside', delayMs: 0 });
+    const { remainingMs: received } = arrival('outside');
+    assert.ok(received > RELAY_TIMEOUT_MS / 2, `B got ${received} ms`);
+    // Nor is it cancelled by a handler that ended meanwhile.
+    assert.equal(arrival('outside').cancelled, false);
+  });
+});
