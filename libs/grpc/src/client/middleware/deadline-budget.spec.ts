@@ -175,6 +175,25 @@ describe('deadline budgets: edge → A → B over TCP', { timeout: 60_000 }, () 
     assertInherited('chat', EDGE_BUDGET_MS);
   });
 
+  it('a call per message of a long stream leaves no listener behind on the inbound call', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const chat = edge.chat({ timeoutMs: EDGE_BUDGET_MS });
+      // More than EventEmitter's 10 listeners, had each call left its own.
+      for (let index = 0; index < 15; index++) await chat.write({ message: `many-${index}`, delayMs: 0 });
+      chat.end();
+      let answers = 0;
+      for await (const _response of chat) answers++;
+      assert.equal(answers, 15);
+      await sleep(10); // warnings are emitted on the next tick
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a shorter deadline of the call’s own wins over the budget', async () => {
     await edge.echo({ message: 'shorter', delayMs: 0 }, { timeoutMs: 5000 });
     const { remainingMs: received } = arrival('shorter');
@@ -213,6 +232,12 @@ describe('deadline budgets: edge → A → B over TCP', { timeout: 60_000 }, () 
       break;
     }
     await waitFor(() => arrival('cancel-stream').cancelled, { description: 'B to see the cancellation' });
+  });
+
+  it('an inbound call without a deadline leaves the call its own', async () => {
+    await edge.echo({ message: 'unlimited', delayMs: 0 }, { timeoutMs: 0 });
+    const { remainingMs: received } = arrival('unlimited');
+    assert.ok(received > RELAY_TIMEOUT_MS / 2 && received <= RELAY_TIMEOUT_MS, `B got ${received} ms`);
   });
 
   it('a call made outside any handler keeps its own deadline', async () => {

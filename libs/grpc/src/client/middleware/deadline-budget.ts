@@ -37,17 +37,19 @@ export function budgetedCallOptions(
   const ownMs = own instanceof Date ? own.getTime() : (own ?? Infinity);
   const inboundDeadline = inbound.getDeadline();
   const inboundMs = inboundDeadline instanceof Date ? inboundDeadline.getTime() : inboundDeadline;
-  const deadline = Math.min(ownMs, inboundMs - marginMs);
-  if (deadline === Infinity) return { callOptions: {}, inbound: liveInbound(inbound, path) };
-  const remainingMs = deadline - Date.now();
-  if (remainingMs <= 0) {
+  const budgetMs = inboundMs - marginMs;
+  if (budgetMs === Infinity || ownMs <= budgetMs) {
+    // No budget, or the call's own deadline is the shorter: grpc-js enforces it as anywhere.
+    return { callOptions: own === undefined ? {} : { deadline: own }, inbound: liveInbound(inbound, path) };
+  }
+  if (budgetMs <= Date.now()) {
     throw new RpcError(
       Status.DEADLINE_EXCEEDED,
       `deadline budget spent: ${Math.max(0, inboundMs - Date.now())} ms left of the inbound call, margin ${marginMs} ms`,
       { method: path },
     );
   }
-  return { callOptions: { deadline }, inbound: liveInbound(inbound, path) };
+  return { callOptions: { deadline: budgetMs }, inbound: liveInbound(inbound, path) };
 }
 
 /** `inbound`, unless it has been cancelled (or has ended): then no call is made for it. */
