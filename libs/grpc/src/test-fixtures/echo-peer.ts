@@ -49,7 +49,7 @@ function requestsOf<Request>(call: NodeJS.ReadableStream & { iterator?: unknown 
   return (call as unknown as import('node:stream').Readable).iterator({ destroyOnReturn: false });
 }
 
-/** A call as it reached the peer (Echo and Expand). */
+/** A call as it reached the peer (Echo, Expand and Chat). */
 export interface EchoArrival {
   method: string;
   message: string;
@@ -60,7 +60,7 @@ export interface EchoArrival {
 }
 
 export class EchoPeer {
-  /** The Echo and Expand calls received, in order. */
+  /** The Echo, Expand and Chat calls received, in order. */
   readonly arrivals: EchoArrival[] = [];
   /** Called as the server reads each request of Collect or Chat; a test probes the client there. */
   onRead: (() => void) | undefined;
@@ -118,14 +118,19 @@ export class EchoPeer {
 
   /** Records the call's arrival; `answered()` before the answer, so a later 'cancelled' is the end's. */
   private arrive(
-    call: ServerUnaryCall<EchoRequest, EchoResponse> | ServerWritableStream<ExpandRequest, EchoResponse>,
+    call: {
+      getDeadline(): Date | number;
+      on(event: 'cancelled', listener: () => void): unknown;
+      request?: { message: string };
+    },
     method: string,
   ) {
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
     const arrival = {
       method,
-      message: call.request.message,
+      // A bidirectional call's messages come later: it is found by its method.
+      message: call.request?.message ?? '',
       remainingMs: deadlineMs - Date.now(),
       cancelled: false,
     };
@@ -178,6 +183,7 @@ export class EchoPeer {
 
   private async chat(call: ServerDuplexStream<ChatRequest, EchoResponse>) {
     this.watchCancel(call, 'Chat');
+    const answered = this.arrive(call, 'Chat');
     call.sendMetadata(headers());
     let sequence = 0;
     for await (const request of requestsOf<ChatRequest>(call)) {
@@ -187,6 +193,7 @@ export class EchoPeer {
       if (call.cancelled) return;
       call.write({ message: request.message, sequence: ++sequence });
     }
+    answered();
     if (!call.cancelled) call.end(trailers('Chat'));
   }
 }

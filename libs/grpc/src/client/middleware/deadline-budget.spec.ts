@@ -64,6 +64,7 @@ class RelayController {
   async echo(request: EchoRequest, _metadata: Metadata, call: DeadlineCall) {
     if (request.message.startsWith('spend')) await sleep(remainingMs(call) - MARGIN_MS / 2);
     this.log.remainingBeforeCall.set(request.message, remainingMs(call));
+    if (request.message === 'bidi') return this.chatDownstream();
     const options = request.message.startsWith('shorter') ? { timeoutMs: 50 } : {};
     try {
       return await this.downstream.echo({ message: request.message, delayMs: request.delayMs }, options);
@@ -71,6 +72,16 @@ class RelayController {
       if (error instanceof RpcError) this.log.errors.set(request.message, error);
       throw error;
     }
+  }
+
+  /** A bidirectional call to B, one message there and back. */
+  private async chatDownstream() {
+    const chat = this.downstream.chat();
+    await chat.write({ message: 'bidi', delayMs: 0 });
+    chat.end();
+    let last = { message: '', sequence: 0 };
+    for await (const response of chat) last = response;
+    return last;
   }
 
   @GrpcMethod('EchoService', 'Expand')
@@ -165,6 +176,17 @@ describe('deadline budgets: edge → A → B over TCP', { timeout: 60_000 }, () 
       responses.push(response);
     assert.equal(responses.length, 3);
     assertInherited('stream', EDGE_BUDGET_MS);
+  });
+
+  it('a bidirectional call made in a handler inherits the budget too', async () => {
+    await edge.echo({ message: 'bidi', delayMs: 0 }, { timeoutMs: EDGE_BUDGET_MS });
+    const relayRemaining = log.remainingBeforeCall.get('bidi');
+    const chat = peer.arrivals.find((candidate) => candidate.method === 'Chat');
+    assert.ok(relayRemaining !== undefined && chat, 'A called B');
+    assert.ok(
+      chat.remainingMs > 0 && chat.remainingMs <= relayRemaining - MARGIN_MS,
+      `B got ${chat.remainingMs} ms`,
+    );
   });
 
   it('a call made on a message of an inbound stream inherits that stream’s budget', async () => {
