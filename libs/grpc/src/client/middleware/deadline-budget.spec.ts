@@ -1,120 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Controller, Inject, Injectable, Module, type INestApplicationContext } from '@nestjs/common';
-import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
-import { Client, credentials, status as Status, type Metadata } from '@grpc/grpc-js';
-import {
-  EchoServiceService,
-  type ChatRequest,
-  type EchoRequest,
-  type ExpandRequest,
-} from '@nestmesh/contracts/echo/v1';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Client, credentials, status as Status } from '@grpc/grpc-js';
+import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 import { startContext, waitFor } from '@nestmesh/testing';
-import { concatMap, type Observable } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RpcError } from '../../grpc.errors.js';
-import { MeshGrpcModule } from '../../server/mesh-grpc.module.js';
 import { MeshGrpcServer } from '../../server/mesh-grpc.server.js';
 import { EchoPeer, type EchoArrival } from '../../test-fixtures/echo-peer.js';
 import { callFailure } from '../../test-fixtures/fixture-app.js';
-import { createMeshClient, type MeshClient } from '../typed-client.js';
+import {
+  MARGIN_MS,
+  RELAY_TIMEOUT_MS,
+  RelayLog,
+  relayModule,
+  type EchoClient,
+} from '../../test-fixtures/relay-echo.js';
+import { createMeshClient } from '../typed-client.js';
 
-type EchoClient = MeshClient<typeof EchoServiceService>;
-
-/** The relay's margin: large enough to tell from the clock's 1 ms rounding. */
-const MARGIN_MS = 20;
-/** The relay's own default deadline: far above any budget here, so a budget is what limits a call. */
-const RELAY_TIMEOUT_MS = 60_000;
-const DOWNSTREAM = Symbol('downstream');
 /**
  * The edge's budget. The invariants hold for any value; this one leaves a loaded machine room
  * for both hops (a 300 ms one timed out in the edge's balancer pick at a load of 16 on 2 cores).
  */
 const EDGE_BUDGET_MS = 2_000;
-
-interface DeadlineCall {
-  getDeadline(): Date | number;
-}
-
-function remainingMs(call: DeadlineCall): number {
-  const deadline = call.getDeadline();
-  return (deadline instanceof Date ? deadline.getTime() : deadline) - Date.now();
-}
-
-/** What the relay saw: the ms left of its own call just before it called on, by message; its errors. */
-@Injectable()
-class RelayLog {
-  readonly remainingBeforeCall = new Map<string, number>();
-  readonly errors = new Map<string, RpcError>();
-}
-
-/**
- * Service A of edge → A → B: each handler calls B (an EchoPeer) through a mesh client, as an
- * app's handler calls its dependencies. "spend" waits until less than the margin is left first.
- */
-@Controller()
-class RelayController {
-  constructor(
-    @Inject(DOWNSTREAM) private readonly downstream: EchoClient,
-    private readonly log: RelayLog,
-  ) {}
-
-  @GrpcMethod('EchoService', 'Echo')
-  async echo(request: EchoRequest, _metadata: Metadata, call: DeadlineCall) {
-    if (request.message.startsWith('spend')) await sleep(remainingMs(call) - MARGIN_MS / 2);
-    this.log.remainingBeforeCall.set(request.message, remainingMs(call));
-    if (request.message === 'bidi') return this.chatDownstream();
-    const options = request.message.startsWith('shorter') ? { timeoutMs: 50 } : {};
-    try {
-      return await this.downstream.echo({ message: request.message, delayMs: request.delayMs }, options);
-    } catch (error) {
-      if (error instanceof RpcError) this.log.errors.set(request.message, error);
-      throw error;
-    }
-  }
-
-  /** A bidirectional call to B, one message there and back. */
-  private async chatDownstream() {
-    const chat = this.downstream.chat();
-    await chat.write({ message: 'bidi', delayMs: 0 });
-    chat.end();
-    let last = { message: '', sequence: 0 };
-    for await (const response of chat) last = response;
-    return last;
-  }
-
-  @GrpcMethod('EchoService', 'Expand')
-  expand(request: ExpandRequest, _metadata: Metadata, call: DeadlineCall) {
-    this.log.remainingBeforeCall.set(request.message, remainingMs(call));
-    return this.downstream.expand(request);
-  }
-
-  /** Each request relayed as an Echo call: made from the requests' events, not the handler's body. */
-  @GrpcStreamMethod('EchoService', 'Chat')
-  chat(requests: Observable<ChatRequest>, _metadata: Metadata, call: DeadlineCall) {
-    return requests.pipe(
-      concatMap((request) => {
-        this.log.remainingBeforeCall.set(request.message, remainingMs(call));
-        return this.downstream.echo({ message: request.message, delayMs: 0 });
-      }),
-    );
-  }
-}
-
-@Module({})
-class RelayModule {}
-
-function relayModule(downstream: EchoClient) {
-  return {
-    module: RelayModule,
-    imports: [
-      MeshGrpcModule.forRoot({ name: 'relay', services: [EchoServiceService], deregisterDelayMs: 0 }),
-    ],
-    controllers: [RelayController],
-    providers: [RelayLog, { provide: DOWNSTREAM, useValue: downstream }],
-  };
-}
 
 describe('deadline budgets: edge → A → B over TCP', { timeout: 60_000 }, () => {
   let peer: EchoPeer;
