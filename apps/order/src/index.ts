@@ -2,6 +2,7 @@ export {
   configureHttp,
   DEFAULT_HTTP_BODY_LIMIT_BYTES,
   HTTP_BODY_LIMIT_ENV,
+  HTTP_DEADLINE_ENV,
   type HttpEdgeOptions,
 } from './http/configure-http.js';
 export { OrdersHttpController } from './http/orders.http-controller.js';

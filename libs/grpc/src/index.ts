@@ -10,6 +10,19 @@ export {
   DEFAULT_STREAM_TIMEOUT_MS,
 } from './client/mesh-client.constants.js';
 export { ClientTracing, type ClientTracingOptions } from './client/middleware/tracing.js';
+export { DEFAULT_BUDGET_MARGIN_MS } from './client/middleware/deadline-budget.js';
+export {
+  currentInboundCall,
+  outsideInboundCall,
+  runInCall,
+  type InboundCall,
+} from './server/call-context.js';
+export {
+  DEFAULT_HTTP_DEADLINE_MS,
+  httpDeadlineBudget,
+  REQUEST_TIMEOUT_HEADER,
+  type HttpDeadlineOptions,
+} from './server/http-deadline-budget.js';
 export {
   attachDiscovery,
   type AttachedDiscovery,

@@ -47,6 +47,11 @@ export interface MeshClientDefaults {
   timeoutMs: number;
   /** Deadline for streaming calls (all three kinds) that set none, in ms; 0 means none. */
   streamTimeoutMs: number;
+  /**
+   * What a call made while handling an inbound call leaves of that call's deadline, in ms
+   * (middleware/deadline-budget.ts). Default DEFAULT_BUDGET_MARGIN_MS (5).
+   */
+  budgetMarginMs?: number;
 }
 
 export interface MethodShape {

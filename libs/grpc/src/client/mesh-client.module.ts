@@ -21,6 +21,7 @@ import { tracingRegistered } from '../telemetry/rpc-telemetry.js';
 import { ClientTracing } from './middleware/tracing.js';
 import { MeshChannels } from './mesh-channels.js';
 import { createMeshClient } from './typed-client.js';
+import { DEFAULT_BUDGET_MARGIN_MS } from './middleware/deadline-budget.js';
 import { grpcChannelOptions, validateChannelOptions, type MeshChannelOptions } from './channel-options.js';
 
 export interface MeshClientOptions<
@@ -34,6 +35,11 @@ export interface MeshClientOptions<
   timeoutMs?: number;
   /** Deadline of streaming calls that set none, in ms; 0 (default): none. */
   streamTimeoutMs?: number;
+  /**
+   * A call made while a handler serves an inbound call gets at most that call's remaining
+   * deadline less this margin, in ms (docs/grpc.md, "Deadline budgets"). Default 5.
+   */
+  budgetMarginMs?: number;
   /** Default insecure. */
   credentials?: ChannelCredentials;
   /**
@@ -75,7 +81,7 @@ function validate(options: MeshClientOptions): void {
       'must be a grpc-js service definition (ts-proto outputServices=grpc-js)',
     );
   }
-  for (const name of ['timeoutMs', 'streamTimeoutMs'] as const) {
+  for (const name of ['timeoutMs', 'streamTimeoutMs', 'budgetMarginMs'] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
       throw new InvalidGrpcOptionsError(name, `must be a duration in ms ≥ 0, got ${value}`);
@@ -144,6 +150,7 @@ export class MeshClientModule {
           createMeshClient(options.definition, channels, {
             timeoutMs: options.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS,
             streamTimeoutMs: options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+            budgetMarginMs: options.budgetMarginMs ?? DEFAULT_BUDGET_MARGIN_MS,
           }),
       },
       {

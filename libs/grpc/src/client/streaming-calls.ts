@@ -5,7 +5,6 @@ import { RpcError } from '../grpc.errors.js';
 import {
   abortedBeforeStart,
   asRpcError,
-  callOptionsOf,
   NO_OPTIONS,
   type MeshCallOptions,
   type MeshClientDefaults,
@@ -13,6 +12,13 @@ import {
   type MethodShape,
 } from './call-options.js';
 import type { ChannelSource } from './mesh-channels.js';
+import { currentInboundCall } from '../server/call-context.js';
+import {
+  budgetedCallOptions,
+  cancelWithInbound,
+  DEFAULT_BUDGET_MARGIN_MS,
+  type BudgetedCall,
+} from './middleware/deadline-budget.js';
 import { captureMetadata, PendingMetadata, type ResponseMetadata } from './response-metadata.js';
 import { iterableOf, RequestWriter, writeAll, type RequestSource } from './request-stream.js';
 
@@ -71,8 +77,11 @@ function cancelOnAbort(
 export function serverStreaming(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
+  const marginMs = defaults.budgetMarginMs ?? DEFAULT_BUDGET_MARGIN_MS;
   return (request: unknown, options: MeshCallOptions = NO_OPTIONS): MeshResponseStream<unknown> => {
     const metadata = new PendingMetadata();
+    // The budget is that of the handler the method is called in, wherever it is iterated.
+    const inbound = currentInboundCall();
     // The call starts when iteration does, so a stream never iterated opens nothing.
     async function* responses(): AsyncGenerator<unknown> {
       if (options.signal?.aborted) {
@@ -80,8 +89,10 @@ export function serverStreaming(channels: ChannelSource, method: MethodShape, de
         throw abortedBeforeStart(path);
       }
       let client: Client;
+      let budgeted: BudgetedCall;
       try {
         client = clientFor(channels, options, path);
+        budgeted = budgetedCallOptions(options, defaults.streamTimeoutMs, marginMs, path, inbound);
       } catch (error) {
         metadata.neverStarted();
         throw error;
@@ -92,11 +103,12 @@ export function serverStreaming(channels: ChannelSource, method: MethodShape, de
         responseDeserialize,
         request,
         options.metadata ?? new Metadata(),
-        callOptionsOf(options, defaults.streamTimeoutMs),
+        budgeted.callOptions,
       );
       call.on('error', ignore);
       metadata.follow(call);
       cancelOnAbort(call, options.signal);
+      cancelWithInbound(call, inbound);
       yield* readResponses(call, path, statusOf(call));
     }
     return {
@@ -110,12 +122,15 @@ export function serverStreaming(channels: ChannelSource, method: MethodShape, de
 export function clientStreaming(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
+  const marginMs = defaults.budgetMarginMs ?? DEFAULT_BUDGET_MARGIN_MS;
   return (requests: RequestSource<unknown>, options: MeshResponseOptions = NO_OPTIONS) =>
     new Promise<unknown>((resolve, reject) => {
       if (options.signal?.aborted) return reject(abortedBeforeStart(path));
       let source: AsyncIterable<unknown> | Iterable<unknown>;
+      let budgeted: BudgetedCall;
       try {
         source = iterableOf(requests, path);
+        budgeted = budgetedCallOptions(options, defaults.streamTimeoutMs, marginMs, path);
       } catch (error) {
         return reject(error);
       }
@@ -127,7 +142,7 @@ export function clientStreaming(channels: ChannelSource, method: MethodShape, de
         serialize,
         responseDeserialize,
         options.metadata ?? new Metadata(),
-        callOptionsOf(options, defaults.streamTimeoutMs),
+        budgeted.callOptions,
         (error: ServiceError | null, value?: unknown) => {
           if (sourceError) reject(sourceError.error);
           else if (error) reject(asRpcError(error, path));
@@ -143,6 +158,7 @@ export function clientStreaming(channels: ChannelSource, method: MethodShape, de
         void metadata.headers.then((headers) => resolve({ response, headers, trailers: status.metadata }));
       });
       cancelOnAbort(call, options.signal);
+      cancelWithInbound(call, budgeted.inbound);
       const writer = new RequestWriter(call, path);
       writeAll(source, writer).catch((error: unknown) => {
         // A failed call rejects through its status; only the source's own failure is reported here.
@@ -156,11 +172,14 @@ export function clientStreaming(channels: ChannelSource, method: MethodShape, de
 export function bidiStreaming(channels: ChannelSource, method: MethodShape, defaults: MeshClientDefaults) {
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
+  const marginMs = defaults.budgetMarginMs ?? DEFAULT_BUDGET_MARGIN_MS;
   return (options: MeshCallOptions = NO_OPTIONS): MeshBidiStream<unknown, unknown> => {
     if (options.signal?.aborted) return failedBeforeStart(abortedBeforeStart(path));
     let client: Client;
+    let budgeted: BudgetedCall;
     try {
       client = clientFor(channels, options, path);
+      budgeted = budgetedCallOptions(options, defaults.streamTimeoutMs, marginMs, path);
     } catch (error) {
       return failedBeforeStart(error);
     }
@@ -169,12 +188,13 @@ export function bidiStreaming(channels: ChannelSource, method: MethodShape, defa
       serialize,
       responseDeserialize,
       options.metadata ?? new Metadata(),
-      callOptionsOf(options, defaults.streamTimeoutMs),
+      budgeted.callOptions,
     );
     call.on('error', ignore);
     const { headers, trailers } = captureMetadata(call);
     const status = statusOf(call);
     cancelOnAbort(call, options.signal);
+    cancelWithInbound(call, budgeted.inbound);
     const writer = new RequestWriter(call, path);
     return {
       write: (message) => writer.write(message),

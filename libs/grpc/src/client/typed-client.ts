@@ -4,7 +4,6 @@ import type { Client, StatusObject } from '@grpc/grpc-js';
 import type { AnyServiceDefinition } from '../server/service-definition.js';
 import {
   abortedBeforeStart,
-  callOptionsOf,
   NO_OPTIONS,
   toRpcError,
   type MeshCallOptions,
@@ -13,6 +12,11 @@ import {
   type MethodShape,
   type WithMetadata,
 } from './call-options.js';
+import {
+  budgetedCallOptions,
+  cancelWithInbound,
+  DEFAULT_BUDGET_MARGIN_MS,
+} from './middleware/deadline-budget.js';
 import { channelSourceOf, type ChannelSource, type MeshChannels } from './mesh-channels.js';
 import type { RequestSource } from './request-stream.js';
 import {
@@ -79,12 +83,15 @@ function unary(channels: ChannelSource, method: MethodShape, defaults: MeshClien
   const serialize = method.requestSerialize as (value: unknown) => Buffer;
   const { path, responseDeserialize } = method;
   const main = channels.main;
+  const marginMs = defaults.budgetMarginMs ?? DEFAULT_BUDGET_MARGIN_MS;
   return (request: unknown, options: MeshResponseOptions = NO_OPTIONS) =>
     new Promise<unknown>((resolve, reject) => {
       const { signal, compression } = options;
       if (signal?.aborted) return reject(abortedBeforeStart(path));
-      // A bad compression throws an RpcError here, which rejects the promise: nothing is sent.
+      // A bad compression or a spent deadline budget throws an RpcError here, which rejects
+      // the promise: nothing is sent.
       const client = compression === undefined ? main : channels.for(compression, path);
+      const { callOptions, inbound } = budgetedCallOptions(options, defaults.timeoutMs, marginMs, path);
       let headers: Metadata | undefined;
       const call = client.makeUnaryRequest(
         path,
@@ -92,7 +99,7 @@ function unary(channels: ChannelSource, method: MethodShape, defaults: MeshClien
         responseDeserialize,
         request,
         options.metadata ?? new Metadata(),
-        callOptionsOf(options, defaults.timeoutMs),
+        callOptions,
         (error, response) => {
           if (signal) signal.removeEventListener('abort', onAbort);
           if (error) reject(toRpcError(error, path));
@@ -104,6 +111,7 @@ function unary(channels: ChannelSource, method: MethodShape, defaults: MeshClien
       );
       // Only calls that ask for metadata, or carry a signal, pay for a listener.
       if (options.withMetadata) call.once('metadata', (received: Metadata) => (headers = received));
+      cancelWithInbound(call, inbound);
       const onAbort = () => call.cancel();
       if (signal) signal.addEventListener('abort', onAbort, { once: true });
     });

@@ -12,6 +12,7 @@ import {
   type ServerTelemetry,
 } from './server-tracing.js';
 import { bidiStreamingCall, clientStreamingCall } from './stream-call-adapters.js';
+import { inCallContext, streamInCallContext } from './call-context.js';
 import type { GrpcHandlerBinding } from './grpc-handler.explorer.js';
 import { protoMethodNameOf, serviceNameOf, type AnyServiceDefinition } from './service-definition.js';
 
@@ -107,7 +108,10 @@ function refuseUnlessStreamMethod(binding: GrpcHandlerBinding, where: string, pa
 
 type MethodDefinition = AnyServiceDefinition[string];
 
-/** The grpc-js handler of one method, by its kind, traced when `telemetry` is given. */
+/**
+ * The grpc-js handler of one method, by its kind, traced when `telemetry` is given. The handler
+ * runs in its call's context (call-context.ts): the calls it makes inherit the call's deadline.
+ */
 function handlerOf(
   method: MethodDefinition,
   binding: GrpcHandlerBinding,
@@ -117,17 +121,17 @@ function handlerOf(
   const { path } = method;
   const traced = telemetry?.method(path);
   if (method.requestStream && method.responseStream) {
-    const handler = bidiStreamingCall(binding.streaming, toStatus, path);
+    const handler = streamInCallContext(bidiStreamingCall(binding.streaming, toStatus, path));
     return traced ? tracedBidiStreaming(handler, traced) : handler;
   }
   if (method.requestStream) {
-    const handler = clientStreamingCall(binding.streaming, toStatus, path);
+    const handler = inCallContext(clientStreamingCall(binding.streaming, toStatus, path));
     return traced ? tracedClientStreaming(handler, traced) : handler;
   }
   if (method.responseStream) {
-    const handler = serverStreamingCall(binding.streaming, toStatus, path);
+    const handler = streamInCallContext(serverStreamingCall(binding.streaming, toStatus, path));
     return traced ? tracedServerStreaming(handler, traced) : handler;
   }
-  const handler = unaryCall(binding.unary, toStatus, path);
+  const handler = inCallContext(unaryCall(binding.unary, toStatus, path));
   return traced ? tracedUnary(handler, traced) : handler;
 }

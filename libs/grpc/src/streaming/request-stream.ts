@@ -3,6 +3,7 @@ import { Observable, Subject } from 'rxjs';
 import type { Readable } from 'node:stream';
 
 import { RpcError } from '../grpc.errors.js';
+import { bindToInboundCall } from '../server/call-context.js';
 import { abandonedCode, type DeadlineCall } from '../server/call-signal.js';
 
 /** The part of a grpc-js client-streaming or bidirectional server call that this reads. */
@@ -26,6 +27,8 @@ export type RequestStreamCall = Readable & DeadlineCall & { readonly cancelled: 
 export function requestsOf(call: RequestStreamCall): Observable<unknown> {
   const subject = new Subject<unknown>();
   let reading = false;
+  // Messages arrive in the connection's async context; a call made on one belongs to this call.
+  const next = bindToInboundCall((message: unknown) => subject.next(message));
   const abandoned = () => {
     const code = abandonedCode(call);
     subject.error(
@@ -35,7 +38,7 @@ export function requestsOf(call: RequestStreamCall): Observable<unknown> {
   const startReading = () => {
     reading = true;
     if (call.cancelled) return abandoned();
-    call.on('data', (message: unknown) => subject.next(message));
+    call.on('data', next);
     call.once('end', () => subject.complete());
     call.once('cancelled', abandoned);
   };

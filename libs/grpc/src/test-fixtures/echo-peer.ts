@@ -23,6 +23,7 @@ import { connect, createServer, type Server as TcpServer, type Socket } from 'no
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createMeshClient, type MeshClient } from '../client/typed-client.js';
+import { callSignal } from '../server/call-signal.js';
 
 /** Headers every method sends, and the trailers each sends with its status. */
 export const PEER_HEADER = 'x-peer';
@@ -48,7 +49,19 @@ function requestsOf<Request>(call: NodeJS.ReadableStream & { iterator?: unknown 
   return (call as unknown as import('node:stream').Readable).iterator({ destroyOnReturn: false });
 }
 
+/** A call as it reached the peer (Echo, Expand and Chat). */
+export interface EchoArrival {
+  method: string;
+  message: string;
+  /** What was left of the call's deadline when its handler started, in ms; Infinity: none. */
+  remainingMs: number;
+  /** The caller cancelled it (or its deadline passed) before the peer answered. */
+  cancelled: boolean;
+}
+
 export class EchoPeer {
+  /** The Echo, Expand and Chat calls received, in order. */
+  readonly arrivals: EchoArrival[] = [];
   /** Called as the server reads each request of Collect or Chat; a test probes the client there. */
   onRead: (() => void) | undefined;
   /** Pause after reading each request of Collect or Chat, in ms: a slow reader. */
@@ -103,23 +116,52 @@ export class EchoPeer {
     call.on('cancelled', () => this.cancelled.get(method)?.());
   }
 
+  /** Records the call's arrival; `answered()` before the answer, so a later 'cancelled' is the end's. */
+  private arrive(
+    call: {
+      getDeadline(): Date | number;
+      on(event: 'cancelled', listener: () => void): unknown;
+      request?: { message: string };
+    },
+    method: string,
+  ) {
+    const deadline = call.getDeadline();
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+    const arrival = {
+      method,
+      // A bidirectional call's messages come later: it is found by its method.
+      message: call.request?.message ?? '',
+      remainingMs: deadlineMs - Date.now(),
+      cancelled: false,
+    };
+    this.arrivals.push(arrival);
+    let answered = false;
+    call.on('cancelled', () => (arrival.cancelled ||= !answered));
+    return () => (answered = true);
+  }
+
   private async echo(
     call: ServerUnaryCall<EchoRequest, EchoResponse>,
     callback: sendUnaryData<EchoResponse>,
   ) {
     this.watchCancel(call, 'Echo');
+    const answered = this.arrive(call, 'Echo');
     call.sendMetadata(headers());
-    if (call.request.delayMs > 0) await sleep(call.request.delayMs);
+    // Ended by a cancel: a test's "wait 30 s" must not keep its process alive.
+    if (call.request.delayMs > 0) await sleep(call.request.delayMs, undefined, { signal: callSignal(call) });
+    answered();
     callback(null, { message: call.request.message, sequence: 1 }, trailers('Echo'));
   }
 
   private async expand(call: ServerWritableStream<ExpandRequest, EchoResponse>) {
     this.watchCancel(call, 'Expand');
+    const answered = this.arrive(call, 'Expand');
     call.sendMetadata(headers());
     for (let sequence = 1; sequence <= call.request.count && !call.cancelled; sequence++) {
       call.write({ message: call.request.message, sequence });
       if (call.request.intervalMs > 0) await sleep(call.request.intervalMs);
     }
+    answered();
     if (!call.cancelled) call.end(trailers('Expand'));
   }
 
@@ -141,6 +183,7 @@ export class EchoPeer {
 
   private async chat(call: ServerDuplexStream<ChatRequest, EchoResponse>) {
     this.watchCancel(call, 'Chat');
+    const answered = this.arrive(call, 'Chat');
     call.sendMetadata(headers());
     let sequence = 0;
     for await (const request of requestsOf<ChatRequest>(call)) {
@@ -150,6 +193,7 @@ export class EchoPeer {
       if (call.cancelled) return;
       call.write({ message: request.message, sequence: ++sequence });
     }
+    answered();
     if (!call.cancelled) call.end(trailers('Chat'));
   }
 }
