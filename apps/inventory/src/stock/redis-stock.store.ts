@@ -19,19 +19,38 @@ import {
   toLevel,
   type Fields,
 } from './redis-stock.changes.js';
-import { ADD, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
-import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
+import {
+  EXPIRING_KEY,
+  expiryScore,
+  orderKey,
+  pairKey,
+  parseReservation,
+  reservationKey,
+  serializeReservation,
+} from './redis-stock.reservations.js';
+import { ADD, CONFIRM, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
+import {
+  isExpired,
+  isHeld,
+  repeatedReservation,
+  reserveAgainst,
+  validateAddition,
+  validateReserveInput,
+} from './reservation.js';
 import { StockScriptTelemetry } from './stock.telemetry.js';
 import type {
   ChangeFeedOptions,
   LeaderRead,
   ReleaseTarget,
+  ReservationPolicy,
   ReserveInput,
   RestockPolicy,
   StockStore,
 } from './stock.store.js';
+import { DEFAULT_RESERVATION_POLICY } from './stock.store.js';
 
 const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
+const LOCK_TIMING = { waitMs: 5_000, ttlMs: 5_000 };
 
 /**
  * Stock in Redis, shared by every inventory instance. Each change to a SKU happens under the
@@ -40,7 +59,9 @@ const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
  * (StaleWriteError), and the read records it. Fencing the write alone would not do: a holder
  * that stalled after its read could still land its write between a newer holder's read and
  * write, and one of the two updates would be lost. Changes are published on a channel for
- * WatchStock.
+ * WatchStock. Every change of a reservation (reserve, release, confirm) happens under its SKU's
+ * lock too, and re-reads the reservation there: a confirmation, an order's release and the
+ * reconcile job's release of the same reservation are serialised, so units return once.
  */
 export class RedisStockStore implements StockStore {
   private readonly logger = new Logger('RedisStockStore');
@@ -50,6 +71,7 @@ export class RedisStockStore implements StockStore {
   constructor(
     url: string,
     private readonly locks: LockService,
+    private readonly policy: ReservationPolicy = DEFAULT_RESERVATION_POLICY,
   ) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
@@ -123,12 +145,15 @@ export class RedisStockStore implements StockStore {
       `sku:${sku}`,
       async (signal, lock) => {
         const level = await this.readFenced(sku, lock.token);
-        const reservation = reserveAgainst(input, level, servedBy);
+        // Under the SKU's lock: a concurrent call for the same pair waits, then finds this one's.
+        const existing = await this.reservationOfPair(input.orderId, sku);
+        if (existing) return { reservation: repeatedReservation(input, existing), stock: level! };
+        const reservation = reserveAgainst(input, level, servedBy, this.policy);
         signal.throwIfAborted();
         const stock = await this.write(lock, level!, -quantity, reservation);
         return { reservation, stock };
       },
-      { waitMs: 5_000, ttlMs: 5_000 },
+      LOCK_TIMING,
     );
   }
 
@@ -136,33 +161,86 @@ export class RedisStockStore implements StockStore {
     const ids =
       'reservationId' in target
         ? [target.reservationId]
-        : await this.guard('listing reservations', () =>
-            this.redis.smembers(`${PREFIX}order:${target.orderId}`),
-          );
+        : await this.guard('listing reservations', () => this.redis.smembers(orderKey(target.orderId)));
     const released: Reservation[] = [];
     for (const id of ids) {
-      const raw = await this.guard('reading a reservation', () =>
-        this.redis.get(`${PREFIX}reservation:${id}`),
-      );
-      if (!raw) {
+      const reservation = await this.reservation(id);
+      if (!reservation) {
         if ('reservationId' in target) throw new UnknownReservationError(id);
         continue;
       }
-      const reservation = this.parseReservation(raw);
-      if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
-      await this.locks.using(
-        `sku:${reservation.sku}`,
-        async (signal, lock) => {
-          const level = (await this.readFenced(reservation.sku, lock.token))!;
-          signal.throwIfAborted();
-          const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
-          await this.write(lock, level, reservation.quantity, done);
-          released.push(done);
-        },
-        { waitMs: 5_000, ttlMs: 5_000 },
-      );
+      const done = isHeld(reservation) && (await this.releaseIf(reservation, isHeld));
+      if (done) released.push(done);
     }
     return released;
+  }
+
+  async confirm(orderId: string): Promise<Reservation[]> {
+    const ids = await this.guard('listing reservations', () => this.redis.smembers(orderKey(orderId)));
+    const confirmed: Reservation[] = [];
+    for (const id of ids) {
+      const reservation = await this.reservation(id);
+      if (!reservation || !isHeld(reservation)) continue;
+      const done = await this.locks.using(
+        `sku:${reservation.sku}`,
+        async (signal, lock) => {
+          await this.readFenced(reservation.sku, lock.token);
+          const current = (await this.reservation(id))!; // a release may have landed meanwhile
+          if (current.status !== ReservationStatus.RESERVATION_STATUS_RESERVED)
+            return current.status === ReservationStatus.RESERVATION_STATUS_CONFIRMED ? current : undefined;
+          signal.throwIfAborted();
+          const next = {
+            ...current,
+            status: ReservationStatus.RESERVATION_STATUS_CONFIRMED,
+            expiresAt: undefined,
+          };
+          await this.writeConfirmation(lock, next);
+          return next;
+        },
+        LOCK_TIMING,
+      );
+      if (done) confirmed.push(done);
+    }
+    return confirmed;
+  }
+
+  async releaseExpired(now: number, epoch: bigint): Promise<Reservation[]> {
+    const ids = await this.guard('listing expired reservations', () =>
+      this.redis.zrangebyscore(EXPIRING_KEY, '-inf', now),
+    );
+    const released: Reservation[] = [];
+    for (const id of ids) {
+      const reservation = await this.reservation(id);
+      if (!reservation) continue;
+      const done = await this.releaseIf(reservation, (current) => isExpired(current, now), epoch);
+      if (done) released.push(done);
+    }
+    return released;
+  }
+
+  /**
+   * Releases `reservation` under its SKU's lock if, read again there, it still passes
+   * `releasable` (a concurrent release or confirmation may have landed); `epoch` fences the
+   * reconcile job's writes. Resolves to the released reservation, or undefined.
+   */
+  private async releaseIf(
+    reservation: Reservation,
+    releasable: (current: Reservation) => boolean,
+    epoch?: bigint,
+  ): Promise<Reservation | undefined> {
+    return this.locks.using(
+      `sku:${reservation.sku}`,
+      async (signal, lock) => {
+        const level = (await this.readFenced(reservation.sku, lock.token))!;
+        const current = await this.reservation(reservation.reservationId);
+        if (!current || !releasable(current)) return undefined;
+        signal.throwIfAborted();
+        const done = { ...current, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
+        await this.write(lock, level, current.quantity, done, epoch);
+        return done;
+      },
+      LOCK_TIMING,
+    );
   }
 
   async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
@@ -214,7 +292,7 @@ export class RedisStockStore implements StockStore {
         }
         return next;
       },
-      { waitMs: 5_000, ttlMs: 5_000 },
+      LOCK_TIMING,
     );
   }
 
@@ -259,7 +337,7 @@ export class RedisStockStore implements StockStore {
         await publishChange(this.redis, sku, fields);
         return next;
       },
-      { waitMs: 5_000, ttlMs: 5_000 },
+      LOCK_TIMING,
     );
   }
 
@@ -280,6 +358,7 @@ export class RedisStockStore implements StockStore {
     level: StockLevel,
     delta: bigint,
     reservation: Reservation,
+    epoch?: bigint,
   ): Promise<StockLevel> {
     const next: StockLevel = {
       sku: level.sku,
@@ -300,24 +379,32 @@ export class RedisStockStore implements StockStore {
         () =>
           this.redis.eval(
             FENCED_WRITE,
-            3,
+            6,
             this.skuKey(level.sku),
-            `${PREFIX}reservation:${reservation.reservationId}`,
-            `${PREFIX}order:${reservation.orderId}`,
+            reservationKey(reservation.reservationId),
+            orderKey(reservation.orderId),
+            pairKey(reservation.orderId, reservation.sku),
+            EXPIRING_KEY,
+            RESTOCK_EPOCH,
             lock.token.toString(),
             fields.available,
             fields.reserved,
             fields.version,
             fields.updatedAt,
-            JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
+            serializeReservation(reservation),
             reservation.reservationId,
+            expiryScore(reservation),
+            epoch?.toString() ?? '',
           ),
         (answer) =>
           answer === 1
             ? undefined
-            : { kind: 'token', operation: 'write', key: `sku:${level.sku}`, value: lock.token },
+            : answer === -2
+              ? { kind: 'epoch', operation: 'write', key: `sku:${level.sku}`, value: epoch! }
+              : { kind: 'token', operation: 'write', key: `sku:${level.sku}`, value: lock.token },
       ),
     );
+    if (accepted === -2) throw new StaleEpochError(level.sku, epoch!, 'reconcile');
     if (accepted !== 1) throw new StaleWriteError(level.sku, lock.token);
     // Best effort: watchers miss an event rather than the write failing after it happened.
     await publishChange(this.redis, level.sku, fields);
@@ -333,11 +420,39 @@ export class RedisStockStore implements StockStore {
     }
   }
 
-  private parseReservation(raw: string): Reservation {
-    const parsed = JSON.parse(raw) as Omit<Reservation, 'quantity' | 'reservedAt'> & {
-      quantity: string;
-      reservedAt: string;
-    };
-    return { ...parsed, quantity: BigInt(parsed.quantity), reservedAt: new Date(parsed.reservedAt) };
+  /** The reservation `id`, or undefined when there is none. */
+  private async reservation(id: string): Promise<Reservation | undefined> {
+    const raw = await this.guard('reading a reservation', () => this.redis.get(reservationKey(id)));
+    return raw ? parseReservation(raw) : undefined;
+  }
+
+  /** The reservation of `(orderId, sku)`, or undefined when the pair has none. */
+  private async reservationOfPair(orderId: string, sku: string): Promise<Reservation | undefined> {
+    const id = await this.guard('reading a reservation', () => this.redis.get(pairKey(orderId, sku)));
+    return id ? this.reservation(id) : undefined;
+  }
+
+  /** The fenced write of a confirmed reservation (no stock moves). */
+  private async writeConfirmation(lock: Pick<LockHandle, 'token'>, reservation: Reservation): Promise<void> {
+    const key = `sku:${reservation.sku}`;
+    const accepted = await this.guard(`confirming on ${reservation.sku}`, () =>
+      this.scripts.run(
+        'confirm',
+        () =>
+          this.redis.eval(
+            CONFIRM,
+            3,
+            this.skuKey(reservation.sku),
+            reservationKey(reservation.reservationId),
+            EXPIRING_KEY,
+            lock.token.toString(),
+            serializeReservation(reservation),
+            reservation.reservationId,
+          ),
+        (answer) =>
+          answer === 1 ? undefined : { kind: 'token', operation: 'write', key, value: lock.token },
+      ),
+    );
+    if (accepted !== 1) throw new StaleWriteError(reservation.sku, lock.token);
   }
 }
