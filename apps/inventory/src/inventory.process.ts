@@ -49,7 +49,7 @@ export async function startInventoryProcess(telemetry: TelemetryHandle): Promise
   if (leaderJobs && electionUrl.startsWith('memory:') && !discoveryUrl.startsWith('memory:')) {
     new Logger('Inventory').warn(
       `the restock and reconcile jobs' leader election is in this process (memory://) while instances find each other on ` +
-        `${redactUrl(discoveryUrl)}: every inventory process will lead, restock and reconcile. Set ELECTION_URL ` +
+        `${redactUrl(discoveryUrl)}: every inventory process will lead and restock. Set ELECTION_URL ` +
         `(npm run start:cluster prints it) or REDIS_URL.`,
     );
   }
