@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { promiseTry } from '@nestmesh/common';
-import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
+import type { Reservation, StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { Redis } from 'ioredis';
 
@@ -8,7 +8,6 @@ import {
   StaleEpochError,
   StaleWriteError,
   StockUnavailableError,
-  UnknownReservationError,
   UnknownSkuError,
 } from '../inventory.errors.js';
 import {
@@ -24,14 +23,12 @@ import {
   expiryScore,
   orderKey,
   pairKey,
-  parseReservation,
   reservationKey,
   serializeReservation,
 } from './redis-stock.reservations.js';
+import { LOCK_TIMING, RedisReservations } from './redis-stock.lifecycle.js';
 import { ADD, CONFIRM, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
 import {
-  isExpired,
-  isHeld,
   repeatedReservation,
   reserveAgainst,
   validateAddition,
@@ -50,7 +47,6 @@ import type {
 import { DEFAULT_RESERVATION_POLICY } from './stock.store.js';
 
 const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
-const LOCK_TIMING = { waitMs: 5_000, ttlMs: 5_000 };
 
 /**
  * Stock in Redis, shared by every inventory instance. Each change to a SKU happens under the
@@ -59,14 +55,14 @@ const LOCK_TIMING = { waitMs: 5_000, ttlMs: 5_000 };
  * (StaleWriteError), and the read records it. Fencing the write alone would not do: a holder
  * that stalled after its read could still land its write between a newer holder's read and
  * write, and one of the two updates would be lost. Changes are published on a channel for
- * WatchStock. Every change of a reservation (reserve, release, confirm) happens under its SKU's
- * lock too, and re-reads the reservation there: a confirmation, an order's release and the
- * reconcile job's release of the same reservation are serialised, so units return once.
+ * WatchStock. Releases and confirmations are RedisReservations' (redis-stock.lifecycle.ts),
+ * under the same locks and through the same fenced scripts.
  */
 export class RedisStockStore implements StockStore {
   private readonly logger = new Logger('RedisStockStore');
   readonly redis: Redis;
   private readonly scripts: StockScriptTelemetry;
+  private readonly reservations: RedisReservations;
 
   constructor(
     url: string,
@@ -76,6 +72,14 @@ export class RedisStockStore implements StockStore {
     this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
     this.scripts = new StockScriptTelemetry(this.redis);
+    this.reservations = new RedisReservations({
+      redis: this.redis,
+      locks,
+      readFenced: (sku, token) => this.readFenced(sku, token),
+      write: (lock, level, delta, reservation, epoch) => this.write(lock, level, delta, reservation, epoch),
+      writeConfirmation: (lock, reservation) => this.writeConfirmation(lock, reservation),
+      guard: (operation, run) => this.guard(operation, run),
+    });
   }
 
   private skuKey(sku: string): string {
@@ -146,7 +150,7 @@ export class RedisStockStore implements StockStore {
       async (signal, lock) => {
         const level = await this.readFenced(sku, lock.token);
         // Under the SKU's lock: a concurrent call for the same pair waits, then finds this one's.
-        const existing = await this.reservationOfPair(input.orderId, sku);
+        const existing = await this.reservations.reservationOfPair(input.orderId, sku);
         if (existing) return { reservation: repeatedReservation(input, existing), stock: level! };
         const reservation = reserveAgainst(input, level, servedBy, this.policy);
         signal.throwIfAborted();
@@ -157,90 +161,16 @@ export class RedisStockStore implements StockStore {
     );
   }
 
-  async release(target: ReleaseTarget): Promise<Reservation[]> {
-    const ids =
-      'reservationId' in target
-        ? [target.reservationId]
-        : await this.guard('listing reservations', () => this.redis.smembers(orderKey(target.orderId)));
-    const released: Reservation[] = [];
-    for (const id of ids) {
-      const reservation = await this.reservation(id);
-      if (!reservation) {
-        if ('reservationId' in target) throw new UnknownReservationError(id);
-        continue;
-      }
-      const done = isHeld(reservation) && (await this.releaseIf(reservation, isHeld));
-      if (done) released.push(done);
-    }
-    return released;
+  release(target: ReleaseTarget): Promise<Reservation[]> {
+    return this.reservations.release(target);
   }
 
-  async confirm(orderId: string): Promise<Reservation[]> {
-    const ids = await this.guard('listing reservations', () => this.redis.smembers(orderKey(orderId)));
-    const confirmed: Reservation[] = [];
-    for (const id of ids) {
-      const reservation = await this.reservation(id);
-      if (!reservation || !isHeld(reservation)) continue;
-      const done = await this.locks.using(
-        `sku:${reservation.sku}`,
-        async (signal, lock) => {
-          await this.readFenced(reservation.sku, lock.token);
-          const current = (await this.reservation(id))!; // a release may have landed meanwhile
-          if (current.status !== ReservationStatus.RESERVATION_STATUS_RESERVED)
-            return current.status === ReservationStatus.RESERVATION_STATUS_CONFIRMED ? current : undefined;
-          signal.throwIfAborted();
-          const next = {
-            ...current,
-            status: ReservationStatus.RESERVATION_STATUS_CONFIRMED,
-            expiresAt: undefined,
-          };
-          await this.writeConfirmation(lock, next);
-          return next;
-        },
-        LOCK_TIMING,
-      );
-      if (done) confirmed.push(done);
-    }
-    return confirmed;
+  confirm(orderId: string): Promise<Reservation[]> {
+    return this.reservations.confirm(orderId);
   }
 
-  async releaseExpired(now: number, epoch: bigint): Promise<Reservation[]> {
-    const ids = await this.guard('listing expired reservations', () =>
-      this.redis.zrangebyscore(EXPIRING_KEY, '-inf', now),
-    );
-    const released: Reservation[] = [];
-    for (const id of ids) {
-      const reservation = await this.reservation(id);
-      if (!reservation) continue;
-      const done = await this.releaseIf(reservation, (current) => isExpired(current, now), epoch);
-      if (done) released.push(done);
-    }
-    return released;
-  }
-
-  /**
-   * Releases `reservation` under its SKU's lock if, read again there, it still passes
-   * `releasable` (a concurrent release or confirmation may have landed); `epoch` fences the
-   * reconcile job's writes. Resolves to the released reservation, or undefined.
-   */
-  private async releaseIf(
-    reservation: Reservation,
-    releasable: (current: Reservation) => boolean,
-    epoch?: bigint,
-  ): Promise<Reservation | undefined> {
-    return this.locks.using(
-      `sku:${reservation.sku}`,
-      async (signal, lock) => {
-        const level = (await this.readFenced(reservation.sku, lock.token))!;
-        const current = await this.reservation(reservation.reservationId);
-        if (!current || !releasable(current)) return undefined;
-        signal.throwIfAborted();
-        const done = { ...current, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
-        await this.write(lock, level, current.quantity, done, epoch);
-        return done;
-      },
-      LOCK_TIMING,
-    );
+  releaseExpired(now: number, epoch: bigint): Promise<Reservation[]> {
+    return this.reservations.releaseExpired(now, epoch);
   }
 
   async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
@@ -418,18 +348,6 @@ export class RedisStockStore implements StockStore {
     } catch (error) {
       throw new StockUnavailableError(operation, error);
     }
-  }
-
-  /** The reservation `id`, or undefined when there is none. */
-  private async reservation(id: string): Promise<Reservation | undefined> {
-    const raw = await this.guard('reading a reservation', () => this.redis.get(reservationKey(id)));
-    return raw ? parseReservation(raw) : undefined;
-  }
-
-  /** The reservation of `(orderId, sku)`, or undefined when the pair has none. */
-  private async reservationOfPair(orderId: string, sku: string): Promise<Reservation | undefined> {
-    const id = await this.guard('reading a reservation', () => this.redis.get(pairKey(orderId, sku)));
-    return id ? this.reservation(id) : undefined;
   }
 
   /** The fenced write of a confirmed reservation (no stock moves). */
