@@ -104,7 +104,7 @@ export class OrdersService {
       // Rare and worth seeing (stock moved and moved back); the line carries the request's trace id.
       if (released.length > 0)
         this.logger.log(
-          `order ${orderId} failed after ${reservedCount} item(s) were reserved; released ${released.length}`,
+          `order ${orderId} failed after ${reservedCount} item(s) were reserved; released them`,
         );
     } catch (error) {
       // The reservations stay held, unconfirmed: inventory's leader-only reconcile job releases
