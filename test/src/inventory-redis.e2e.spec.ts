@@ -100,6 +100,7 @@ describe('inventory on Redis (real redis-server), two instances', () => {
         status: ReservationStatus.RESERVATION_STATUS_RESERVED,
         reservedAt: new Date(),
         servedBy: 'test',
+        expiresAt: undefined,
       });
       await store.writeWith(newer, level, -1n, reservation('r-new'));
       await assert.rejects(store.writeWith(older, level, -1n, reservation('r-old')), StaleWriteError);

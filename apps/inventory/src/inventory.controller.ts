@@ -1,6 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
   InventoryServiceControllerMethods,
+  type ConfirmReservationsRequest,
+  type ConfirmReservationsResponse,
   type FollowStockRequest,
   type GetStockRequest,
   type GetStockResponse,
@@ -41,6 +43,11 @@ export class InventoryController implements InventoryServiceController {
 
   async reserveStock(request: ReserveStockRequest): Promise<ReserveStockResponse> {
     return this.stock.reserve(request, this.servedBy);
+  }
+
+  async confirmReservations({ orderId }: ConfirmReservationsRequest): Promise<ConfirmReservationsResponse> {
+    if (!orderId) throw new InvalidReservationError('order_id is required');
+    return { confirmed: await this.stock.confirm(orderId) };
   }
 
   async releaseReservation({ target }: ReleaseReservationRequest): Promise<ReleaseReservationResponse> {

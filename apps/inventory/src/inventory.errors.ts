@@ -10,7 +10,8 @@ export class InventoryError extends Error {
       | 'INVALID_ARGUMENT'
       | 'ABORTED'
       | 'UNAVAILABLE'
-      | 'RESOURCE_EXHAUSTED',
+      | 'RESOURCE_EXHAUSTED'
+      | 'ALREADY_EXISTS',
     message: string,
     options?: ErrorOptions,
   ) {
@@ -83,6 +84,41 @@ export class UnknownReservationError extends InventoryError {
 }
 
 /**
+ * A ReserveStock for an (order, SKU) pair already reserved with another quantity: the caller
+ * reused an order id for a different request (ALREADY_EXISTS; a retry repeats the quantity).
+ */
+export class ReservationConflictError extends InventoryError {
+  constructor(
+    readonly orderId: string,
+    readonly sku: string,
+    readonly existing: bigint,
+    readonly requested: bigint,
+  ) {
+    super(
+      'ALREADY_EXISTS',
+      `order ${quote(orderId)} already reserved ${existing} of SKU ${quote(sku)}, ${requested} requested`,
+    );
+  }
+}
+
+/**
+ * A ReserveStock for an (order, SKU) pair whose reservation was released (the order failed, or
+ * it expired unconfirmed): reserving again under the same order id would revive an abandoned
+ * order, so it is refused (FAILED_PRECONDITION); a new order gets a new id.
+ */
+export class ReservationReleasedError extends InventoryError {
+  constructor(
+    readonly orderId: string,
+    readonly sku: string,
+  ) {
+    super(
+      'FAILED_PRECONDITION',
+      `the reservation of order ${quote(orderId)} for SKU ${quote(sku)} was released`,
+    );
+  }
+}
+
+/**
  * A read or write of a SKU carried a fencing token older than one the SKU has already seen
  * (read or written): its lease had run out and a newer holder has the SKU.
  */
@@ -107,7 +143,7 @@ export class StaleEpochError extends InventoryError {
   constructor(
     readonly sku: string,
     readonly epoch: bigint,
-    readonly operation: 'read' | 'restock' = 'restock',
+    readonly operation: 'read' | 'restock' | 'reconcile' = 'restock',
   ) {
     super(
       'ABORTED',

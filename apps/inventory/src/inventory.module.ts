@@ -8,10 +8,23 @@ import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshGrpcModule, type ServerBinding } from '@nestmesh/grpc';
 
 import { InventoryController } from './inventory.controller.js';
+import { InvalidReservationError } from './inventory.errors.js';
+import {
+  DEFAULT_RECONCILE,
+  RECONCILE_OPTIONS,
+  ReconcileJob,
+  RESERVATION_POLICY,
+  type ReconcileOptions,
+} from './reconcile.job.js';
 import { DEFAULT_RESTOCK, RESTOCK_OPTIONS, RestockJob, type RestockOptions } from './restock.job.js';
 import { MemoryStockStore } from './stock/memory-stock.store.js';
 import { RedisStockStore } from './stock/redis-stock.store.js';
-import { DEMO_SEED, StockStore } from './stock/stock.store.js';
+import {
+  DEFAULT_RESERVATION_POLICY,
+  DEMO_SEED,
+  StockStore,
+  type ReservationPolicy,
+} from './stock/stock.store.js';
 
 export interface InventoryOptions {
   /** gRPC port; 0 (default) picks a free one. Env INVENTORY_GRPC_PORT in main.ts. */
@@ -35,8 +48,22 @@ export interface InventoryOptions {
    */
   restock?: RestockOptions;
   /**
-   * The leader election the restock job runs under: `group` (default "inventory"), `url`
-   * (default ELECTION_URL, then REDIS_URL, then memory://) and timing. Used with `restock`.
+   * The leader-only reconcile job that releases expired unconfirmed reservations (see
+   * ReconcileJob). Off unless given; `main.ts` turns it on (RECONCILE_INTERVAL_MS, default
+   * 10 000; 0 turns it off).
+   */
+  reconcile?: ReconcileOptions;
+  /**
+   * How long a reservation stays RESERVED unconfirmed (`ttlMs`, default 120 000; env
+   * RESERVATION_TTL_MS in main.ts) and the wall clock that dates it (`clock`, default Date;
+   * tests inject a manual one). With the memory store, the first instance to create a named
+   * store sets its policy.
+   */
+  reservations?: Partial<ReservationPolicy>;
+  /**
+   * The leader election the restock and reconcile jobs run under: `group` (default
+   * "inventory"), `url` (default ELECTION_URL, then REDIS_URL, then memory://) and timing.
+   * Used with `restock` or `reconcile`.
    */
   election?: {
     group?: string;
@@ -58,11 +85,13 @@ export class InventoryModule {
   static forRoot(options: InventoryOptions = {}): DynamicModule {
     const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
     const restock = options.restock && { ...DEFAULT_RESTOCK, ...options.restock };
+    const reconcile = options.reconcile && { ...DEFAULT_RECONCILE, ...options.reconcile };
+    const policy = reservationPolicy(options.reservations);
     return {
       module: InventoryModule,
       imports: [
         ...(redisUrl ? [LockModule.forRoot({ url: redisUrl })] : []),
-        ...(restock
+        ...(restock || reconcile
           ? [
               ScheduleModule.forRoot(),
               LeaderElectionModule.forRoot({ group: 'inventory', ...options.election, isGlobal: false }),
@@ -82,27 +111,43 @@ export class InventoryModule {
       ],
       controllers: [InventoryController],
       providers: [
-        stockStoreProvider(redisUrl, options),
+        { provide: RESERVATION_POLICY, useValue: policy },
+        stockStoreProvider(redisUrl, options, policy),
         StockStoreCloser,
         ...(restock ? [{ provide: RESTOCK_OPTIONS, useValue: restock }, RestockJob] : []),
+        ...(reconcile ? [{ provide: RECONCILE_OPTIONS, useValue: reconcile }, ReconcileJob] : []),
       ],
     };
   }
 }
 
-function stockStoreProvider(redisUrl: string | undefined, options: InventoryOptions): Provider {
+/** The reservation policy with its defaults; a TTL that is not a positive whole number of ms is refused. */
+function reservationPolicy(given: Partial<ReservationPolicy> = {}): ReservationPolicy {
+  const policy = { ...DEFAULT_RESERVATION_POLICY, ...given };
+  if (!Number.isSafeInteger(policy.ttlMs) || policy.ttlMs < 1)
+    throw new InvalidReservationError(
+      `reservations.ttlMs must be a whole number of ms ≥ 1, got ${policy.ttlMs}`,
+    );
+  return policy;
+}
+
+function stockStoreProvider(
+  redisUrl: string | undefined,
+  options: InventoryOptions,
+  policy: ReservationPolicy,
+): Provider {
   const seed = options.seed ?? DEMO_SEED;
   if (!redisUrl) {
     return {
       provide: StockStore,
-      useFactory: () => MemoryStockStore.named(options.stockStore ?? 'default', seed),
+      useFactory: () => MemoryStockStore.named(options.stockStore ?? 'default', seed, policy),
     };
   }
   return {
     provide: StockStore,
     inject: [LockService],
     useFactory: async (locks: LockService) => {
-      const store = new RedisStockStore(redisUrl, locks);
+      const store = new RedisStockStore(redisUrl, locks, policy);
       await store.seed(seed);
       return store;
     },

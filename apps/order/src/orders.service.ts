@@ -17,8 +17,11 @@ export type { PlacedOrder, PlaceOrderInput };
 
 /**
  * Places orders by reserving every item on inventory, all or nothing: when one reservation
- * fails, the ones already made are released and the first error is rethrown unchanged, so
- * its gRPC status (NOT_FOUND, FAILED_PRECONDITION) reaches the caller. Every order is first
+ * fails, the order's reservations are released and the first error is rethrown unchanged, so
+ * its gRPC status (NOT_FOUND, FAILED_PRECONDITION) reaches the caller. Reservations are made
+ * under the order's id, which makes each idempotent per (order, SKU): a retried ReserveStock
+ * never reserves twice. They are confirmed once every item is reserved, before the order is
+ * saved; an unconfirmed one expires, and inventory's leader-only reconcile job releases it. Every order is first
  * checked against the rules both edges share (validatePlaceOrder). With an idempotency key,
  * the same items under the same key place one order; other items under it are refused. Orders
  * and keys live in the OrderStore (memory, or Redis shared by every instance).
@@ -40,8 +43,8 @@ export class OrdersService {
     const request = { items: items.map(({ sku, quantity }) => ({ sku, quantity })) };
     return this.store.placeOnce(idempotencyKey, {
       fingerprint: fingerprint(request),
-      // One deadline per reservation, and one for releasing them when a later one fails.
-      placementTimeoutMs: (items.length + 1) * this.inventoryTimeoutMs,
+      // One deadline per reservation, one to confirm them, one for releasing them on a failure.
+      placementTimeoutMs: (items.length + 2) * this.inventoryTimeoutMs,
       place: () => this.reserveAll(items),
     });
   }
@@ -60,7 +63,17 @@ export class OrdersService {
         });
       }
     } catch (error) {
-      if (reserved.length > 0) await this.compensate(orderId, reserved.length);
+      // Even with nothing answered: a reservation whose call timed out may have been made.
+      await this.compensate(orderId, reserved.length);
+      throw error;
+    }
+    try {
+      // Confirmed reservations never expire. Before the save: a crash between the two leaves
+      // units held for an order nobody sees (never sold twice); the other way round, a placed
+      // order would lose its units when they expired.
+      await this.inventory.confirmReservations({ orderId });
+    } catch (error) {
+      await this.compensate(orderId, reserved.length);
       throw error;
     }
     const order: Order = {
@@ -87,11 +100,16 @@ export class OrdersService {
 
   private async compensate(orderId: string, reservedCount: number): Promise<void> {
     try {
-      await this.inventory.releaseReservation({ target: { $case: 'orderId', orderId } });
+      const { released } = await this.inventory.releaseReservation({ target: { $case: 'orderId', orderId } });
       // Rare and worth seeing (stock moved and moved back); the line carries the request's trace id.
-      this.logger.log(`order ${orderId} failed after ${reservedCount} item(s) were reserved; released them`);
+      if (released.length > 0)
+        this.logger.log(
+          `order ${orderId} failed after ${reservedCount} item(s) were reserved; released them`,
+        );
     } catch (error) {
-      // The reservations stay held; inventory's reconcile job (a later issue) expires them.
+      // The reservations stay held, unconfirmed: inventory's leader-only reconcile job releases
+      // them once they expire (RESERVATION_TTL_MS, default 2 min). So does it for a reservation
+      // whose timed-out call lands after this release.
       this.logger.error(`releasing the reservations of failed order ${orderId} failed: ${String(error)}`);
     }
   }

@@ -77,6 +77,10 @@ class BenchInventory {
     throw new Error('not benchmarked');
   }
 
+  confirmReservations(): never {
+    throw new Error('not benchmarked');
+  }
+
   watchStock(): never {
     throw new Error('not benchmarked');
   }

@@ -47,6 +47,7 @@ async function raw(): Promise<BenchServer> {
     watchStock: unimplemented,
     importStock: unimplemented,
     followStock: unimplemented,
+    confirmReservations: unimplemented,
   });
   const port = await new Promise<number>((done, fail) =>
     server.bindAsync(`127.0.0.1:${portArgument}`, ServerCredentials.createInsecure(), (error, bound) =>
@@ -107,6 +108,10 @@ class MeshController {
   }
 
   followStock(): never {
+    throw new Error('not benchmarked');
+  }
+
+  confirmReservations(): never {
     throw new Error('not benchmarked');
   }
 

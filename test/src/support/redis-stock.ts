@@ -11,7 +11,11 @@ export interface RedisReservation {
   sku: string;
   quantity: bigint;
   servedBy: string;
+  /** ReservationStatus: 1 RESERVED, 2 RELEASED, 3 CONFIRMED. */
+  status: number;
 }
+
+const RELEASED = 2;
 
 /** The SKU's stock hash: units available and reserved. */
 export async function stockInRedis(
@@ -22,7 +26,10 @@ export async function stockInRedis(
   return { available: BigInt(fields.available ?? '0'), reserved: BigInt(fields.reserved ?? '0') };
 }
 
-/** Every reservation record of `sku`, whether or not its order was acknowledged. */
+/**
+ * Every reservation of `sku` that holds units (RESERVED or CONFIRMED), whether or not its order
+ * was acknowledged; a failed order's released ones are left out.
+ */
 export async function reservationsInRedis(redis: Redis, sku: string): Promise<RedisReservation[]> {
   const keys: string[] = [];
   for await (const batch of redis.scanStream({ match: `${PREFIX}reservation:*`, count: 1000 })) {
@@ -31,7 +38,7 @@ export async function reservationsInRedis(redis: Redis, sku: string): Promise<Re
   const values = keys.length > 0 ? await redis.mget(keys) : [];
   return values
     .map((raw) => JSON.parse(raw!) as Omit<RedisReservation, 'quantity'> & { quantity: string })
-    .filter((reservation) => reservation.sku === sku)
+    .filter((reservation) => reservation.sku === sku && reservation.status !== RELEASED)
     .map((reservation) => ({ ...reservation, quantity: BigInt(reservation.quantity) }));
 }
 

@@ -3,18 +3,32 @@ import { declareFencedStore, recordFencingRejection } from '@nestmesh/coordinati
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 
 import { StaleEpochError, UnknownReservationError, UnknownSkuError } from '../inventory.errors.js';
-import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
+import {
+  isExpired,
+  isHeld,
+  repeatedReservation,
+  reserveAgainst,
+  validateAddition,
+  validateReserveInput,
+} from './reservation.js';
 import { STOCK_STORE } from './stock.telemetry.js';
 import type {
   ChangeFeedOptions,
   LeaderRead,
   ReleaseTarget,
+  ReservationPolicy,
   ReserveInput,
   RestockPolicy,
   StockStore,
 } from './stock.store.js';
+import { DEFAULT_RESERVATION_POLICY } from './stock.store.js';
 
 const namedStores = new Map<string, MemoryStockStore>();
+
+/** One key per (order, SKU) pair; JSON keeps an order id with a separator in it unambiguous. */
+function pairKey(orderId: string, sku: string): string {
+  return JSON.stringify([orderId, sku]);
+}
 
 /**
  * The embedded stock store. Instances in one process that use the same name share it, as
@@ -24,6 +38,8 @@ const namedStores = new Map<string, MemoryStockStore>();
 export class MemoryStockStore implements StockStore {
   private readonly levels = new Map<string, StockLevel>();
   private readonly reservations = new Map<string, Reservation>();
+  /** The reservation id of each (order, SKU) pair (pairKey), for idempotent ReserveStock. */
+  private readonly reservationOfPair = new Map<string, string>();
   /** The highest leadership epoch a restock or a leader's read has carried. */
   private restockEpoch = 0n;
   /** Each watcher keeps the latest level per SKU it has not read yet: bounded, never stale. */
@@ -33,17 +49,24 @@ export class MemoryStockStore implements StockStore {
     wake: () => void;
   }>();
 
-  constructor(seed: Readonly<Record<string, bigint>> = {}) {
+  constructor(
+    seed: Readonly<Record<string, bigint>> = {},
+    private readonly policy: ReservationPolicy = DEFAULT_RESERVATION_POLICY,
+  ) {
     declareFencedStore(STOCK_STORE, ['epoch']); // the restock job's leadership epochs
     for (const [sku, available] of Object.entries(seed)) {
       this.levels.set(sku, { sku, available, reserved: 0n, version: 1n, updatedAt: new Date() });
     }
   }
 
-  /** The process-wide store called `name`, seeded on first use. */
-  static named(name: string, seed: Readonly<Record<string, bigint>>): MemoryStockStore {
+  /** The process-wide store called `name`, seeded (and given its policy) on first use. */
+  static named(
+    name: string,
+    seed: Readonly<Record<string, bigint>>,
+    policy: ReservationPolicy = DEFAULT_RESERVATION_POLICY,
+  ): MemoryStockStore {
     let store = namedStores.get(name);
-    if (!store) namedStores.set(name, (store = new MemoryStockStore(seed)));
+    if (!store) namedStores.set(name, (store = new MemoryStockStore(seed, policy)));
     return store;
   }
 
@@ -62,26 +85,59 @@ export class MemoryStockStore implements StockStore {
   reserve(input: ReserveInput, servedBy: string): Promise<{ reservation: Reservation; stock: StockLevel }> {
     return promiseTry(() => {
       validateReserveInput(input);
-      const reservation = reserveAgainst(input, this.levels.get(input.sku), servedBy);
+      const pair = pairKey(input.orderId, input.sku);
+      const existingId = this.reservationOfPair.get(pair);
+      if (existingId !== undefined) {
+        const reservation = repeatedReservation(input, this.reservations.get(existingId)!);
+        return { reservation, stock: this.levels.get(input.sku)! };
+      }
+      const reservation = reserveAgainst(input, this.levels.get(input.sku), servedBy, this.policy);
       const stock = this.update(input.sku, -input.quantity);
       this.reservations.set(reservation.reservationId, reservation);
+      this.reservationOfPair.set(pair, reservation.reservationId);
       return { reservation, stock };
     });
   }
 
   release(target: ReleaseTarget): Promise<Reservation[]> {
+    return promiseTry(() =>
+      this.selected(target)
+        .filter(isHeld)
+        .map((reservation) => this.returnUnits(reservation)),
+    );
+  }
+
+  confirm(orderId: string): Promise<Reservation[]> {
     return promiseTry(() => {
-      const selected = this.selected(target);
-      const released: Reservation[] = [];
-      for (const reservation of selected) {
-        if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
-        this.update(reservation.sku, reservation.quantity);
-        const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
+      const confirmed: Reservation[] = [];
+      for (const reservation of this.selected({ orderId })) {
+        if (reservation.status === ReservationStatus.RESERVATION_STATUS_RELEASED) continue;
+        const done = {
+          ...reservation,
+          status: ReservationStatus.RESERVATION_STATUS_CONFIRMED,
+          expiresAt: undefined,
+        };
         this.reservations.set(done.reservationId, done);
-        released.push(done);
+        confirmed.push(done);
       }
-      return released;
+      return confirmed;
     });
+  }
+
+  releaseExpired(now: number, epoch: bigint): Promise<Reservation[]> {
+    return promiseTry(() => {
+      const expired = [...this.reservations.values()].filter((reservation) => isExpired(reservation, now));
+      for (const reservation of expired) this.admitEpoch(reservation.sku, epoch, 'reconcile');
+      return expired.map((reservation) => this.returnUnits(reservation));
+    });
+  }
+
+  /** Returns a held reservation's units to stock and marks it RELEASED. */
+  private returnUnits(reservation: Reservation): Reservation {
+    this.update(reservation.sku, reservation.quantity);
+    const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
+    this.reservations.set(done.reservationId, done);
+    return done;
   }
 
   /** How many change feeds are open: each stream that watches or follows holds one until it ends. */
@@ -142,7 +198,7 @@ export class MemoryStockStore implements StockStore {
   }
 
   /** Refuses an epoch older than the newest seen; records a newer one (reads included). */
-  private admitEpoch(sku: string, epoch: bigint, operation: 'read' | 'restock'): void {
+  private admitEpoch(sku: string, epoch: bigint, operation: 'read' | 'restock' | 'reconcile'): void {
     if (epoch < this.restockEpoch) {
       recordFencingRejection({
         store: STOCK_STORE,

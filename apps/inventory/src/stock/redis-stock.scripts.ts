@@ -18,13 +18,36 @@ return redis.call('HGETALL', KEYS[1])`;
 // Writes a SKU's level only if the writer's fencing token is at least the last one the SKU
 // has seen (read or written): a holder whose lease ran out (paused, partitioned) cannot
 // overwrite newer stock. The reservation that caused the change is written in the same
-// script, so stock and reservations never disagree, whatever fails in between.
+// script, so stock and reservations never disagree, whatever fails in between: its JSON, its
+// order's set, its (order, SKU) pair's id (idempotent ReserveStock) and its place in the
+// expiry index (a score adds it, '' removes it). A write by the reconcile job also carries
+// the leadership epoch, fenced like a restock (-2); '' = none.
+// KEYS: 1 SKU hash, 2 reservation, 3 order set, 4 pair, 5 expiry index, 6 restock epoch.
+// ARGV: 1 token, 2..5 available, reserved, version, updatedAt, 6 reservation JSON, 7 its id,
+// 8 expiry score or '', 9 epoch or ''.
 export const FENCED_WRITE = `
 local last = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
 if tonumber(ARGV[1]) < last then return 0 end
+if ARGV[9] ~= '' then
+  if tonumber(ARGV[9]) < tonumber(redis.call('GET', KEYS[6]) or '0') then return -2 end
+  redis.call('SET', KEYS[6], ARGV[9])
+end
 redis.call('HSET', KEYS[1], 'fence', ARGV[1], 'available', ARGV[2], 'reserved', ARGV[3], 'version', ARGV[4], 'updatedAt', ARGV[5])
 redis.call('SET', KEYS[2], ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[7])
+redis.call('SET', KEYS[4], ARGV[7])
+if ARGV[8] == '' then redis.call('ZREM', KEYS[5], ARGV[7]) else redis.call('ZADD', KEYS[5], ARGV[8], ARGV[7]) end
+return 1`;
+
+// Confirms a reservation (no stock moves): fenced by the SKU lock's token like every change
+// of the SKU's reservations, so that a confirmation and the reconcile job's release of the
+// same reservation cannot both land. KEYS: 1 SKU hash, 2 reservation, 3 expiry index;
+// ARGV: 1 token, 2 the confirmed reservation's JSON, 3 its id.
+export const CONFIRM = `
+if tonumber(ARGV[1]) < tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then return 0 end
+redis.call('HSET', KEYS[1], 'fence', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[3])
 return 1`;
 
 // A restock: fenced twice. The SKU lock's token (as for every write to a SKU) and the

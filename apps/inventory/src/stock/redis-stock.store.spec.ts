@@ -36,6 +36,7 @@ function reservation(sku: string, quantity: bigint, reservationId: string): Rese
     status: ReservationStatus.RESERVATION_STATUS_RESERVED,
     reservedAt: new Date(),
     servedBy: 'test',
+    expiresAt: undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { promiseTry } from '@nestmesh/common';
-import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
+import type { Reservation, StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { Redis } from 'ioredis';
 
@@ -8,7 +8,6 @@ import {
   StaleEpochError,
   StaleWriteError,
   StockUnavailableError,
-  UnknownReservationError,
   UnknownSkuError,
 } from '../inventory.errors.js';
 import {
@@ -19,17 +18,33 @@ import {
   toLevel,
   type Fields,
 } from './redis-stock.changes.js';
-import { ADD, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
-import { reserveAgainst, validateAddition, validateReserveInput } from './reservation.js';
+import {
+  EXPIRING_KEY,
+  expiryScore,
+  orderKey,
+  pairKey,
+  reservationKey,
+  serializeReservation,
+} from './redis-stock.reservations.js';
+import { LOCK_TIMING, RedisReservations } from './redis-stock.lifecycle.js';
+import { ADD, CONFIRM, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
+import {
+  repeatedReservation,
+  reserveAgainst,
+  validateAddition,
+  validateReserveInput,
+} from './reservation.js';
 import { StockScriptTelemetry } from './stock.telemetry.js';
 import type {
   ChangeFeedOptions,
   LeaderRead,
   ReleaseTarget,
+  ReservationPolicy,
   ReserveInput,
   RestockPolicy,
   StockStore,
 } from './stock.store.js';
+import { DEFAULT_RESERVATION_POLICY } from './stock.store.js';
 
 const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
 
@@ -40,20 +55,31 @@ const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
  * (StaleWriteError), and the read records it. Fencing the write alone would not do: a holder
  * that stalled after its read could still land its write between a newer holder's read and
  * write, and one of the two updates would be lost. Changes are published on a channel for
- * WatchStock.
+ * WatchStock. Releases and confirmations are RedisReservations' (redis-stock.lifecycle.ts),
+ * under the same locks and through the same fenced scripts.
  */
 export class RedisStockStore implements StockStore {
   private readonly logger = new Logger('RedisStockStore');
   readonly redis: Redis;
   private readonly scripts: StockScriptTelemetry;
+  private readonly reservations: RedisReservations;
 
   constructor(
     url: string,
     private readonly locks: LockService,
+    private readonly policy: ReservationPolicy = DEFAULT_RESERVATION_POLICY,
   ) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
     this.scripts = new StockScriptTelemetry(this.redis);
+    this.reservations = new RedisReservations({
+      redis: this.redis,
+      locks,
+      readFenced: (sku, token) => this.readFenced(sku, token),
+      write: (lock, level, delta, reservation, epoch) => this.write(lock, level, delta, reservation, epoch),
+      writeConfirmation: (lock, reservation) => this.writeConfirmation(lock, reservation),
+      guard: (operation, run) => this.guard(operation, run),
+    });
   }
 
   private skuKey(sku: string): string {
@@ -123,46 +149,28 @@ export class RedisStockStore implements StockStore {
       `sku:${sku}`,
       async (signal, lock) => {
         const level = await this.readFenced(sku, lock.token);
-        const reservation = reserveAgainst(input, level, servedBy);
+        // Under the SKU's lock: a concurrent call for the same pair waits, then finds this one's.
+        const existing = await this.reservations.reservationOfPair(input.orderId, sku);
+        if (existing) return { reservation: repeatedReservation(input, existing), stock: level! };
+        const reservation = reserveAgainst(input, level, servedBy, this.policy);
         signal.throwIfAborted();
         const stock = await this.write(lock, level!, -quantity, reservation);
         return { reservation, stock };
       },
-      { waitMs: 5_000, ttlMs: 5_000 },
+      LOCK_TIMING,
     );
   }
 
-  async release(target: ReleaseTarget): Promise<Reservation[]> {
-    const ids =
-      'reservationId' in target
-        ? [target.reservationId]
-        : await this.guard('listing reservations', () =>
-            this.redis.smembers(`${PREFIX}order:${target.orderId}`),
-          );
-    const released: Reservation[] = [];
-    for (const id of ids) {
-      const raw = await this.guard('reading a reservation', () =>
-        this.redis.get(`${PREFIX}reservation:${id}`),
-      );
-      if (!raw) {
-        if ('reservationId' in target) throw new UnknownReservationError(id);
-        continue;
-      }
-      const reservation = this.parseReservation(raw);
-      if (reservation.status !== ReservationStatus.RESERVATION_STATUS_RESERVED) continue;
-      await this.locks.using(
-        `sku:${reservation.sku}`,
-        async (signal, lock) => {
-          const level = (await this.readFenced(reservation.sku, lock.token))!;
-          signal.throwIfAborted();
-          const done = { ...reservation, status: ReservationStatus.RESERVATION_STATUS_RELEASED };
-          await this.write(lock, level, reservation.quantity, done);
-          released.push(done);
-        },
-        { waitMs: 5_000, ttlMs: 5_000 },
-      );
-    }
-    return released;
+  release(target: ReleaseTarget): Promise<Reservation[]> {
+    return this.reservations.release(target);
+  }
+
+  confirm(orderId: string): Promise<Reservation[]> {
+    return this.reservations.confirm(orderId);
+  }
+
+  releaseExpired(now: number, epoch: bigint): Promise<Reservation[]> {
+    return this.reservations.releaseExpired(now, epoch);
   }
 
   async restock(sku: string, { below, to }: RestockPolicy, epoch: bigint): Promise<StockLevel | undefined> {
@@ -214,7 +222,7 @@ export class RedisStockStore implements StockStore {
         }
         return next;
       },
-      { waitMs: 5_000, ttlMs: 5_000 },
+      LOCK_TIMING,
     );
   }
 
@@ -259,7 +267,7 @@ export class RedisStockStore implements StockStore {
         await publishChange(this.redis, sku, fields);
         return next;
       },
-      { waitMs: 5_000, ttlMs: 5_000 },
+      LOCK_TIMING,
     );
   }
 
@@ -280,6 +288,7 @@ export class RedisStockStore implements StockStore {
     level: StockLevel,
     delta: bigint,
     reservation: Reservation,
+    epoch?: bigint,
   ): Promise<StockLevel> {
     const next: StockLevel = {
       sku: level.sku,
@@ -300,24 +309,32 @@ export class RedisStockStore implements StockStore {
         () =>
           this.redis.eval(
             FENCED_WRITE,
-            3,
+            6,
             this.skuKey(level.sku),
-            `${PREFIX}reservation:${reservation.reservationId}`,
-            `${PREFIX}order:${reservation.orderId}`,
+            reservationKey(reservation.reservationId),
+            orderKey(reservation.orderId),
+            pairKey(reservation.orderId, reservation.sku),
+            EXPIRING_KEY,
+            RESTOCK_EPOCH,
             lock.token.toString(),
             fields.available,
             fields.reserved,
             fields.version,
             fields.updatedAt,
-            JSON.stringify({ ...reservation, quantity: reservation.quantity.toString() }),
+            serializeReservation(reservation),
             reservation.reservationId,
+            expiryScore(reservation),
+            epoch?.toString() ?? '',
           ),
         (answer) =>
           answer === 1
             ? undefined
-            : { kind: 'token', operation: 'write', key: `sku:${level.sku}`, value: lock.token },
+            : answer === -2
+              ? { kind: 'epoch', operation: 'write', key: `sku:${level.sku}`, value: epoch! }
+              : { kind: 'token', operation: 'write', key: `sku:${level.sku}`, value: lock.token },
       ),
     );
+    if (accepted === -2) throw new StaleEpochError(level.sku, epoch!, 'reconcile');
     if (accepted !== 1) throw new StaleWriteError(level.sku, lock.token);
     // Best effort: watchers miss an event rather than the write failing after it happened.
     await publishChange(this.redis, level.sku, fields);
@@ -333,11 +350,27 @@ export class RedisStockStore implements StockStore {
     }
   }
 
-  private parseReservation(raw: string): Reservation {
-    const parsed = JSON.parse(raw) as Omit<Reservation, 'quantity' | 'reservedAt'> & {
-      quantity: string;
-      reservedAt: string;
-    };
-    return { ...parsed, quantity: BigInt(parsed.quantity), reservedAt: new Date(parsed.reservedAt) };
+  /** The fenced write of a confirmed reservation (no stock moves). */
+  private async writeConfirmation(lock: Pick<LockHandle, 'token'>, reservation: Reservation): Promise<void> {
+    const key = `sku:${reservation.sku}`;
+    const accepted = await this.guard(`confirming on ${reservation.sku}`, () =>
+      this.scripts.run(
+        'confirm',
+        () =>
+          this.redis.eval(
+            CONFIRM,
+            3,
+            this.skuKey(reservation.sku),
+            reservationKey(reservation.reservationId),
+            EXPIRING_KEY,
+            lock.token.toString(),
+            serializeReservation(reservation),
+            reservation.reservationId,
+          ),
+        (answer) =>
+          answer === 1 ? undefined : { kind: 'token', operation: 'write', key, value: lock.token },
+      ),
+    );
+    if (accepted !== 1) throw new StaleWriteError(reservation.sku, lock.token);
   }
 }

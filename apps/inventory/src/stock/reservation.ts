@@ -5,9 +5,11 @@ import {
   InsufficientStockError,
   InvalidReservationError,
   InvalidStockError,
+  ReservationConflictError,
+  ReservationReleasedError,
   UnknownSkuError,
 } from '../inventory.errors.js';
-import type { ReserveInput } from './stock.store.js';
+import type { ReservationPolicy, ReserveInput } from './stock.store.js';
 
 /** Rejects a request no store should try: a quantity below 1 or a missing order id. */
 export function validateReserveInput({ orderId, quantity }: ReserveInput): void {
@@ -26,6 +28,7 @@ export function reserveAgainst(
   input: ReserveInput,
   level: StockLevel | undefined,
   servedBy: string,
+  policy: ReservationPolicy,
 ): Reservation {
   if (!level) throw new UnknownSkuError(input.sku);
   if (level.available < input.quantity)
@@ -36,7 +39,37 @@ export function reserveAgainst(
     sku: input.sku,
     quantity: input.quantity,
     status: ReservationStatus.RESERVATION_STATUS_RESERVED,
-    reservedAt: new Date(),
+    reservedAt: new Date(policy.clock.now()),
     servedBy,
+    expiresAt: new Date(policy.clock.now() + policy.ttlMs),
   };
+}
+
+/**
+ * The answer to a repeated ReserveStock for the pair `existing` holds: the reservation itself
+ * when the quantity matches and it is still held; otherwise the error why not.
+ */
+export function repeatedReservation(input: ReserveInput, existing: Reservation): Reservation {
+  if (existing.quantity !== input.quantity)
+    throw new ReservationConflictError(input.orderId, input.sku, existing.quantity, input.quantity);
+  if (existing.status === ReservationStatus.RESERVATION_STATUS_RELEASED)
+    throw new ReservationReleasedError(input.orderId, input.sku);
+  return existing;
+}
+
+/** Whether `reservation` is RESERVED and its expiry is at or before `now` (ms). */
+export function isExpired(reservation: Reservation, now: number): boolean {
+  return (
+    reservation.status === ReservationStatus.RESERVATION_STATUS_RESERVED &&
+    reservation.expiresAt !== undefined &&
+    reservation.expiresAt.getTime() <= now
+  );
+}
+
+/** Whether `reservation` still holds units (RESERVED or CONFIRMED). */
+export function isHeld(reservation: Reservation): boolean {
+  return (
+    reservation.status === ReservationStatus.RESERVATION_STATUS_RESERVED ||
+    reservation.status === ReservationStatus.RESERVATION_STATUS_CONFIRMED
+  );
 }

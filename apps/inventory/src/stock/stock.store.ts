@@ -26,10 +26,27 @@ export interface StockStore {
    * fenced only the write would still lose an update (docs/coordination.md, "Fence reads too").
    */
   level(sku: string, read?: LeaderRead): Promise<StockLevel | undefined>;
-  /** Takes `quantity` units. Throws UnknownSkuError, InsufficientStockError. */
+  /**
+   * Takes `quantity` units for `(orderId, sku)`, RESERVED until now + the store's
+   * `reservationTtlMs`. Idempotent per `(orderId, sku)`: a repeated call (a retry after a
+   * timeout, or two at once) answers the existing reservation and moves no stock; with another
+   * quantity it throws ReservationConflictError, and for a released one ReservationReleasedError.
+   * Throws UnknownSkuError, InsufficientStockError.
+   */
   reserve(input: ReserveInput, servedBy: string): Promise<{ reservation: Reservation; stock: StockLevel }>;
-  /** Returns the units of still-reserved reservations; already released ones are skipped. */
+  /**
+   * Returns the units of still-held reservations (RESERVED or CONFIRMED); already released
+   * ones are skipped.
+   */
   release(target: ReleaseTarget): Promise<Reservation[]>;
+  /** Confirms the RESERVED reservations of `orderId`: they no longer expire. Resolves to the order's confirmed ones. */
+  confirm(orderId: string): Promise<Reservation[]>;
+  /**
+   * Releases every RESERVED reservation whose expiry is at or before `now` (ms since the
+   * epoch): the leader's reconcile job. Fenced by the leadership `epoch` like restock: an
+   * epoch older than one already seen throws StaleEpochError.
+   */
+  releaseExpired(now: number, epoch: bigint): Promise<Reservation[]>;
   /**
    * The levels of `skus` (all SKUs when empty) after each change, until the signal aborts
    * (the loop then ends and the feed's subscription is released). A reader that falls behind
@@ -69,6 +86,17 @@ export interface RestockPolicy {
   /** Top available up to this many units. */
   to: bigint;
 }
+
+/** How long reservations are held unconfirmed, and the wall clock that dates them. */
+export interface ReservationPolicy {
+  /** How long a RESERVED reservation is held before the reconcile job may release it, in ms. */
+  ttlMs: number;
+  /** Wall-clock time in ms since the epoch (tests inject a manual clock). */
+  clock: { now(): number };
+}
+
+/** Default: 2 minutes, far above any order placement (a few inventory deadlines). */
+export const DEFAULT_RESERVATION_POLICY: ReservationPolicy = { ttlMs: 120_000, clock: Date };
 
 /** Injection token for the {@link StockStore}. */
 export const StockStore = Symbol.for('nestmesh.inventory.StockStore');

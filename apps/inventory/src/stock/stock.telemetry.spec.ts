@@ -32,6 +32,7 @@ class Probe extends RedisStockStore {
       status: ReservationStatus.RESERVATION_STATUS_RESERVED,
       reservedAt: new Date(),
       servedBy: 'test',
+      expiresAt: undefined,
     });
   }
 }

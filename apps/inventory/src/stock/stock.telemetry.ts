@@ -19,7 +19,7 @@ const tracer = meshTracer('@nestmesh/inventory');
 export const STOCK_STORE = 'inventory.stock';
 
 /** The stock store's Lua scripts, by the `db.query.summary` their spans carry. */
-export type StockScript = 'fenced-read' | 'fenced-write' | 'restock' | 'add';
+export type StockScript = 'fenced-read' | 'fenced-write' | 'restock' | 'add' | 'confirm';
 
 /** What a script's answer was refused for, if it was (the store throws after the span ends). */
 export type Refusal = Omit<FencingRejection, 'store'> | undefined;
@@ -55,6 +55,7 @@ export class StockScriptTelemetry {
       'fenced-write': of('fenced-write'),
       restock: of('restock'),
       add: of('add'),
+      confirm: of('confirm'),
     };
   }
 

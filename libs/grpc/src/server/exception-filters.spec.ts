@@ -117,6 +117,10 @@ class ScopedController {
     throw new Error('not used by this test');
   }
 
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
+
   watchStock(): Observable<StockEvent> {
     return concat(
       of({ event: undefined, emittedAt: undefined }),

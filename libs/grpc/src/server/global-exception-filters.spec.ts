@@ -52,6 +52,10 @@ class PlainController {
     throw new Error('not used by this test');
   }
 
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseFilters(new GrpcExceptionFilter())
   watchStock({ skus }: WatchStockRequest): never {
     if (skus[0] === 'rpc') throw new RpcException({ code: Status.NOT_FOUND, message: 'no SKU rpc' });

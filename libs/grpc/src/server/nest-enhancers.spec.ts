@@ -102,6 +102,10 @@ class EnhancedController {
     throw new Error('not used by this test');
   }
 
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
+
   @UseInterceptors(StampInterceptor)
   watchStock(): Observable<StockEvent> {
     return of({ event: undefined, emittedAt: undefined }, { event: undefined, emittedAt: undefined });
@@ -171,6 +175,10 @@ class GeneratorController {
   }
 
   followStock(): never {
+    throw new Error('not used by this test');
+  }
+
+  confirmReservations(): never {
     throw new Error('not used by this test');
   }
 

@@ -69,6 +69,10 @@ class PipedController {
     throw new Error('not used by this test');
   }
 
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
+
   @UsePipes(new MarkPipe('method'))
   watchStock(request: WatchStockRequest): Observable<StockEvent> {
     return of({
@@ -111,6 +115,7 @@ describe('pipes on gRPC handlers', { timeout: 60_000 }, () => {
     it('a method without enhancers stays on the direct path; the others do not', async () => {
       assert.equal((await fixture.client.getStock({ sku: 'a' })).stock?.sku, 'a');
       assert.deepEqual(directMethods(fixture).sort(), [
+        'confirmReservations',
         'followStock',
         'getStock',
         'importStock',

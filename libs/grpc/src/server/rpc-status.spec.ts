@@ -69,6 +69,10 @@ class ThrowingController {
     throw new Error('not used by this test');
   }
 
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
+
   watchStock(): Observable<StockEvent> {
     const event: StockEvent = { event: undefined, emittedAt: undefined };
     return concat(

@@ -80,6 +80,10 @@ class TracedController {
     throw new Error('not used by this test');
   }
 
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
+
   async *watchStock({ skus }: WatchStockRequest): AsyncIterable<StockEvent> {
     for (let version = 1n; skus.includes('forever') || version <= 2n; version++) {
       yield {

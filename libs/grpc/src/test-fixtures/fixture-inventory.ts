@@ -100,6 +100,7 @@ export class FixtureInventoryController implements InventoryServiceController {
         status: ReservationStatus.RESERVATION_STATUS_RELEASED,
         reservedAt: FIXED_DATE,
         servedBy: this.server.instance?.id ?? '',
+        expiresAt: undefined,
       },
       stock: undefined,
     };
@@ -118,6 +119,7 @@ export class FixtureInventoryController implements InventoryServiceController {
           status: ReservationStatus.RESERVATION_STATUS_RELEASED,
           reservedAt: undefined,
           servedBy: '',
+          expiresAt: undefined,
         },
       ],
     };
@@ -128,6 +130,10 @@ export class FixtureInventoryController implements InventoryServiceController {
   }
 
   followStock(): never {
+    throw new Error('not used by the fixture');
+  }
+
+  confirmReservations(): never {
     throw new Error('not used by the fixture');
   }
 

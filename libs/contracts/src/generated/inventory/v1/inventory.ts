@@ -26,6 +26,8 @@ export enum ReservationStatus {
   RESERVATION_STATUS_UNSPECIFIED = 0,
   RESERVATION_STATUS_RESERVED = 1,
   RESERVATION_STATUS_RELEASED = 2,
+  /** RESERVATION_STATUS_CONFIRMED - Held for a placed order: never expires, released only on request. */
+  RESERVATION_STATUS_CONFIRMED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -49,6 +51,11 @@ export interface Reservation {
     | undefined;
   /** The id of the inventory instance that served the call (shows balancing). */
   servedBy: string;
+  /**
+   * When a RESERVED reservation expires (the reconcile job then releases it);
+   * unset once confirmed.
+   */
+  expiresAt: Date | undefined;
 }
 
 export interface GetStockRequest {
@@ -77,6 +84,14 @@ export interface ReleaseReservationRequest {
 
 export interface ReleaseReservationResponse {
   released: Reservation[];
+}
+
+export interface ConfirmReservationsRequest {
+  orderId: string;
+}
+
+export interface ConfirmReservationsResponse {
+  confirmed: Reservation[];
 }
 
 export interface WatchStockRequest {
@@ -228,7 +243,16 @@ export const StockLevel: MessageFns<StockLevel> = {
 };
 
 function createBaseReservation(): Reservation {
-  return { reservationId: "", orderId: "", sku: "", quantity: 0n, status: 0, reservedAt: undefined, servedBy: "" };
+  return {
+    reservationId: "",
+    orderId: "",
+    sku: "",
+    quantity: 0n,
+    status: 0,
+    reservedAt: undefined,
+    servedBy: "",
+    expiresAt: undefined,
+  };
 }
 
 export const Reservation: MessageFns<Reservation> = {
@@ -256,6 +280,9 @@ export const Reservation: MessageFns<Reservation> = {
     }
     if (message.servedBy !== "") {
       writer.uint32(58).string(message.servedBy);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -329,6 +356,14 @@ export const Reservation: MessageFns<Reservation> = {
             message.servedBy = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -353,6 +388,7 @@ export const Reservation: MessageFns<Reservation> = {
     message.status = object.status ?? 0;
     message.reservedAt = object.reservedAt ?? undefined;
     message.servedBy = object.servedBy ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
     return message;
   },
 };
@@ -770,6 +806,116 @@ export const ReleaseReservationResponse: MessageFns<ReleaseReservationResponse> 
   },
 };
 
+function createBaseConfirmReservationsRequest(): ConfirmReservationsRequest {
+  return { orderId: "" };
+}
+
+export const ConfirmReservationsRequest: MessageFns<ConfirmReservationsRequest> = {
+  encode(message: ConfirmReservationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.orderId !== "") {
+      writer.uint32(10).string(message.orderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmReservationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmReservationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ConfirmReservationsRequest>, I>>(base?: I): ConfirmReservationsRequest {
+    return ConfirmReservationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfirmReservationsRequest>, I>>(object: I): ConfirmReservationsRequest {
+    const message = createBaseConfirmReservationsRequest();
+    message.orderId = object.orderId ?? "";
+    return message;
+  },
+};
+
+function createBaseConfirmReservationsResponse(): ConfirmReservationsResponse {
+  return { confirmed: [] };
+}
+
+export const ConfirmReservationsResponse: MessageFns<ConfirmReservationsResponse> = {
+  encode(message: ConfirmReservationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.confirmed) {
+      Reservation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmReservationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmReservationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.confirmed.push(Reservation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ConfirmReservationsResponse>, I>>(base?: I): ConfirmReservationsResponse {
+    return ConfirmReservationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfirmReservationsResponse>, I>>(object: I): ConfirmReservationsResponse {
+    const message = createBaseConfirmReservationsResponse();
+    message.confirmed = object.confirmed?.map((e) => Reservation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseWatchStockRequest(): WatchStockRequest {
   return { skus: [] };
 }
@@ -1155,10 +1301,26 @@ export interface InventoryServiceClient {
   /**
    * Reserves quantity units of one SKU for an order. NOT_FOUND for an unknown
    * SKU, FAILED_PRECONDITION when fewer units are available, INVALID_ARGUMENT
-   * for a quantity below 1.
+   * for a quantity below 1. Idempotent per (order_id, sku): a repeated call
+   * (a retry after a timeout) answers the existing reservation and moves no
+   * stock; ALREADY_EXISTS when that reservation has another quantity,
+   * FAILED_PRECONDITION when it was released. A new reservation is RESERVED
+   * until expires_at; ConfirmReservations keeps it for good, otherwise the
+   * inventory leader's reconcile job releases it once expired.
    */
 
   reserveStock(request: ReserveStockRequest, metadata?: Metadata): Observable<ReserveStockResponse>;
+
+  /**
+   * Confirms the reservations of a placed order: they never expire. Idempotent;
+   * released reservations stay released (the response lists only the order's
+   * confirmed ones).
+   */
+
+  confirmReservations(
+    request: ConfirmReservationsRequest,
+    metadata?: Metadata,
+  ): Observable<ConfirmReservationsResponse>;
 
   /** Returns reserved units to stock, by reservation id or for a whole order. */
 
@@ -1207,13 +1369,29 @@ export interface InventoryServiceController {
   /**
    * Reserves quantity units of one SKU for an order. NOT_FOUND for an unknown
    * SKU, FAILED_PRECONDITION when fewer units are available, INVALID_ARGUMENT
-   * for a quantity below 1.
+   * for a quantity below 1. Idempotent per (order_id, sku): a repeated call
+   * (a retry after a timeout) answers the existing reservation and moves no
+   * stock; ALREADY_EXISTS when that reservation has another quantity,
+   * FAILED_PRECONDITION when it was released. A new reservation is RESERVED
+   * until expires_at; ConfirmReservations keeps it for good, otherwise the
+   * inventory leader's reconcile job releases it once expired.
    */
 
   reserveStock(
     request: ReserveStockRequest,
     metadata?: Metadata,
   ): Promise<ReserveStockResponse> | Observable<ReserveStockResponse> | ReserveStockResponse;
+
+  /**
+   * Confirms the reservations of a placed order: they never expire. Idempotent;
+   * released reservations stay released (the response lists only the order's
+   * confirmed ones).
+   */
+
+  confirmReservations(
+    request: ConfirmReservationsRequest,
+    metadata?: Metadata,
+  ): Promise<ConfirmReservationsResponse> | Observable<ConfirmReservationsResponse> | ConfirmReservationsResponse;
 
   /** Returns reserved units to stock, by reservation id or for a whole order. */
 
@@ -1254,7 +1432,13 @@ export interface InventoryServiceController {
 
 export function InventoryServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getStock", "reserveStock", "releaseReservation", "watchStock"];
+    const grpcMethods: string[] = [
+      "getStock",
+      "reserveStock",
+      "confirmReservations",
+      "releaseReservation",
+      "watchStock",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("InventoryService", method)(constructor.prototype[method], method, descriptor);
@@ -1290,7 +1474,12 @@ export const InventoryServiceService = {
   /**
    * Reserves quantity units of one SKU for an order. NOT_FOUND for an unknown
    * SKU, FAILED_PRECONDITION when fewer units are available, INVALID_ARGUMENT
-   * for a quantity below 1.
+   * for a quantity below 1. Idempotent per (order_id, sku): a repeated call
+   * (a retry after a timeout) answers the existing reservation and moves no
+   * stock; ALREADY_EXISTS when that reservation has another quantity,
+   * FAILED_PRECONDITION when it was released. A new reservation is RESERVED
+   * until expires_at; ConfirmReservations keeps it for good, otherwise the
+   * inventory leader's reconcile job releases it once expired.
    */
   reserveStock: {
     path: "/inventory.v1.InventoryService/ReserveStock" as const,
@@ -1301,6 +1490,22 @@ export const InventoryServiceService = {
     responseSerialize: (value: ReserveStockResponse): Buffer =>
       Buffer.from(ReserveStockResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReserveStockResponse => ReserveStockResponse.decode(value),
+  },
+  /**
+   * Confirms the reservations of a placed order: they never expire. Idempotent;
+   * released reservations stay released (the response lists only the order's
+   * confirmed ones).
+   */
+  confirmReservations: {
+    path: "/inventory.v1.InventoryService/ConfirmReservations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConfirmReservationsRequest): Buffer =>
+      Buffer.from(ConfirmReservationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConfirmReservationsRequest => ConfirmReservationsRequest.decode(value),
+    responseSerialize: (value: ConfirmReservationsResponse): Buffer =>
+      Buffer.from(ConfirmReservationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfirmReservationsResponse => ConfirmReservationsResponse.decode(value),
   },
   /** Returns reserved units to stock, by reservation id or for a whole order. */
   releaseReservation: {
@@ -1366,9 +1571,20 @@ export interface InventoryServiceServer extends UntypedServiceImplementation {
   /**
    * Reserves quantity units of one SKU for an order. NOT_FOUND for an unknown
    * SKU, FAILED_PRECONDITION when fewer units are available, INVALID_ARGUMENT
-   * for a quantity below 1.
+   * for a quantity below 1. Idempotent per (order_id, sku): a repeated call
+   * (a retry after a timeout) answers the existing reservation and moves no
+   * stock; ALREADY_EXISTS when that reservation has another quantity,
+   * FAILED_PRECONDITION when it was released. A new reservation is RESERVED
+   * until expires_at; ConfirmReservations keeps it for good, otherwise the
+   * inventory leader's reconcile job releases it once expired.
    */
   reserveStock: handleUnaryCall<ReserveStockRequest, ReserveStockResponse>;
+  /**
+   * Confirms the reservations of a placed order: they never expire. Idempotent;
+   * released reservations stay released (the response lists only the order's
+   * confirmed ones).
+   */
+  confirmReservations: handleUnaryCall<ConfirmReservationsRequest, ConfirmReservationsResponse>;
   /** Returns reserved units to stock, by reservation id or for a whole order. */
   releaseReservation: handleUnaryCall<ReleaseReservationRequest, ReleaseReservationResponse>;
   /** A snapshot of the selected SKUs, then one event per change until cancelled. */

@@ -1,0 +1,77 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { currentLeadership, LeaderOnly } from '@nestmesh/coordination';
+import type { Reservation } from '@nestmesh/contracts/inventory/v1';
+
+import { StaleEpochError } from './inventory.errors.js';
+import { StockStore, type ReservationPolicy } from './stock/stock.store.js';
+
+export interface ReconcileOptions {
+  /** How often the leader releases expired reservations, in ms. Default 10 000. */
+  everyMs?: number;
+}
+
+export const RECONCILE_OPTIONS = Symbol.for('nestmesh.inventory.ReconcileOptions');
+/** The reservation policy the stores were built with: its clock says what "expired" means. */
+export const RESERVATION_POLICY = Symbol.for('nestmesh.inventory.ReservationPolicy');
+
+export const DEFAULT_RECONCILE = { everyMs: 10_000 } as const;
+
+/**
+ * The inventory's second leader-only job: every `everyMs` the leader of the `inventory`
+ * election group releases the reservations that were never confirmed and whose expiry has
+ * passed — those of an order whose placement timed out, crashed, or failed to release them —
+ * returning their units to stock. Followers skip (`@LeaderOnly`); each release carries the
+ * leadership epoch, so a replaced leader cannot release after its successor has written
+ * (StaleEpochError ends its run). Time comes from the reservation policy's clock, so a test
+ * moves it instead of sleeping.
+ */
+@Injectable()
+export class ReconcileJob implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ReconcileJob');
+  private running = false;
+
+  constructor(
+    @Inject(StockStore) private readonly store: StockStore,
+    @Inject(RECONCILE_OPTIONS) private readonly options: Required<ReconcileOptions>,
+    @Inject(RESERVATION_POLICY) private readonly policy: ReservationPolicy,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const timer = setInterval(() => void this.tick(), this.options.everyMs);
+    this.scheduler.addInterval('inventory-reconcile', timer);
+  }
+
+  /** One firing: skipped if the previous run is still going. */
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.run();
+    } catch (error) {
+      this.logger.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Releases expired reservations as the leader; resolves to them (undefined on a follower). */
+  @LeaderOnly()
+  async run(): Promise<Reservation[]> {
+    const { epoch } = currentLeadership()!;
+    try {
+      const released = await this.store.releaseExpired(this.policy.clock.now(), epoch);
+      for (const { reservationId, orderId, sku, quantity } of released)
+        this.logger.log(
+          `released expired reservation ${reservationId} (order ${orderId}, ${quantity} × ${sku})`,
+        );
+      return released;
+    } catch (error) {
+      if (!(error instanceof StaleEpochError)) throw error;
+      this.logger.warn(`${error.message}; stopping this run`);
+      return [];
+    }
+  }
+}
