@@ -36,13 +36,14 @@ export interface P2cSettings {
 }
 
 /**
- * Defaults, and why: a 10 s decay follows a change within seconds without chasing one slow
- * call; a probe each second keeps the latency of an avoided instance current; five failures
- * in a row is not chance on a healthy instance; ejections of 1 s doubling to 30 s readmit a
- * recovered instance soon and keep a dead one out; a third ejected at most keeps capacity.
+ * Defaults, and why: a 1 s decay forgets a hiccup of a healthy instance within a second and
+ * still averages many calls; a probe each second keeps the latency of an avoided instance
+ * current; five failures in a row is not chance on a healthy instance; ejections of 1 s
+ * doubling to 30 s readmit a recovered instance soon and keep a dead one out; a third
+ * ejected at most keeps most of the capacity whatever the failures say.
  */
 export const DEFAULT_P2C_SETTINGS: Readonly<P2cSettings> = Object.freeze({
-  decayMs: 10_000,
+  decayMs: 1_000,
   probeAfterMs: 1_000,
   failuresToEject: 5,
   baseEjectionMs: 1_000,
