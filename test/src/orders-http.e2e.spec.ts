@@ -30,7 +30,7 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
     assert.deepEqual(((await read.json()) as OrderBody).items, order.items);
   });
 
-  it('20 orders spread over both inventory instances, at least 5 each', async () => {
+  it('20 orders, each reserved on a live inventory instance', async () => {
     const servedBy = new Map<string, number>();
     for (let index = 0; index < 20; index++) {
       const { status, body } = await postJson(`${cluster.url}/orders`, {
@@ -40,8 +40,10 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
       const instance = (body as unknown as OrderBody).items[0].reservedBy;
       servedBy.set(instance, (servedBy.get(instance) ?? 0) + 1);
     }
-    assert.deepEqual([...servedBy.keys()].sort(), cluster.inventoryIds().sort());
-    for (const [instance, count] of servedBy) assert.ok(count >= 5, `${instance} served ${count} of 20`);
+    // The share is the balancer's business: p2c (the default) favours the faster instance and
+    // probes the other once a second, so 20 quick orders may all go to one (its spread is
+    // tested in libs/grpc's p2c.balancer.spec); an even share was round robin's promise.
+    for (const instance of servedBy.keys()) assert.ok(cluster.inventoryIds().includes(instance), instance);
   });
 
   it('more than the stock: 409 with a clear message (FAILED_PRECONDITION underneath)', async () => {
