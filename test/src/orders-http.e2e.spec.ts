@@ -32,9 +32,7 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
     assert.deepEqual(((await read.json()) as OrderBody).items, order.items);
   });
 
-  // Two items an order: each order makes three calls (two ReserveStock, one
-  // ConfirmReservations), so round robin cannot line every reservation up on one instance.
-  it('20 orders of two items spread their reservations over both inventory instances, at least 10 each', async () => {
+  it('20 orders of two items, each item reserved on a live inventory instance', async () => {
     const servedBy = new Map<string, number>();
     for (let index = 0; index < 20; index++) {
       const { status, body } = await postJson(`${cluster.url}/orders`, {
@@ -47,8 +45,10 @@ describe('order → inventory over gRPC, through the HTTP edge', () => {
       for (const { reservedBy } of (body as unknown as OrderBody).items)
         servedBy.set(reservedBy, (servedBy.get(reservedBy) ?? 0) + 1);
     }
-    assert.deepEqual([...servedBy.keys()].sort(), cluster.inventoryIds().sort());
-    for (const [instance, count] of servedBy) assert.ok(count >= 10, `${instance} served ${count} of 40`);
+    // The share is the balancer's business: p2c (the default) favours the faster instance and
+    // probes the other once a second, so 20 quick orders may all go to one (its spread is
+    // tested in libs/grpc's p2c.balancer.spec); an even share was round robin's promise.
+    for (const instance of servedBy.keys()) assert.ok(cluster.inventoryIds().includes(instance), instance);
   });
 
   it('more than the stock: 409 with a clear message (FAILED_PRECONDITION underneath)', async () => {

@@ -15,8 +15,8 @@ import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { DiscoveryModule, MemoryRegistry } from '@nestmesh/discovery';
 import {
   DEFAULT_CLIENT_TIMEOUT_MS,
-  DEFAULT_SERVICE_CONFIG,
   MeshClientModule,
+  ROUND_ROBIN_SERVICE_CONFIG,
   meshClientToken,
   type MeshClient,
 } from '@nestmesh/grpc';
@@ -32,7 +32,8 @@ const ports = process.argv.slice(2, 4).map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const callsPerRound = Number(process.env.BENCH_CLIENT_CALLS ?? 10_000);
 const staticTarget = `ipv4:${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
-const serviceConfig = JSON.stringify(DEFAULT_SERVICE_CONFIG);
+// Round robin for all three clients (the mesh client's default is p2c): the same policy, compared.
+const serviceConfig = JSON.stringify(ROUND_ROBIN_SERVICE_CONFIG);
 
 type Call = () => Promise<unknown>;
 
@@ -52,7 +53,12 @@ async function meshClients(): Promise<{ plain: Call; withDeadline: Call }> {
   @Module({
     imports: [
       DiscoveryModule.forRoot({ url: 'memory://bench' }),
-      MeshClientModule.register({ service: 'inventory', definition: InventoryServiceService, timeoutMs: 0 }),
+      MeshClientModule.register({
+        service: 'inventory',
+        definition: InventoryServiceService,
+        timeoutMs: 0,
+        balancer: 'round_robin',
+      }),
     ],
   })
   class MeshClientBench {}

@@ -5,10 +5,22 @@ export {
   type MeshClientOptions,
 } from './client/mesh-client.module.js';
 export {
+  DEFAULT_BALANCER,
   DEFAULT_CLIENT_TIMEOUT_MS,
   DEFAULT_SERVICE_CONFIG,
   DEFAULT_STREAM_TIMEOUT_MS,
+  ROUND_ROBIN_SERVICE_CONFIG,
+  type BalancerName,
 } from './client/mesh-client.constants.js';
+export { setupP2cBalancer } from './client/balancers/p2c.balancer.js';
+export {
+  BALANCER_CLOCK_CHANNEL_OPTION,
+  DEFAULT_P2C_SETTINGS,
+  P2C_POLICY_NAME,
+  p2cServiceConfig,
+  type BalancerClock,
+  type P2cSettings,
+} from './client/balancers/p2c.config.js';
 export { ClientTracing, type ClientTracingOptions } from './client/middleware/tracing.js';
 export { DEFAULT_BUDGET_MARGIN_MS } from './client/middleware/deadline-budget.js';
 export {

@@ -6,10 +6,14 @@ import { Discovery, isServiceName } from '@nestmesh/discovery';
 
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
 import type { AnyServiceDefinition } from '../server/service-definition.js';
+import { setupP2cBalancer } from './balancers/p2c.balancer.js';
 import {
+  DEFAULT_BALANCER,
   DEFAULT_CLIENT_TIMEOUT_MS,
   DEFAULT_SERVICE_CONFIG,
   DEFAULT_STREAM_TIMEOUT_MS,
+  ROUND_ROBIN_SERVICE_CONFIG,
+  type BalancerName,
 } from './mesh-client.constants.js';
 import {
   attachDiscovery,
@@ -40,10 +44,16 @@ export interface MeshClientOptions<
    * deadline less this margin, in ms (docs/grpc.md, "Deadline budgets"). Default 5.
    */
   budgetMarginMs?: number;
+  /**
+   * How calls are spread over the instances: `p2c` (default: power of two choices on latency,
+   * in-flight calls and success rate, failing instances ejected) or `round_robin`. A
+   * `grpc.service_config` in `channelOptions` wins over this.
+   */
+  balancer?: BalancerName;
   /** Default insecure. */
   credentials?: ChannelCredentials;
   /**
-   * grpc-js channel options; `grpc.service_config` defaults to round_robin. The named options
+   * grpc-js channel options; `grpc.service_config` defaults to the `balancer`'s. The named options
    * above (`compression`, `keepaliveTimeMs`, …) win over the same keys here.
    */
   channelOptions?: ChannelOptions;
@@ -87,8 +97,20 @@ function validate(options: MeshClientOptions): void {
       throw new InvalidGrpcOptionsError(name, `must be a duration in ms ≥ 0, got ${value}`);
     }
   }
+  if (options.balancer !== undefined && !BALANCERS.includes(options.balancer)) {
+    throw new InvalidGrpcOptionsError(
+      'balancer',
+      `must be one of ${BALANCERS.join(', ')}, got ${JSON.stringify(options.balancer)}`,
+    );
+  }
   validateChannelOptions(options);
 }
+
+const BALANCERS: readonly BalancerName[] = ['p2c', 'round_robin'];
+const SERVICE_CONFIGS: Record<BalancerName, object> = {
+  p2c: DEFAULT_SERVICE_CONFIG,
+  round_robin: ROUND_ROBIN_SERVICE_CONFIG,
+};
 
 /** Closes the channels when the app has finished shutting down (after servers drained). */
 class ChannelCloser implements OnApplicationShutdown {
@@ -99,7 +121,7 @@ class ChannelCloser implements OnApplicationShutdown {
 }
 
 /**
- * A typed client that dials a service by name and round-robins over its live instances:
+ * A typed client that dials a service by name and balances over its live instances:
  * `MeshClientModule.register({ service: 'inventory', definition: InventoryServiceService })`,
  * then `@InjectMeshClient(InventoryServiceService) inventory: MeshClient<InventoryServiceService>`.
  * Needs a Discovery (DiscoveryModule.forRoot()).
@@ -116,6 +138,7 @@ export class MeshClientModule {
         inject: [Discovery],
         useFactory: (discovery: Discovery) => {
           setupMeshResolver();
+          setupP2cBalancer();
           const attached = attachDiscovery(discovery);
           // Telemetry off (no SDK registered before the app was built): no interceptor, no cost.
           const interceptors = tracingRegistered()
@@ -125,7 +148,7 @@ export class MeshClientModule {
             `${MESH_SCHEME}:///${options.service}`,
             options.credentials ?? grpcCredentials.createInsecure(),
             {
-              'grpc.service_config': JSON.stringify(DEFAULT_SERVICE_CONFIG),
+              'grpc.service_config': JSON.stringify(SERVICE_CONFIGS[options.balancer ?? DEFAULT_BALANCER]),
               ...options.channelOptions,
               ...grpcChannelOptions(options),
               // Siblings carry the same value: their resolvers follow the same Discovery.

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { experimental, Metadata, status as Status } from '@grpc/grpc-js';
+
+import { InstanceScores } from './instance-scores.js';
+import { parseP2cSettings, type BalancerClock } from './p2c.config.js';
+import { P2cPicker, type ReadyInstance } from './p2c.picker.js';
+
+/** A clock moved by hand, and chance from a fixed seed (the same draws every run). */
+class SeededClock implements BalancerClock {
+  time = 1_000;
+  private state = 42;
+  now(): number {
+    return this.time;
+  }
+  random(): number {
+    this.state = (this.state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return this.state / 2 ** 31;
+  }
+}
+
+/** A leaf picker that always completes with `name` as its subchannel stand-in. */
+function leaf(name: string): experimental.Picker {
+  const subchannel = { name } as unknown as experimental.SubchannelInterface;
+  return {
+    pick: () => ({
+      pickResultType: experimental.PickResultType.COMPLETE,
+      subchannel,
+      status: null,
+      onCallStarted: null,
+      onCallEnded: null,
+    }),
+  };
+}
+
+function setUp(names: string[], settings = {}) {
+  const clock = new SeededClock();
+  const scores = new InstanceScores(parseP2cSettings(settings), clock);
+  scores.retain(names);
+  const instances: ReadyInstance[] = names.map((name) => ({ score: scores.get(name), picker: leaf(name) }));
+  const picker = new P2cPicker(instances, scores);
+  const args = { metadata: new Metadata(), extraPickInfo: {} };
+  /** One call through the picker lasting `latencyMs` on the clock; the instance it went to. */
+  const call = (latencyOf: (name: string) => number, code = Status.OK): string => {
+    const result = picker.pick(args);
+    const name = (result.subchannel as unknown as { name: string }).name;
+    result.onCallStarted?.();
+    clock.time += latencyOf(name);
+    result.onCallEnded?.(code, '', new Metadata());
+    return name;
+  };
+  return { clock, scores, call };
+}
+
+function count(names: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}
+
+describe('p2c picker', { timeout: 10_000 }, () => {
+  it('sends the slow instance little more than its probes', () => {
+    const { call } = setUp(['a', 'slow', 'c']);
+    const latency = (name: string) => (name === 'slow' ? 50 : 1);
+    const picks = count(Array.from({ length: 1_000 }, () => call(latency)));
+    // 1 000 calls of about 1 ms: about a second, so one or two probes of the slow one.
+    assert.ok((picks.get('slow') ?? 0) <= 10, `picks: ${JSON.stringify([...picks])}`);
+  });
+
+  it('never picks an ejected instance while others are ready, and picks it again after', () => {
+    const { clock, scores, call } = setUp(['a', 'b', 'c'], { failuresToEject: 1, baseEjectionMs: 100 });
+    scores.ended(scores.get('b'), scores.started(scores.get('b')), Status.UNAVAILABLE);
+    assert.ok(scores.get('b').isEjected(clock.now()));
+    const during = Array.from({ length: 200 }, () => call(() => 0));
+    assert.ok(!during.includes('b'));
+    clock.time += 100;
+    // Readmitted, it is probed at its first draw (once a draw includes it, 2 in 3 per pick).
+    assert.ok(Array.from({ length: 10 }, () => call(() => 0)).includes('b'), 'readmitted');
+  });
+
+  it('draws among all ready instances when every one is ejected', () => {
+    const { clock, scores, call } = setUp(['a'], { failuresToEject: 1, maxEjectedShare: 1 / 3 });
+    scores.get('a').ejectedUntil = clock.now() + 1_000;
+    assert.equal(
+      call(() => 0),
+      'a',
+    );
+  });
+
+  it('counts a call in flight from its start to its end', () => {
+    const { scores } = setUp(['a', 'b']);
+    const picker = new P2cPicker([{ score: scores.get('a'), picker: leaf('a') }], scores);
+    const result = picker.pick({ metadata: new Metadata(), extraPickInfo: {} });
+    result.onCallStarted?.();
+    assert.equal(scores.get('a').inFlight, 1);
+    result.onCallEnded?.(Status.OK, '', new Metadata());
+    assert.equal(scores.get('a').inFlight, 0);
+  });
+});

@@ -1,0 +1,50 @@
+// A raw grpc-js Echo server whose Echo misbehaves on demand and counts the calls it received:
+// the faults the balancer's tests inject server-side (a slow, a failing, a "not found" instance).
+import { Metadata, Server, ServerCredentials, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { EchoServiceService, type EchoServiceServer } from '@nestmesh/contracts/echo/v1';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type PeerFault = 'none' | 'slow' | 'unavailable' | 'not_found';
+
+function error(code: Status, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+}
+
+export class FaultyEchoPeer {
+  /** Echo calls received, whatever the answer. */
+  calls = 0;
+  /** How long a `slow` peer waits before answering, in ms. */
+  slowMs = 50;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    public fault: PeerFault,
+  ) {}
+
+  static async start(fault: PeerFault = 'none'): Promise<FaultyEchoPeer> {
+    const server = new Server();
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (failure, bound) =>
+        failure ? reject(failure) : resolve(bound),
+      ),
+    );
+    const peer = new FaultyEchoPeer(server, port, fault);
+    const implementation: Pick<EchoServiceServer, 'echo'> = {
+      echo: (call, callback) => {
+        peer.calls++;
+        const answer = () => callback(null, { message: call.request.message, sequence: 1 });
+        if (peer.fault === 'unavailable') callback(error(Status.UNAVAILABLE, 'injected: unavailable'));
+        else if (peer.fault === 'not_found') callback(error(Status.NOT_FOUND, 'injected: no such thing'));
+        else if (peer.fault === 'slow') void sleep(peer.slowMs).then(answer);
+        else answer();
+      },
+    };
+    server.addService(EchoServiceService, implementation);
+    return peer;
+  }
+
+  stop(): void {
+    this.server.forceShutdown();
+  }
+}
