@@ -11,7 +11,8 @@ import { getProtoPath, loadSync } from 'google-proto-files';
 
 import { InvalidErrorDetailsError, RpcError } from '../grpc.errors.js';
 import { callFailure, startFixtureApp, type FixtureApp } from '../test-fixtures/fixture-app.js';
-import { fieldViolationsOf } from './bad-request.details.js';
+import { fieldViolationsOf, invalidArgument } from './bad-request.details.js';
+import { problemOf } from './http-problem.js';
 import { decodeStatusDetails, STATUS_DETAILS_KEY, type RichErrorDetails } from './status-details.js';
 
 const ERROR_INFO = { reason: 'STOCK_EXHAUSTED', domain: 'inventory.nestmesh.dev', metadata: { sku: 'A-1' } };
@@ -195,5 +196,43 @@ describe('rich errors: codecs', () => {
     const error = new RpcError(Status.NOT_FOUND, 'plain');
     assert.deepEqual(error.metadata.get(STATUS_DETAILS_KEY), []);
     assert.deepEqual(error.richDetails, {});
+  });
+});
+
+describe('rich errors at the HTTP edge (problemOf)', () => {
+  const request = { method: 'POST', path: '/orders', route: {} };
+
+  it('RetryInfo is Retry-After in whole seconds, never earlier than asked', () => {
+    for (const [retryDelayMs, seconds] of [
+      [0, 0],
+      [1, 1],
+      [1000, 1],
+      [1001, 2],
+      [2500, 3],
+    ]) {
+      const error = new RpcError(Status.UNAVAILABLE, 'busy', { retryInfo: { retryDelayMs } });
+      assert.equal(problemOf(error, request).retryAfterSeconds, seconds, `${retryDelayMs} ms`);
+    }
+    assert.equal(problemOf(new RpcError(Status.UNAVAILABLE, 'busy'), request).retryAfterSeconds, undefined);
+  });
+
+  it('ErrorInfo.reason is the code, and can pick the HTTP status through httpStatuses', () => {
+    const error = new RpcError(Status.FAILED_PRECONDITION, 'no stock', { errorInfo: ERROR_INFO });
+    const { problem } = problemOf(error, request, { httpStatuses: { STOCK_EXHAUSTED: 422 } });
+    assert.equal(problem.code, 'STOCK_EXHAUSTED');
+    assert.equal(problem.status, 422);
+    assert.equal(
+      problemOf(new RpcError(Status.FAILED_PRECONDITION, 'x'), request).problem.code,
+      'FAILED_PRECONDITION',
+    );
+  });
+
+  it('BadRequest is a 400 whose errors name the fields', () => {
+    const { problem } = problemOf(invalidArgument('bad', BAD_REQUEST.fieldViolations), request);
+    assert.equal(problem.status, 400);
+    assert.deepEqual(
+      problem.errors,
+      BAD_REQUEST.fieldViolations.map(({ field, description }) => ({ field, detail: description })),
+    );
   });
 });
