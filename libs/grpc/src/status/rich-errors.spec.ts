@@ -47,6 +47,12 @@ class RichErrorController {
           retryInfo: RETRY_INFO,
           badRequest: BAD_REQUEST,
         });
+      case 'domain-violations':
+        // A domain error as apps write them (no gRPC import): a status name and its bad fields.
+        throw Object.assign(new Error('invalid order'), {
+          code: 'INVALID_ARGUMENT',
+          violations: [...BAD_REQUEST.fieldViolations, { field: 'f'.repeat(500), description: 'long' }],
+        });
       case 'malformed': {
         const metadata = new Metadata();
         metadata.set(STATUS_DETAILS_KEY, Buffer.from([0x1a, 0x7f, 0x0a, 0x03])); // a length past the end
@@ -102,6 +108,14 @@ describe('rich errors: google.rpc.Status details over real gRPC', { timeout: 60_
     const error = await failure('bad-request');
     assert.deepEqual(error.richDetails, { badRequest: BAD_REQUEST });
     assert.deepEqual(fieldViolationsOf(error.metadata), BAD_REQUEST.fieldViolations);
+  });
+
+  it("a domain error's `violations` are its BadRequest (bounded), with no gRPC code in the app", async () => {
+    const error = await failure('domain-violations');
+    assert.equal(error.status, Status.INVALID_ARGUMENT);
+    const violations = error.richDetails.badRequest?.fieldViolations ?? [];
+    assert.deepEqual(violations.slice(0, 2), BAD_REQUEST.fieldViolations);
+    assert.equal(violations[2]?.field, `${'f'.repeat(120)}…`, 'a long field path is cut');
   });
 
   it('the trailer is the google.rpc.Status any implementation reads (protobufjs on googleapis protos)', async () => {

@@ -141,3 +141,26 @@ export function detailsProblem({ errorInfo, retryInfo }: RichErrorDetails): stri
   }
   return undefined;
 }
+
+/** Bounds on the violations read off a domain error: a trailer is a header, not a report. */
+const MAX_VIOLATIONS = 100;
+const MAX_FIELD_CHARS = 120;
+const MAX_DESCRIPTION_CHARS = 300;
+
+const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}…`);
+
+/**
+ * The BadRequest of an error that names its bad fields in `violations` (`[{ field,
+ * description }]`, the shape the HTTP edge reads too), at most 100 of them, cut to 120 and 300
+ * characters; undefined when it has none.
+ */
+export function badRequestOf(error: unknown): BadRequestDetail | undefined {
+  const violations = (error as { violations?: unknown } | null)?.violations;
+  if (!Array.isArray(violations) || violations.length === 0) return undefined;
+  const fieldViolations = (violations as unknown[]).slice(0, MAX_VIOLATIONS).flatMap((violation) => {
+    const { field, description } = (violation ?? {}) as { field?: unknown; description?: unknown };
+    if (typeof field !== 'string' || typeof description !== 'string') return [];
+    return [{ field: cut(field, MAX_FIELD_CHARS), description: cut(description, MAX_DESCRIPTION_CHARS) }];
+  });
+  return fieldViolations.length > 0 ? { fieldViolations } : undefined;
+}
