@@ -21,6 +21,30 @@ execFileSync(buf, ['generate', protoRoot, '--template', 'proto/buf.gen.yaml', '-
   cwd: root,
   stdio: 'inherit',
 });
+// google.rpc.Status and its error details (ErrorInfo, RetryInfo, BadRequest, …), the
+// payload of the grpc-status-details-bin trailer, from googleapis' own .proto files as the
+// google-proto-files package ships them (a dev dependency: nothing of it is imported at run
+// time). `--path` builds those two files and their imports (google.protobuf.Any, Duration)
+// and nothing else of googleapis; the same options, without `clean` so the first run stays.
+const googleapis = join(root, 'node_modules/google-proto-files');
+const template = readFileSync(join(root, 'proto/buf.gen.yaml'), 'utf8');
+if (!/^clean: true$/m.test(template)) throw new Error('proto/buf.gen.yaml: expected `clean: true`');
+execFileSync(
+  buf,
+  [
+    'generate',
+    googleapis,
+    ...['google/rpc/status.proto', 'google/rpc/error_details.proto'].flatMap((file) => [
+      '--path',
+      join(googleapis, file),
+    ]),
+    '--template',
+    template.replace(/^clean: true$/m, 'clean: false'),
+    '-o',
+    base,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 // ts-proto's nestJs mode registers a protobufjs Timestamp<->Date wrapper for Nest's
 // proto-loader transport. @nestmesh/grpc serves with ts-proto's own codecs, so the wrapper
 // is dead weight, and its named import from CommonJS protobufjs does not load under ESM.

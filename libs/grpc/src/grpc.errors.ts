@@ -1,5 +1,13 @@
 import { Metadata, status as Status } from '@grpc/grpc-js';
 
+import {
+  decodeStatusDetails,
+  detailsProblem,
+  encodeStatusDetails,
+  STATUS_DETAILS_KEY,
+  type RichErrorDetails,
+} from './status/status-details.js';
+
 /** Base of every error @nestmesh/grpc throws; `code` is stable, the message starts `grpc: `. */
 export class MeshGrpcError extends Error {
   constructor(
@@ -39,10 +47,28 @@ export class GrpcListenError extends MeshGrpcError {
   }
 }
 
+/** Details given to an RpcError that cannot be sent (an ErrorInfo without a reason, a negative delay). */
+export class InvalidErrorDetailsError extends MeshGrpcError {
+  constructor(message: string) {
+    super('INVALID_ERROR_DETAILS', message);
+  }
+}
+
+/** What an RpcError is built with; the details go out in grpc-status-details-bin. */
+export interface RpcErrorOptions extends RichErrorDetails {
+  metadata?: Metadata;
+  method?: string;
+  cause?: unknown;
+}
+
 /**
  * A call that ended with a non-OK gRPC status. Clients reject with it (`status` is what the
  * server sent, or what grpc-js decided locally: DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED);
  * handlers throw it to answer with a chosen status. `code` is the status name (`NOT_FOUND`).
+ * `details` is the status message (grpc-js' name for it); the standard google.rpc details
+ * (ErrorInfo, RetryInfo, BadRequest) are `richDetails`. A handler gives them as options
+ * (`new RpcError(Status.UNAVAILABLE, 'busy', { retryInfo: { retryDelayMs: 500 } })`): they
+ * are encoded into the metadata's grpc-status-details-bin, which the server sends as a trailer.
  */
 export class RpcError extends MeshGrpcError {
   readonly status: Status;
@@ -50,16 +76,10 @@ export class RpcError extends MeshGrpcError {
   readonly metadata: Metadata;
   /** The full method path (`/inventory.v1.InventoryService/GetStock`) on the client side. */
   readonly method: string | undefined;
+  #richDetails: RichErrorDetails | undefined;
 
-  constructor(
-    status: Status,
-    details: string,
-    {
-      metadata = new Metadata(),
-      method,
-      cause,
-    }: { metadata?: Metadata; method?: string; cause?: unknown } = {},
-  ) {
+  constructor(status: Status, details: string, options: RpcErrorOptions = {}) {
+    const { metadata = new Metadata(), method, cause, errorInfo, retryInfo, badRequest } = options;
     super(
       Status[status] ?? 'UNKNOWN',
       `${method ? `${method} ` : ''}${Status[status] ?? status}: ${details}`,
@@ -71,6 +91,22 @@ export class RpcError extends MeshGrpcError {
     this.details = details;
     this.metadata = metadata;
     this.method = method;
+    if (errorInfo || retryInfo || badRequest) {
+      const given = { errorInfo, retryInfo, badRequest };
+      const problem = detailsProblem(given);
+      if (problem) throw new InvalidErrorDetailsError(problem);
+      metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails(status, details, given));
+    }
+  }
+
+  /**
+   * ErrorInfo, RetryInfo and BadRequest from the grpc-status-details-bin trailer, decoded on
+   * first read (a call that fails pays nothing unless someone looks); `{}` when the status
+   * carried none, or carried bytes that do not decode.
+   */
+  get richDetails(): RichErrorDetails {
+    this.#richDetails ??= decodeStatusDetails(this.metadata);
+    return this.#richDetails;
   }
 }
 

@@ -66,10 +66,12 @@ export type { MeshBidiStream, MeshResponseStream } from './client/streaming-call
 export {
   GrpcBindingError,
   GrpcListenError,
+  InvalidErrorDetailsError,
   InvalidGrpcOptionsError,
   MeshGrpcError,
   RequestStreamError,
   RpcError,
+  type RpcErrorOptions,
 } from './grpc.errors.js';
 export {
   consoleLogger,
@@ -93,12 +95,17 @@ export { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './server/mesh-grp
 export { MeshGrpcServer } from './server/mesh-grpc.server.js';
 export { serverBindingFromEnv, type ServerBinding } from './server/server-binding.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
+export { fieldViolationsOf, invalidArgument } from './status/bad-request.details.js';
 export {
-  fieldViolationsOf,
-  invalidArgument,
+  decodeStatusDetails,
+  DETAIL_TYPE_URLS,
   STATUS_DETAILS_KEY,
+  type BadRequestDetail,
+  type ErrorInfoDetail,
   type FieldViolation,
-} from './status/bad-request.details.js';
+  type RetryInfoDetail,
+  type RichErrorDetails,
+} from './status/status-details.js';
 export { GrpcHttpExceptionFilter, PROBLEM_CONTENT_TYPE } from './status/grpc-http-exception.filter.js';
 export {
   problemOf,

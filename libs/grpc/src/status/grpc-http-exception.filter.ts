@@ -20,7 +20,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  * Nest's HttpExceptions keep their status (body-parser's 413/400/415 and unknown routes get
  * their own codes); other errors map through the one gRPC → HTTP table, so a NOT_FOUND from
  * inventory is 404 and FAILED_PRECONDITION 409. Anything unrecognised is a 500 that says
- * nothing of its cause; it is logged with its stack under the problem's `instance` id.
+ * nothing of its cause; it is logged with its stack under the problem's `instance` id. A
+ * downstream status with a google.rpc.RetryInfo answers with `Retry-After` (seconds, rounded up).
  * Register it once: `app.useGlobalFilters(new GrpcHttpExceptionFilter(options))`.
  */
 @Catch()
@@ -36,7 +37,7 @@ export class GrpcHttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<ProblemRequest>();
     const response = http.getResponse<HttpResponseLike>();
-    const { problem, known } = problemOf(exception, request, this.options);
+    const { problem, known, retryAfterSeconds } = problemOf(exception, request, this.options);
     if (!known) {
       problem.instance = `urn:uuid:${randomUUID()}`;
       const stack = exception instanceof Error ? exception.stack : String(exception);
@@ -48,6 +49,7 @@ export class GrpcHttpExceptionFilter implements ExceptionFilter {
     }
     response.status(problem.status);
     response.setHeader('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+    if (retryAfterSeconds !== undefined) response.setHeader('retry-after', String(retryAfterSeconds));
     response.end(JSON.stringify(problem));
   }
 }

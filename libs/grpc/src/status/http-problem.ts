@@ -2,7 +2,8 @@ import { HttpException, NotFoundException } from '@nestjs/common';
 import { status as Status } from '@grpc/grpc-js';
 import { STATUS_CODES } from 'node:http';
 
-import type { FieldViolation } from './bad-request.details.js';
+import { RpcError } from '../grpc.errors.js';
+import type { FieldViolation } from './status-details.js';
 import { httpStatusOf } from './http-status.js';
 import { statusOf, type ErrorCodeMap } from './status-mapping.js';
 
@@ -99,6 +100,7 @@ interface Draft {
   detail: string;
   errors?: ProblemDetails['errors'];
   extensions?: Record<string, unknown>;
+  retryAfterSeconds?: number;
 }
 
 /** `extensions` of an HttpException's response object, without the members RFC 9457 defines. */
@@ -127,16 +129,33 @@ function fromHttpException(exception: HttpException, request: ProblemRequest): D
   };
 }
 
+/**
+ * A downstream status' rich details: its ErrorInfo reason is a more precise code than the
+ * status name; its BadRequest names the bad fields; its RetryInfo becomes Retry-After.
+ */
+function fromRichDetails(exception: unknown): Partial<Draft> & { retryAfterSeconds?: number } {
+  if (!(exception instanceof RpcError)) return {};
+  const { errorInfo, retryInfo, badRequest } = exception.richDetails;
+  return {
+    code: errorInfo?.reason || undefined,
+    errors: violationsOf({ violations: badRequest?.fieldViolations }),
+    // Whole seconds (RFC 9110 delay-seconds), rounded up so a client never retries too early.
+    retryAfterSeconds: retryInfo ? Math.ceil(retryInfo.retryDelayMs / 1000) : undefined,
+  };
+}
+
 function fromError(exception: unknown, options: HttpProblemOptions): Draft & { known: boolean } {
   const outcome = statusOf(exception, options.errorCodes);
   if (!outcome.known) return { status: 500, code: 'INTERNAL', detail: 'internal error', known: false };
+  const rich = fromRichDetails(exception);
   const ownCode = (exception as { code?: unknown }).code;
-  const code = typeof ownCode === 'string' ? ownCode : Status[outcome.code];
+  const code = rich.code ?? (typeof ownCode === 'string' ? ownCode : Status[outcome.code]);
   return {
     status: options.httpStatuses?.[code] ?? httpStatusOf(outcome.code),
     code,
     detail: outcome.details,
-    errors: violationsOf(exception),
+    errors: violationsOf(exception) ?? rich.errors,
+    retryAfterSeconds: rich.retryAfterSeconds,
     known: true,
   };
 }
@@ -144,18 +163,20 @@ function fromError(exception: unknown, options: HttpProblemOptions): Draft & { k
 /**
  * The problem for what a handler (or Express, or body-parser) threw: HttpExceptions keep their
  * status (and may set `code`, `violations` and `extensions` in their response object); other errors go through statusOf and the gRPC → HTTP table; anything unknown is a 500
- * with no internals (`known: false`: the caller logs it under `instance`).
+ * with no internals (`known: false`: the caller logs it under `instance`). A downstream
+ * RpcError's rich details count: BadRequest fills `errors`, ErrorInfo's reason is the `code`,
+ * RetryInfo is `retryAfterSeconds` (the filter's Retry-After header).
  */
 export function problemOf(
   exception: unknown,
   request: ProblemRequest,
   options: HttpProblemOptions = {},
-): { problem: ProblemDetails; known: boolean } {
+): { problem: ProblemDetails; known: boolean; retryAfterSeconds?: number } {
   const draft =
     exception instanceof HttpException
       ? { ...fromHttpException(exception, request), known: true }
       : fromError(exception, options);
-  const { known, errors, extensions, status, code, detail } = draft;
+  const { known, errors, extensions, status, code, detail, retryAfterSeconds } = draft;
   const problem: ProblemDetails = {
     type: options.typeBase ? `${options.typeBase}${code.toLowerCase().replace(/_/g, '-')}` : 'about:blank',
     title: STATUS_CODES[status] ?? (status === 499 ? 'Client Closed Request' : 'Error'),
@@ -165,5 +186,5 @@ export function problemOf(
     ...(errors?.length ? { errors } : {}),
     ...extensions,
   };
-  return { problem, known };
+  return { problem, known, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
 }

@@ -5,6 +5,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 
 import { RpcError } from '../grpc.errors.js';
 import { httpExceptionDetails, statusOfHttpException } from './http-exception-status.js';
+import { badRequestOf, encodeStatusDetails, STATUS_DETAILS_KEY } from './status-details.js';
 
 /** Status names (`NOT_FOUND`) to numbers; OK excluded, since an error is never OK. */
 const STATUS_BY_NAME = new Map<string, Status>(
@@ -70,11 +71,23 @@ export function isErrorStatus(value: unknown): value is Status {
  *    `{ status: 'error', message }` is UNKNOWN with that message;
  * 6. anything else: INTERNAL, with a generic message so internals do not leak.
  * Codes are looked up as own properties only: `code: 'constructor'` maps to nothing. Details
- * are cut to {@link MAX_STATUS_DETAILS_LENGTH}.
+ * are cut to {@link MAX_STATUS_DETAILS_LENGTH}. An INVALID_ARGUMENT error that names its bad
+ * fields in `violations` (`[{ field, description }]`) and brings no metadata of its own gets
+ * them as a google.rpc.BadRequest in grpc-status-details-bin (see {@link badRequestOf}).
  */
 export function statusOf(error: unknown, extra: ErrorCodeMap = {}): StatusOutcome {
   const outcome = classify(error, extra);
   outcome.details = boundDetails(outcome.details);
+  if (outcome.code === Status.INVALID_ARGUMENT && outcome.metadata === undefined) {
+    const badRequest = badRequestOf(error);
+    if (badRequest) {
+      outcome.metadata = new Metadata();
+      outcome.metadata.set(
+        STATUS_DETAILS_KEY,
+        encodeStatusDetails(outcome.code, outcome.details, { badRequest }),
+      );
+    }
+  }
   return outcome;
 }
 
