@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +80,10 @@ describe('npm run start:stack: the compose topology as local processes', { timeo
     stats = /stats (http:\S+\/stats)/.exec(stack.output())![1];
   });
   after(async () => {
-    if (process.env.NESTMESH_TEST_LOGS) process.stderr.write(stack?.output() ?? '');
+    // The stack's own output (its URLs, a crash's stack trace) for whoever reads a failed run.
+    const log = join(tmpdir(), `nestmesh-stack-e2e-${process.pid}.log`);
+    writeFileSync(log, stack?.output() ?? '');
+    process.stderr.write(`start:stack output: ${log}\n`);
     const exit = await stack?.stop('SIGTERM');
     assert.ok(exit === undefined || [0, 'SIGTERM'].includes(exit), `the stack exited with ${String(exit)}`);
   });

@@ -48,6 +48,15 @@ async function stopAll(code: number): Promise<never> {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+// Anything unexpected stops the whole stack, saying what it was (never a silent half-stack).
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (error: unknown) => {
+    console.error(
+      `start:stack: ${event}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    void stopAll(1);
+  });
+}
 
 try {
   const redis = await startRedis({ persistent: true });
