@@ -49,6 +49,9 @@ class RichFailureInventory {
   followStock(): never {
     throw new RpcError(Status.UNIMPLEMENTED, 'not in this test');
   }
+  confirmReservations(): never {
+    throw new RpcError(Status.UNIMPLEMENTED, 'not in this test');
+  }
   watchStock(): never {
     throw new RpcError(Status.UNIMPLEMENTED, 'not in this test');
   }

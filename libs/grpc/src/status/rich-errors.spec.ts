@@ -74,6 +74,9 @@ class RichErrorController {
   followStock(): never {
     throw new Error('not used by this test');
   }
+  confirmReservations(): never {
+    throw new Error('not used by this test');
+  }
   watchStock(): never {
     throw new Error('not used by this test');
   }
