@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { currentLeadership, LeaderOnly } from '@nestmesh/coordination';
 import type { Reservation } from '@nestmesh/contracts/inventory/v1';
 
 import { StaleEpochError } from './inventory.errors.js';
+import { IntervalJob } from './interval-job.js';
 import { StockStore, type ReservationPolicy } from './stock/stock.store.js';
 
 export interface ReconcileOptions {
@@ -28,36 +28,16 @@ export const DEFAULT_RECONCILE = { everyMs: 10_000 } as const;
  * moves it instead of sleeping.
  */
 @Injectable()
-export class ReconcileJob implements OnApplicationBootstrap {
-  private readonly logger = new Logger('ReconcileJob');
-  private running = false;
-
+export class ReconcileJob extends IntervalJob {
   constructor(
     @Inject(StockStore) private readonly store: StockStore,
     @Inject(RECONCILE_OPTIONS) private readonly options: Required<ReconcileOptions>,
     @Inject(RESERVATION_POLICY) private readonly policy: ReservationPolicy,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.options.everyMs);
-    this.scheduler.addInterval('inventory-reconcile', timer);
+    scheduler: SchedulerRegistry,
+  ) {
+    super('inventory-reconcile', options.everyMs, scheduler);
   }
 
-  /** One firing: skipped if the previous run is still going. */
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.run();
-    } catch (error) {
-      this.logger.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** Releases expired reservations as the leader; resolves to them (undefined on a follower). */
   @LeaderOnly()
   async run(): Promise<Reservation[]> {
     const { epoch } = currentLeadership()!;

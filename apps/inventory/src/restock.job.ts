@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { currentLeadership, LeaderOnly } from '@nestmesh/coordination';
 
 import { StaleEpochError } from './inventory.errors.js';
+import { IntervalJob } from './interval-job.js';
 import { StockStore, type RestockPolicy } from './stock/stock.store.js';
 
 export interface RestockOptions extends Partial<RestockPolicy> {
@@ -26,35 +26,15 @@ export const DEFAULT_RESTOCK = { everyMs: 10_000, below: 1n, to: 100n } as const
  * released.
  */
 @Injectable()
-export class RestockJob implements OnApplicationBootstrap {
-  private readonly logger = new Logger('RestockJob');
-  private running = false;
-
+export class RestockJob extends IntervalJob {
   constructor(
     @Inject(StockStore) private readonly store: StockStore,
     @Inject(RESTOCK_OPTIONS) private readonly options: Required<RestockOptions>,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), this.options.everyMs);
-    this.scheduler.addInterval('inventory-restock', timer);
+    scheduler: SchedulerRegistry,
+  ) {
+    super('inventory-restock', options.everyMs, scheduler);
   }
 
-  /** One firing: skipped if the previous run is still going. */
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.run();
-    } catch (error) {
-      this.logger.error(`restock failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** Reconciles every SKU as the leader; resolves to the SKUs topped up (undefined on a follower). */
   @LeaderOnly()
   async run(): Promise<string[]> {
     const { epoch, signal } = currentLeadership()!;
