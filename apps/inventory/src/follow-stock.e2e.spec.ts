@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { InventoryServiceService, type StockEvent } from '@nestmesh/contracts/inventory/v1';
-import { DiscoveryModule } from '@nestmesh/discovery';
-import { MeshClientModule, meshClientToken, RpcError, Status, type MeshClient } from '@nestmesh/grpc';
+import { RpcError, Status, type MeshClient } from '@nestmesh/grpc';
 import { startContext, startRedis, waitFor, type RedisServer } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { MAX_FOLLOWED_SKUS } from './follow-stock.js';
 import { InventoryModule, type InventoryOptions } from './inventory.module.js';
 import { MemoryStockStore } from './stock/memory-stock.store.js';
+import { startInventoryCaller } from './test-fixtures/inventory-caller.js';
 
 type Client = MeshClient<typeof InventoryServiceService>;
 
@@ -53,23 +53,12 @@ async function startFixture(store: 'memory' | 'redis', options: InventoryOptions
       }),
     );
     stops.unshift(() => inventory.close());
-    @Module({
-      imports: [
-        DiscoveryModule.forRoot({ url: `memory://${name}` }),
-        MeshClientModule.register({
-          service: 'inventory',
-          definition: InventoryServiceService,
-          timeoutMs: 10_000,
-        }),
-      ],
-    })
-    class Caller {}
-    const caller = await startContext(Caller);
+    const { app: caller, client } = await startInventoryCaller(`memory://${name}`);
     stops.unshift(() => caller.close());
     const stop = async () => {
       for (const close of stops.splice(0)) await close();
     };
-    return { client: caller.get(meshClientToken(InventoryServiceService)), openFeeds, inventory, stop };
+    return { client, openFeeds, inventory, stop };
   } catch (error) {
     for (const close of stops) await close();
     throw error;

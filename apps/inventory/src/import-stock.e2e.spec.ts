@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
-import { DiscoveryModule } from '@nestmesh/discovery';
-import { MeshClientModule, meshClientToken, RpcError, Status, type MeshClient } from '@nestmesh/grpc';
+import { RpcError, Status, type MeshClient } from '@nestmesh/grpc';
 import { startContext } from '@nestmesh/testing';
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 
 import { InventoryModule } from './inventory.module.js';
+import { startInventoryCaller } from './test-fixtures/inventory-caller.js';
 
 /** Yields `requests` one at a time, each a turn later, as deliveries that arrive over time. */
 async function* deliveries(requests: { sku: string; quantity: bigint }[]) {
@@ -36,20 +36,9 @@ describe('ImportStock: a client stream of deliveries over the mesh', { timeout: 
         }),
       ),
     );
-    @Module({
-      imports: [
-        DiscoveryModule.forRoot({ url: `memory://${name}` }),
-        MeshClientModule.register({
-          service: 'inventory',
-          definition: InventoryServiceService,
-          timeoutMs: 10_000,
-        }),
-      ],
-    })
-    class Caller {}
-    const caller = await startContext(Caller);
+    const { app: caller, client: callerClient } = await startInventoryCaller(`memory://${name}`);
     apps.unshift(caller);
-    client = caller.get(meshClientToken(InventoryServiceService));
+    client = callerClient;
   });
   after(async () => {
     for (const app of apps) await app.close();

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { InventoryServiceService, ReservationStatus } from '@nestmesh/contracts/inventory/v1';
 import { LockService } from '@nestmesh/coordination';
-import { DiscoveryModule } from '@nestmesh/discovery';
-import { MeshClientModule, meshClientToken, RpcError, Status, type MeshClient } from '@nestmesh/grpc';
+import { RpcError, Status, type MeshClient } from '@nestmesh/grpc';
 import { startContext, startRedis, waitFor, type RedisServer } from '@nestmesh/testing';
 import { randomUUID } from 'node:crypto';
 
 import { InventoryModule } from './inventory.module.js';
 import { StockStore } from './stock/stock.store.js';
+import { startInventoryCaller } from './test-fixtures/inventory-caller.js';
 
 // The timeout that used to reserve twice: a ReserveStock whose deadline passes while the
 // server is still working on it (here: waiting for the SKU's lock, which the test holds) is
@@ -33,20 +33,9 @@ describe('ReserveStock retried after DEADLINE_EXCEEDED reserves once', { timeout
       }),
     );
     apps.push(inventory);
-    @Module({
-      imports: [
-        DiscoveryModule.forRoot({ url: `memory://${name}` }),
-        MeshClientModule.register({
-          service: 'inventory',
-          definition: InventoryServiceService,
-          timeoutMs: 10_000,
-        }),
-      ],
-    })
-    class Caller {}
-    const caller = await startContext(Caller);
+    const { app: caller, client: callerClient } = await startInventoryCaller(`memory://${name}`);
     apps.unshift(caller);
-    client = caller.get(meshClientToken(InventoryServiceService));
+    client = callerClient;
   });
   after(async () => {
     for (const app of apps) await app.close();
