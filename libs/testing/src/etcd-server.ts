@@ -1,11 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
+import { requireBinary, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
-import { waitFor } from './wait-for.js';
+import { serverProcess } from './server-process.js';
 
 export interface EtcdServer {
   /** `http://127.0.0.1:<port>`, the client URL. */
@@ -30,71 +29,56 @@ export async function startEtcd({ detached = false }: { detached?: boolean } = {
   const endpoint = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   let dataDir = mkdtempSync(join(tmpdir(), 'nestmesh-etcd-'));
-  let child: ChildProcess | undefined;
-  let output = '';
 
+  const server = serverProcess({
+    description: `etcd on ${endpoint}`,
+    spawn: () =>
+      spawnOwned(
+        'etcd',
+        [
+          '--name',
+          'test',
+          '--data-dir',
+          dataDir,
+          '--listen-client-urls',
+          endpoint,
+          '--advertise-client-urls',
+          endpoint,
+          '--listen-peer-urls',
+          peer,
+          '--initial-advertise-peer-urls',
+          peer,
+          '--initial-cluster',
+          `test=${peer}`,
+          '--log-level',
+          'error',
+        ],
+        // detached: its own process group, so a terminal's Ctrl-C does not kill it before the
+        // apps that use it have deregistered.
+        { stdio: ['ignore', 'pipe', 'pipe'], detached },
+      ),
+    ready: async () => {
+      const response = await fetch(`${endpoint}/health`);
+      return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+    },
+    // A bound for a loaded machine; it is healthy within a second on a quiet one.
+    timeoutMs: 60_000,
+    intervalMs: 50,
+  });
+  const { kill } = server;
   const start = async ({ wipe = false }: { wipe?: boolean } = {}) => {
     if (wipe) {
       rmSync(dataDir, { recursive: true, force: true });
       dataDir = mkdtempSync(join(tmpdir(), 'nestmesh-etcd-'));
     }
-    output = '';
-    const process_ = spawnOwned(
-      'etcd',
-      [
-        '--name',
-        'test',
-        '--data-dir',
-        dataDir,
-        '--listen-client-urls',
-        endpoint,
-        '--advertise-client-urls',
-        endpoint,
-        '--listen-peer-urls',
-        peer,
-        '--initial-advertise-peer-urls',
-        peer,
-        '--initial-cluster',
-        `test=${peer}`,
-        '--log-level',
-        'error',
-      ],
-      // detached: its own process group, so a terminal's Ctrl-C does not kill it before the
-      // apps that use it have deregistered.
-      { stdio: ['ignore', 'pipe', 'pipe'], detached },
-    );
-    child = process_;
-    process_.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    process_.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    let exited = false;
-    process_.once('exit', () => (exited = true));
-    try {
-      await waitFor(
-        async () => {
-          if (exited) throw new Error(`etcd exited: ${output}`);
-          const response = await fetch(`${endpoint}/health`);
-          return response.ok && ((await response.json()) as { health?: string }).health === 'true';
-        },
-        // A bound for a loaded machine; it is healthy within a second on a quiet one.
-        { timeoutMs: 60_000, intervalMs: 50, description: `etcd on ${endpoint}` },
-      );
-    } catch (error) {
-      await signalAndWait(process_, 'SIGKILL');
-      throw error;
-    }
-  };
-
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    const running = child;
-    child = undefined;
-    await signalAndWait(running, signal);
+    await server.start();
   };
 
   await start();
   return {
     endpoint,
     get pid() {
-      return child?.pid;
+      return server.child?.pid;
     },
     start,
     kill,

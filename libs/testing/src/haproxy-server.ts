@@ -1,12 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
+import { requireBinary, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
-import { waitFor } from './wait-for.js';
+import { serverProcess } from './server-process.js';
 
 export interface HaproxyServer {
   /** The runtime API (level admin) on a unix socket: its absolute path. */
@@ -70,36 +69,15 @@ export async function startHaproxy({
     '',
   ].join('\n');
   writeFileSync(configFile, `${global}${config(ports)}\n`);
-  let child: ChildProcess | undefined;
-
-  const start = async () => {
-    let output = '';
-    const process_ = spawnOwned('haproxy', ['-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = process_;
-    process_.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    process_.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    let exited = false;
-    process_.once('exit', () => (exited = true));
-    try {
-      await waitFor(
-        async () => {
-          if (exited) throw new Error(`haproxy exited: ${output}`);
-          return (await ask(socketPath, 'show info')).includes('Name: HAProxy');
-        },
-        // A bound for a loaded machine; it answers within milliseconds on a quiet one.
-        { timeoutMs: 30_000, intervalMs: 20, description: `haproxy with ${configFile}` },
-      );
-    } catch (error) {
-      await signalAndWait(process_, 'SIGKILL');
-      throw error;
-    }
-  };
-
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    const running = child;
-    child = undefined;
-    await signalAndWait(running, signal);
-  };
+  const server = serverProcess({
+    description: `haproxy with ${configFile}`,
+    spawn: () => spawnOwned('haproxy', ['-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    ready: async () => (await ask(socketPath, 'show info')).includes('Name: HAProxy'),
+    // A bound for a loaded machine; it answers within milliseconds on a quiet one.
+    timeoutMs: 30_000,
+    intervalMs: 20,
+  });
+  const { start, kill } = server;
 
   try {
     await start();
@@ -112,7 +90,7 @@ export async function startHaproxy({
     runtimeApiAddress: `127.0.0.1:${apiPort}`,
     ports,
     get pid() {
-      return child?.pid;
+      return server.child?.pid;
     },
     kill,
     start,

@@ -1,12 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
+import { requireBinary, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
-import { waitFor } from './wait-for.js';
+import { serverProcess } from './server-process.js';
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>`. */
@@ -51,40 +50,30 @@ export async function startRedis({
   const persistence = dataDir
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir]
     : ['--appendonly', 'no'];
-  let child: ChildProcess | undefined;
-
-  const start = async () => {
-    let output = '';
-    const process_ = spawnOwned(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child = process_;
-    process_.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    process_.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    let exited = false;
-    process_.once('exit', () => (exited = true));
-    try {
-      await waitFor(
-        async () => {
-          if (exited) throw new Error(`redis-server exited: ${output}`);
-          return ping(port);
-        },
-        // A bound for a loaded machine; it starts in milliseconds on a quiet one.
-        { timeoutMs: 30_000, intervalMs: 20, description: `redis-server on port ${port}` },
-      );
-    } catch (error) {
-      await signalAndWait(process_, 'SIGKILL');
-      throw error;
-    }
-  };
-
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    const running = child;
-    child = undefined;
-    await signalAndWait(running, signal);
-  };
+  const server = serverProcess({
+    description: `redis-server on port ${port}`,
+    spawn: () =>
+      spawnOwned(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          ...persistence,
+          '--loglevel',
+          'warning',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    ready: () => ping(port),
+    // A bound for a loaded machine; it starts in milliseconds on a quiet one.
+    timeoutMs: 30_000,
+    intervalMs: 20,
+  });
+  const { start, kill } = server;
 
   await start();
   return {
@@ -93,12 +82,12 @@ export async function startRedis({
     kill,
     start,
     get pid() {
-      return child?.pid;
+      return server.child?.pid;
     },
-    pause: () => void child?.kill('SIGSTOP'),
-    resume: () => void child?.kill('SIGCONT'),
+    pause: () => void server.child?.kill('SIGSTOP'),
+    resume: () => void server.child?.kill('SIGCONT'),
     stop: async () => {
-      child?.kill('SIGCONT');
+      server.child?.kill('SIGCONT');
       await kill('SIGTERM');
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
