@@ -12,6 +12,11 @@ export const HAPROXY_SYNC_DEFAULTS = {
   drainTimeoutMs: 30_000,
   /** How often a draining server's sessions are counted. */
   drainPollIntervalMs: 250,
+  /**
+   * How long a server stays in maintenance, its sessions shut and none left, before it is
+   * deleted: HAProxy before 2.9 can crash deleting a server a closing stream still points to.
+   */
+  deleteDelayMs: 2_000,
   /** How often the backend is re-read without a change (to restore servers after an HAProxy restart). */
   resyncIntervalMs: 5_000,
   /** One runtime API command's connect-and-answer limit. */

@@ -5,6 +5,9 @@ import { connect, type AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import type { UnexpectedExit } from './server-process.js';
+import { waitFor } from './wait-for.js';
+
 import { startHaproxy, type HaproxyServer } from './haproxy-server.js';
 
 /** One runtime API command over TCP (`host:port`); HAProxy closes after answering. */
@@ -65,5 +68,25 @@ describe('startHaproxy', { timeout: 60_000 }, () => {
     await haproxy.stop();
     haproxy = undefined;
     assert.equal(existsSync(folder), false);
+  });
+
+  it('a crash (a signal nobody sent through kill) is reported once with its signal; kill and stop are not', async () => {
+    const exits: UnexpectedExit[] = [];
+    haproxy = await startHaproxy({
+      config: () => 'defaults\n  mode http\n',
+      onUnexpectedExit: (exit) => exits.push(exit),
+    });
+    process.kill(haproxy.pid!, 'SIGKILL');
+    await waitFor(() => exits.length > 0, { timeoutMs: 30_000, description: 'the crash reported' });
+    assert.equal(exits[0].signal, 'SIGKILL');
+    assert.match(exits[0].description, /^haproxy with /);
+    assert.equal(haproxy.pid, undefined);
+
+    await haproxy.start();
+    await haproxy.kill();
+    await haproxy.start();
+    await haproxy.stop();
+    haproxy = undefined;
+    assert.equal(exits.length, 1);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { requireBinary, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
-import { serverProcess } from './server-process.js';
+import { serverProcess, type UnexpectedExit } from './server-process.js';
 
 export interface HaproxyServer {
   /** The runtime API (level admin) on a unix socket: its absolute path. */
@@ -32,6 +32,8 @@ export interface StartHaproxyOptions {
    * asked for. The helper writes `global` itself, with the runtime API sockets.
    */
   config: (ports: Readonly<Record<string, number>>) => string;
+  /** Told when HAProxy exits without being asked to (a crash); `start()` brings it back. */
+  onUnexpectedExit?: (exit: UnexpectedExit) => void;
 }
 
 /** Sends one runtime API command and resolves with its whole answer (HAProxy then closes). */
@@ -54,6 +56,7 @@ async function ask(socketPath: string, command: string): Promise<string> {
 export async function startHaproxy({
   ports: portNames = [],
   config,
+  onUnexpectedExit,
 }: StartHaproxyOptions): Promise<HaproxyServer> {
   requireBinary('haproxy', 'haproxy');
   const ports: Record<string, number> = {};
@@ -76,6 +79,7 @@ export async function startHaproxy({
     // A bound for a loaded machine; it answers within milliseconds on a quiet one.
     timeoutMs: 30_000,
     intervalMs: 20,
+    onUnexpectedExit,
   });
   const { start, kill } = server;
 

@@ -3,6 +3,7 @@ export { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
 export { startEtcd, type EtcdServer } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startHaproxy, type HaproxyServer, type StartHaproxyOptions } from './haproxy-server.js';
+export type { UnexpectedExit } from './server-process.js';
 export { startRedis, type RedisServer } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';

@@ -13,7 +13,22 @@ export interface ServerProcessOptions {
   /** How long it may take to serve: a bound for a loaded machine. */
   timeoutMs: number;
   intervalMs: number;
+  /**
+   * Called when a started process exits without `kill` (a crash), with its exit code or signal
+   * and the last of its output. Default: nothing (the next use of the server fails).
+   */
+  onUnexpectedExit?: (exit: UnexpectedExit) => void;
 }
+
+export interface UnexpectedExit {
+  description: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last 4 kB of its stdout and stderr. */
+  output: string;
+}
+
+const KEPT_OUTPUT = 4096;
 
 /** A server process that can be killed and started again, the same way each time. */
 export interface ServerProcess {
@@ -32,6 +47,7 @@ export function serverProcess({
   ready,
   timeoutMs,
   intervalMs,
+  onUnexpectedExit,
 }: ServerProcessOptions): ServerProcess {
   let child: ChildProcess | undefined;
   return {
@@ -42,10 +58,17 @@ export function serverProcess({
       let output = '';
       const started = spawn();
       child = started;
-      started.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-      started.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+      const keep = (chunk: string) => (output = (output + chunk).slice(-KEPT_OUTPUT));
+      started.stdout!.setEncoding('utf8').on('data', keep);
+      started.stderr!.setEncoding('utf8').on('data', keep);
       let exited = false;
-      started.once('exit', () => (exited = true));
+      started.once('exit', (code, signal) => {
+        exited = true;
+        // `kill` forgets the child before signalling it: still ours here means nobody asked.
+        if (child !== started) return;
+        child = undefined;
+        onUnexpectedExit?.({ description, code, signal, output });
+      });
       try {
         await waitFor(
           async () => {

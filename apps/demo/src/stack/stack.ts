@@ -17,6 +17,7 @@ import {
   startHaproxy,
   startPrometheus,
   startRedis,
+  type HaproxyServer,
 } from '@nestmesh/testing';
 
 import { localHaproxyConfig, localPrometheusConfig } from './deploy-config.js';
@@ -107,7 +108,22 @@ try {
   for (const app of apps.filter((each) => each.spec.name.startsWith('inventory'))) await app.start();
   for (const app of apps.filter((each) => each.spec.name.startsWith('order'))) await app.start();
 
-  const haproxy = await startHaproxy({
+  // As compose's `restart: unless-stopped`: a crashed HAProxy is said and started again; the
+  // syncs put its dynamic servers back at their next resync.
+  const haproxy: HaproxyServer = await startHaproxy({
+    onUnexpectedExit: ({ description, code, signal, output }) => {
+      if (stopping) return;
+      console.error(
+        `start:stack: ${description} exited (${signal ?? `code ${code}`}); starting it again. Its last output: ${output.trim() || '(none)'}`,
+      );
+      haproxy.start().then(
+        () => console.error('start:stack: haproxy started again'),
+        (error: unknown) => {
+          console.error(`start:stack: haproxy did not start again: ${String(error)}`);
+          void stopAll(1);
+        },
+      );
+    },
     ports: ['http', 'grpc', 'stats'],
     config: (ports) =>
       localHaproxyConfig(readFileSync(join(root, 'deploy/haproxy/haproxy.cfg'), 'utf8'), {

@@ -40,6 +40,7 @@ describe('haproxy sync: names, addresses and options', { timeout: 10_000 }, () =
     assert.equal(resolved.serverNamePrefix, HAPROXY_SYNC_DEFAULTS.serverNamePrefix);
     assert.equal(resolved.drainTimeoutMs, 30_000);
     assert.equal(resolved.drainPollIntervalMs, 250);
+    assert.equal(resolved.deleteDelayMs, 2_000);
     assert.equal(resolved.resyncIntervalMs, 5_000);
     assert.equal(resolved.commandTimeoutMs, 5_000);
     assert.equal(resolved.check, false);
@@ -58,6 +59,7 @@ describe('haproxy sync: names, addresses and options', { timeout: 10_000 }, () =
       { resyncIntervalMs: Number.NaN },
       { commandTimeoutMs: -1 },
       { drainTimeoutMs: -1 },
+      { deleteDelayMs: Number.NaN },
     ];
     for (const options of refused) {
       assert.throws(

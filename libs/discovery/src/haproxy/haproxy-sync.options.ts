@@ -33,6 +33,13 @@ export interface HaproxySyncOptions extends ServerSettings {
   /** Default 250. How often a draining server's sessions are counted. */
   drainPollIntervalMs?: number;
   /**
+   * Default 2 000. After its drain, a server is put in maintenance and its sessions shut; it is
+   * deleted once none is left and this long has passed. Deleting at once can crash HAProxy
+   * before 2.9 (Debian 12 ships 2.6): a stream that is closing still points to the server it
+   * frees (haproxy/haproxy#2323, fixed by "don't delete a dynamic server that has streams").
+   */
+  deleteDelayMs?: number;
+  /**
    * Default 5 000. The backend is re-read this often even without a change, so servers lost to
    * an HAProxy restart (dynamic servers are not kept in its configuration) come back.
    */
@@ -64,6 +71,7 @@ export function resolveHaproxySyncOptions(options: HaproxySyncOptions): Resolved
     serverNamePrefix: HAPROXY_SYNC_DEFAULTS.serverNamePrefix,
     drainTimeoutMs: HAPROXY_SYNC_DEFAULTS.drainTimeoutMs,
     drainPollIntervalMs: HAPROXY_SYNC_DEFAULTS.drainPollIntervalMs,
+    deleteDelayMs: HAPROXY_SYNC_DEFAULTS.deleteDelayMs,
     resyncIntervalMs: HAPROXY_SYNC_DEFAULTS.resyncIntervalMs,
     commandTimeoutMs: HAPROXY_SYNC_DEFAULTS.commandTimeoutMs,
     retryBackoff: HAPROXY_SYNC_DEFAULTS.retryBackoff,
@@ -91,10 +99,10 @@ export function resolveHaproxySyncOptions(options: HaproxySyncOptions): Resolved
   positive('drainPollIntervalMs', resolved.drainPollIntervalMs);
   positive('resyncIntervalMs', resolved.resyncIntervalMs);
   positive('commandTimeoutMs', resolved.commandTimeoutMs);
-  if (!(resolved.drainTimeoutMs >= 0)) {
-    throw new InvalidDiscoveryOptionsError(
-      `haproxy sync: drainTimeoutMs must be >= 0, got ${resolved.drainTimeoutMs}`,
-    );
+  for (const name of ['drainTimeoutMs', 'deleteDelayMs'] as const) {
+    if (!(resolved[name] >= 0)) {
+      throw new InvalidDiscoveryOptionsError(`haproxy sync: ${name} must be >= 0, got ${resolved[name]}`);
+    }
   }
   return resolved;
 }

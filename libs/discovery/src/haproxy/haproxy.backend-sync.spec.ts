@@ -5,6 +5,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { waitFor, type HaproxyServer } from '@nestmesh/testing';
 
 import { MemoryRegistry } from '../adapters/memory/memory.registry.js';
+import { HAPROXY_SYNC_DEFAULTS } from '../discovery.constants.js';
 import { HaproxyBackend } from './haproxy.backend.js';
 import { syncHaproxyBackend, type HaproxyBackendSync } from './haproxy.backend-sync.js';
 import {
@@ -26,6 +27,8 @@ const DRAIN_POLL_MS = 50;
 const SETTLE_MS = 10 * COMMAND_TIMEOUT_MS;
 /** HAProxy's admin-state flag of a server set to drain (`set server … state drain`). */
 const FORCED_DRAIN = 0x08;
+/** … and of one put in maintenance (`set server … state maint`). */
+const FORCED_MAINTENANCE = 0x01;
 
 describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 120_000 }, () => {
   let haproxy: HaproxyServer;
@@ -76,7 +79,11 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
     for (const name of ['orders', 'inventory']) {
       const backend = new HaproxyBackend(new HaproxyRuntimeApi(haproxy.runtimeApiSocket), name);
       for (const server of await serverNames(haproxy, name)) {
-        if (server.startsWith('mesh-')) await backend.remove(server);
+        if (!server.startsWith('mesh-')) continue;
+        // As the sync does: shut, then delete once nothing is left on it (HAProxy < 2.9).
+        await backend.shut(server);
+        await waitFor(async () => !(await backend.sessions()).get(server), { timeoutMs: SETTLE_MS });
+        await backend.delete(server);
       }
     }
     await Promise.all(instances.splice(0).map((started) => started.close()));
@@ -167,8 +174,17 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
     await waitFor(() => clockReads >= 2, { timeoutMs: SETTLE_MS, description: 'the drain under way' });
     assert.equal((await serversOf(haproxy, 'orders')).get('mesh-a')?.adminState, FORCED_DRAIN);
     now += 60_000;
-    await namesBecome(['static-keep']);
     assert.notEqual((await slow.response).body, 'a slow');
+    // Shut, in maintenance, and kept until deleteDelayMs has passed on the same clock.
+    await waitFor(
+      async () => (await serversOf(haproxy, 'orders')).get('mesh-a')?.adminState === FORCED_MAINTENANCE,
+      { timeoutMs: SETTLE_MS, description: 'mesh-a in maintenance' },
+    );
+    const readsAtShut = clockReads;
+    await waitFor(() => clockReads >= readsAtShut + 3, { timeoutMs: SETTLE_MS });
+    assert.ok((await serversOf(haproxy, 'orders')).has('mesh-a'), 'deleted before deleteDelayMs');
+    now += HAPROXY_SYNC_DEFAULTS.deleteDelayMs;
+    await namesBecome(['static-keep']);
   });
 
   it('a restarted sync converges: stale servers removed, a drained one put back, missing ones added', async () => {

@@ -12,6 +12,9 @@ import {
   type ServerTarget,
 } from './haproxy.backend.js';
 import { HaproxyRuntimeApi } from './haproxy.runtime-api.js';
+
+/** HAProxy's admin-state flag of a server put in maintenance (`set server … state maint`). */
+const FORCED_MAINTENANCE = 0x01;
 import {
   resolveHaproxySyncOptions,
   type HaproxySyncOptions,
@@ -32,7 +35,9 @@ export interface HaproxyBackendSync {
  * runtime API. Each reconcile reads the backend (`show servers state`) and acts on the
  * difference: an instance without a server gets one (`add server`, then ready); a server whose
  * instance left is drained (`state drain`: no new sessions), and once its sessions and queue
- * are at 0, or `drainTimeoutMs` has passed, put in maintenance, its sessions shut and deleted.
+ * are at 0, or `drainTimeoutMs` has passed, put in maintenance and its sessions shut; it is
+ * deleted on a later pass, once none is left and `deleteDelayMs` has passed (an immediate
+ * delete can crash HAProxy before 2.9).
  * Because every pass starts from HAProxy's own state, a restarted sync, a restarted HAProxy
  * (re-read every `resyncIntervalMs`) or a failed command converge on the next pass. Failures
  * are reported to `onError` and retried with backoff; nothing throws out of the loop.
@@ -49,6 +54,8 @@ class BackendSync implements HaproxyBackendSync {
   private readonly logger = new Logger('HaproxyBackendSync');
   /** Server name → when its drain started, on `options.now`. */
   private readonly draining = new Map<string, number>();
+  /** Server name → when it was put in maintenance and its sessions shut (deleted later). */
+  private readonly closing = new Map<string, number>();
   private instances: ServiceInstance[] | undefined;
   private changed = false;
   private wake: (() => void) | undefined;
@@ -122,16 +129,19 @@ class BackendSync implements HaproxyBackendSync {
     );
     const current = new Map(managed.map((server) => [server.name, server]));
     for (const [name, target] of targets) await this.keep(name, target, current.get(name));
-    for (const name of this.draining.keys()) if (!current.has(name)) this.draining.delete(name);
-    const leaving = managed.map((server) => server.name).filter((name) => !targets.has(name));
+    for (const pending of [this.draining, this.closing]) {
+      for (const name of pending.keys()) if (!current.has(name)) pending.delete(name);
+    }
+    const leaving = managed.filter((server) => !targets.has(server.name));
     if (leaving.length > 0) await this.retire(leaving);
-    return this.draining.size > 0;
+    return this.draining.size > 0 || this.closing.size > 0;
   }
 
   /** Makes the server of a live instance exist, point at it, and take traffic. */
   private async keep(name: string, target: ServerTarget, server: HaproxyServerState | undefined) {
     const signal = this.stopping.signal;
     this.draining.delete(name);
+    this.closing.delete(name);
     if (!server) return this.backend.add(name, target, this.options, signal);
     if (server.address !== target.address || server.port !== target.port) {
       await this.backend.moveTo(name, target, signal);
@@ -139,21 +149,38 @@ class BackendSync implements HaproxyBackendSync {
     if (server.adminState !== 0) await this.backend.ready(name, this.options, signal);
   }
 
-  /** Drains servers whose instance left; deletes those drained empty or past the drain timeout. */
-  private async retire(leaving: readonly string[]): Promise<void> {
+  /**
+   * Drains servers whose instance left; shuts those drained empty or past the drain timeout;
+   * deletes those shut `deleteDelayMs` ago with nothing left on them.
+   */
+  private async retire(leaving: readonly HaproxyServerState[]): Promise<void> {
     const signal = this.stopping.signal;
-    for (const name of leaving) {
-      if (this.draining.has(name)) continue;
+    const { now, drainTimeoutMs, deleteDelayMs } = this.options;
+    for (const { name, adminState } of leaving) {
+      if (this.draining.has(name) || this.closing.has(name)) continue;
+      // Found in maintenance (a restarted sync, or one shut by hand): its sessions are shut again.
+      if (adminState & FORCED_MAINTENANCE) {
+        await this.backend.shut(name, signal);
+        this.closing.set(name, now());
+        continue;
+      }
       await this.backend.drain(name, signal);
-      this.draining.set(name, this.options.now());
+      this.draining.set(name, now());
     }
-    // Counted after the drain, so no session can start between the count and the delete.
+    // Counted after the drain, so no session can start between the count and the shut.
     const sessions = await this.backend.sessions(signal);
-    for (const name of leaving) {
-      const drainedForMs = this.options.now() - this.draining.get(name)!;
-      if ((sessions.get(name) ?? 0) > 0 && drainedForMs < this.options.drainTimeoutMs) continue;
-      await this.backend.remove(name, signal);
-      this.draining.delete(name);
+    for (const { name } of leaving) {
+      const busy = (sessions.get(name) ?? 0) > 0;
+      const drainingSince = this.draining.get(name);
+      if (drainingSince !== undefined) {
+        if (busy && now() - drainingSince < drainTimeoutMs) continue;
+        await this.backend.shut(name, signal);
+        this.draining.delete(name);
+        this.closing.set(name, now());
+      } else if (!busy && now() - this.closing.get(name)! >= deleteDelayMs) {
+        await this.backend.delete(name, signal);
+        this.closing.delete(name);
+      }
     }
   }
 

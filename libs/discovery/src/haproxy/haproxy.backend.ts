@@ -118,10 +118,17 @@ export class HaproxyBackend {
     await this.expect(`set server ${this.name}/${server} state drain`, /^$/, signal);
   }
 
-  /** Maintenance, then any remaining session shut, then the server deleted. */
-  async remove(server: string, signal?: AbortSignal) {
+  /** Maintenance (no traffic, no checks), then any remaining session shut. */
+  async shut(server: string, signal?: AbortSignal) {
     await this.expect(`set server ${this.name}/${server} state maint`, /^$/, signal);
     await this.expect(`shutdown sessions server ${this.name}/${server}`, /^$/, signal);
+  }
+
+  /**
+   * Deletes a server already `shut`, its sessions gone. HAProxy before 2.9 does not check that
+   * no closing stream still points to it: delete only some time after `shut` (see the sync).
+   */
+  async delete(server: string, signal?: AbortSignal) {
     await this.expect(`del server ${this.name}/${server}`, /^Server deleted/, signal);
   }
 
