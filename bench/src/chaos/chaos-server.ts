@@ -40,6 +40,7 @@ class ChaosController {
     arrived++;
     if (failRatio > 0 && Math.random() < failRatio) {
       failed++;
+      // The runner tells these from failures the kill caused by this text (instances.ts INJECTED).
       throw new RpcException({ code: Status.UNAVAILABLE, message: `${name}: injected failure` });
     }
     if (delayMs > 0) await sleep(delayMs);

@@ -6,12 +6,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** In the message of every failure a chaos server injects (chaos-server.ts). */
+export const INJECTED = 'injected failure';
 
 export interface Fault {
   delayMs?: number;
   failRatio?: number;
   /** SIGKILLed this far into the measured run (it stays registered: no deregistration). */
   killAtMs?: number;
+  /** Frozen (SIGSTOP) the first `frozenMs` of every `periodMs`: a gray failure, health intact. */
+  freeze?: { frozenMs: number; periodMs: number };
 }
 
 export class ChaosInstance {
@@ -63,8 +67,24 @@ export class ChaosInstance {
     this.child.kill('SIGKILL');
   }
 
+  private freezing: NodeJS.Timeout | undefined;
+
+  /** Starts its `freeze` cycle, if it has one (SIGSTOP, then SIGCONT `frozenMs` later). */
+  startFreezing(): void {
+    const freeze = this.fault.freeze;
+    if (!freeze) return;
+    const cycle = () => {
+      this.child.kill('SIGSTOP');
+      setTimeout(() => this.child.kill('SIGCONT'), freeze.frozenMs);
+    };
+    cycle();
+    this.freezing = setInterval(cycle, freeze.periodMs);
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.freezing);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGCONT');
     const exited = once(this.child, 'exit');
     this.child.kill('SIGTERM');
     await exited;

@@ -11,6 +11,8 @@ export interface CallOutcome {
   code: number;
   /** The instance that answered, for successful calls. */
   servedBy?: string;
+  /** The status message, for failed calls. */
+  details?: string;
 }
 
 export interface OpenLoopOptions {
@@ -41,10 +43,11 @@ export async function openLoop({ ratePerSecond, durationMs, call, midRun }: Open
       outcomes.push(
         call().then(
           (servedBy) => ({ intendedAt, latencyMs: performance.now() - intendedAt, code: 0, servedBy }),
-          (error: { code?: number }) => ({
+          (error: { code?: number; details?: string; message?: string }) => ({
             intendedAt,
             latencyMs: performance.now() - intendedAt,
             code: typeof error?.code === 'number' ? error.code : -1,
+            details: error?.details ?? error?.message,
           }),
         ),
       );

@@ -17,6 +17,11 @@ export function scenarios(durationMs: number): Scenario[] {
   return [
     { name: 'none', what: 'no fault (the baseline)', faults: [{}, {}, {}] },
     { name: 'slow', what: 'one instance +50 ms', faults: [{ delayMs: 50 }, {}, {}] },
+    {
+      name: 'frozen',
+      what: 'one instance frozen 250 ms of every 300 ms (still registered, looks healthy)',
+      faults: [{ freeze: { frozenMs: 250, periodMs: 300 } }, {}, {}],
+    },
     { name: 'flaky', what: 'one instance fails 30 % UNAVAILABLE', faults: [{ failRatio: 0.3 }, {}, {}] },
     { name: 'kill', what: 'one instance SIGKILLed, still registered', faults: [{ killAtMs }, {}, {}] },
     {
