@@ -88,6 +88,8 @@ export class LoadShedder {
 export class MethodGate {
   private readonly usual: UsualLatency | undefined;
   private readonly attributes = new Map<ShedReason, Attributes>();
+  /** Whether its calls count as in flight (concurrency limit, adaptive): a cancel must end them. */
+  readonly countsInFlight: boolean;
 
   constructor(
     private readonly shedder: LoadShedder,
@@ -97,6 +99,7 @@ export class MethodGate {
   ) {
     const check = shedder.settings.deadlineCheck;
     this.usual = unary && check ? new UsualLatency(check) : undefined;
+    this.countsInFlight = counted || (unary && shedder.adaptive !== undefined);
   }
 
   admit(call: DeadlineCall): Admission | Refusal {

@@ -17,16 +17,17 @@ interface GatedStream extends GatedCall {
 /**
  * Ends an admission once: at the handler's answer, or when the call is cancelled first (the
  * client went away, the deadline passed, the server was closed) — a handler that never answers
- * must not hold its slot for ever. A cancelled call gives no latency sample.
+ * must not hold its slot for ever. A cancelled call gives no latency sample. A gate that
+ * counts nothing in flight (the deadline check alone) needs no cancel listener.
  */
-function endOnce(admission: Admission, call: GatedCall): (code: number) => void {
+function endOnce(admission: Admission, call: GatedCall, gate: MethodGate): (code: number) => void {
   let ended = false;
   const end = (code: number) => {
     if (ended) return;
     ended = true;
     admission.end(code);
   };
-  call.once('cancelled', () => end(Status.CANCELLED));
+  if (gate.countsInFlight) call.once('cancelled', () => end(Status.CANCELLED));
   return end;
 }
 
@@ -45,7 +46,7 @@ export function gatedAnswer<Call extends GatedCall>(
       callback(outcome.status);
       return;
     }
-    const end = endOnce(outcome, call);
+    const end = endOnce(outcome, call, gate);
     handler(call, (error, value, trailer, flags) => {
       end(error ? codeOfError(error) : Status.OK);
       callback(error, value, trailer, flags);
@@ -64,7 +65,7 @@ export function gatedStream<Call extends GatedStream>(
       call.emit('error', outcome.status);
       return;
     }
-    const end = endOnce(outcome, call);
+    const end = endOnce(outcome, call, gate);
     call.once('finish', () => end(Status.OK));
     handler(call);
   };

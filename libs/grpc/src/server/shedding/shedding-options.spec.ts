@@ -29,6 +29,26 @@ describe('UsualLatency (the deadline check)', { timeout: 10_000 }, () => {
     assert.equal(usual.usualMs(), 5);
     assert.equal(new UsualLatency({ minSamples: 1, quantile: 1, samples: 3 }).usualMs(), undefined);
   });
+
+  it('agrees with sorting the last samples, whatever the order and repeats', () => {
+    const settings = { minSamples: 1, quantile: 0.1, samples: 50 };
+    const usual = new UsualLatency(settings);
+    const recent: number[] = [];
+    let seed = 7;
+    for (let call = 0; call < 2000; call++) {
+      seed = (seed * 48271) % 2147483647;
+      const durationMs = seed % 40; // many repeats
+      usual.record(durationMs);
+      recent.push(durationMs);
+      if (recent.length > settings.samples) recent.shift();
+      const sorted = [...recent].sort((a, b) => a - b);
+      assert.equal(
+        usual.usualMs(),
+        sorted[Math.floor(settings.quantile * sorted.length)],
+        `after ${call + 1} calls`,
+      );
+    }
+  });
 });
 
 describe('shedding options', { timeout: 10_000 }, () => {

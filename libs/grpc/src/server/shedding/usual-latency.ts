@@ -5,7 +5,7 @@ import type { ResolvedDeadlineCheck } from './shedding.options.js';
  * `samples` successful durations, once it has `minSamples`. A low quantile, not the mean: a
  * call whose deadline is shorter than what nine calls in ten take could hardly finish, while
  * one shorter than the mean still often would. Kept sorted beside the ring of arrivals, so
- * reading it costs nothing and adding one moves at most `samples` numbers.
+ * reading it costs nothing and adding one moves at most `samples` numbers, allocating nothing.
  */
 export class UsualLatency {
   private readonly arrivals: number[] = [];
@@ -17,13 +17,29 @@ export class UsualLatency {
   record(durationMs: number): void {
     if (this.arrivals.length < this.settings.samples) {
       this.arrivals.push(durationMs);
-    } else {
-      const evicted = this.arrivals[this.next];
-      this.arrivals[this.next] = durationMs;
-      this.next = (this.next + 1) % this.settings.samples;
-      this.sorted.splice(indexOf(this.sorted, evicted), 1);
+      this.sorted.push(durationMs);
+      this.slide(this.sorted.length - 1, durationMs);
+      return;
     }
-    this.sorted.splice(indexOf(this.sorted, durationMs), 0, durationMs);
+    const evicted = this.arrivals[this.next];
+    this.arrivals[this.next] = durationMs;
+    this.next = (this.next + 1) % this.settings.samples;
+    this.slide(indexOf(this.sorted, evicted), durationMs);
+  }
+
+  /** Moves the hole at `index` to where `value` belongs, shifting what is between by one. */
+  private slide(index: number, value: number): void {
+    const sorted = this.sorted;
+    let hole = index;
+    while (hole + 1 < sorted.length && sorted[hole + 1] < value) {
+      sorted[hole] = sorted[hole + 1];
+      hole++;
+    }
+    while (hole > 0 && sorted[hole - 1] > value) {
+      sorted[hole] = sorted[hole - 1];
+      hole--;
+    }
+    sorted[hole] = value;
   }
 
   /** In ms; `undefined` until the method has `minSamples` successful calls. */
