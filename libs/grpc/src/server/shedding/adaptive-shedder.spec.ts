@@ -89,7 +89,7 @@ describe('AdaptiveShedder', { timeout: 10_000 }, () => {
     for (let call = 0; call < 5; call++) shedder.start();
     assert.equal(shedder.check(), undefined, 'many calls in flight on an idle loop are waiting on I/O');
     load.value = 0.95;
-    assert.deepEqual(shedder.check(), { utilization: 0.95, inFlight: 5, limit: 2 });
+    assert.deepEqual(shedder.check(), { utilization: 0.95, inFlight: 5, limit: 2, coolingDown: false });
     for (let call = 0; call < 4; call++) shedder.end(undefined);
     assert.equal(shedder.check(), undefined, 'one call in flight is below the limit of 2');
   });
@@ -109,7 +109,11 @@ describe('AdaptiveShedder', { timeout: 10_000 }, () => {
     assert.ok(shedder.check(), 'saturated and at the limit');
     load.value = 0.1;
     clock.nowMs += 999;
-    assert.ok(shedder.check(), 'within the cool-down, the idle reading does not let the flood back in');
+    assert.equal(
+      shedder.check()?.coolingDown,
+      true,
+      'within the cool-down, the idle reading does not let the flood back in',
+    );
     clock.nowMs += 999;
     assert.ok(shedder.check(), 'each shed restarts the cool-down');
     clock.nowMs += 1000;

@@ -7,6 +7,8 @@ export interface Overload {
   utilization: number;
   inFlight: number;
   limit: number;
+  /** Shed within the cool-down of an earlier shed, the loop no longer reading saturated. */
+  coolingDown: boolean;
 }
 
 /**
@@ -37,13 +39,12 @@ export class AdaptiveShedder {
   check(): Overload | undefined {
     const utilization = this.load.utilization();
     const nowMs = this.clock.now();
-    const saturated =
-      utilization >= this.settings.utilizationThreshold || nowMs - this.lastShedMs < this.settings.coolDownMs;
-    if (!saturated) return undefined;
+    const belowThreshold = utilization < this.settings.utilizationThreshold;
+    if (belowThreshold && nowMs - this.lastShedMs >= this.settings.coolDownMs) return undefined;
     const limit = this.window.limit();
     if (limit === undefined || this.inFlight < limit) return undefined;
     this.lastShedMs = nowMs;
-    return { utilization, inFlight: this.inFlight, limit };
+    return { utilization, inFlight: this.inFlight, limit, coolingDown: belowThreshold };
   }
 
   start(): void {

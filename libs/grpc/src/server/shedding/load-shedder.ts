@@ -168,8 +168,9 @@ export class MethodGate {
   }
 }
 
-function overloadDetails({ utilization, inFlight, limit }: Overload): string {
-  return `server overloaded (event loop ${Math.round(utilization * 100)} % busy, ${inFlight} calls in flight, limit ${limit}); retry another instance`;
+function overloadDetails({ utilization, inFlight, limit, coolingDown }: Overload): string {
+  const state = coolingDown ? 'cooling down after an overload' : 'overloaded';
+  return `server ${state} (event loop ${Math.round(utilization * 100)} % busy, ${inFlight} calls in flight, limit ${limit}); retry another instance`;
 }
 
 function round(ms: number): number {

@@ -162,6 +162,41 @@ describe('load shedding on a real server', { timeout: 120_000 }, () => {
     assert.equal(await shedCount('deadline'), 1);
   });
 
+  it('with countStreams, refuses a stream beyond the limit and frees its slot when it is cancelled', async () => {
+    const probe = new SheddingProbe();
+    const { client } = await start(probe, { maxConcurrentCalls: 1, countStreams: true });
+    const first = new AbortController();
+    const open = client.watchStock({ skus: ['a'] }, { signal: first.signal })[Symbol.asyncIterator]();
+    await open.next();
+    const handled = probe.handled;
+    const refused = await callFailure(
+      client
+        .watchStock({ skus: ['b'] })
+        [Symbol.asyncIterator]()
+        .next(),
+    );
+    assert.equal(refused.status, Status.RESOURCE_EXHAUSTED, refused.message);
+    assert.equal(probe.handled, handled, 'the refused stream never reached its handler');
+
+    first.abort();
+    await open.return?.();
+    // The server sees the cancel a moment later: until then a new stream is still refused.
+    await waitFor(
+      async () => {
+        const next = new AbortController();
+        const stream = client.watchStock({ skus: ['c'] }, { signal: next.signal })[Symbol.asyncIterator]();
+        const accepted = await stream.next().then(
+          () => true,
+          () => false,
+        );
+        next.abort();
+        await stream.return?.();
+        return accepted;
+      },
+      { description: 'a stream accepted once the first is cancelled' },
+    );
+  });
+
   it('refuses invalid shedding options at startup, naming the option', async () => {
     await assert.rejects(
       start(new SheddingProbe(), { maxConcurrentCalls: 0 }),
