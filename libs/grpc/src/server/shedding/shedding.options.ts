@@ -36,7 +36,7 @@ export interface DeadlineCheckOptions {
 
 /** `MeshGrpcModule` option `shedding`: `false` turns every check off. */
 export interface SheddingOptions {
-  /** Calls in flight above which a new one is refused RESOURCE_EXHAUSTED. Default none. */
+  /** At most this many unary calls (streams too with `countStreams`) in flight; one more is refused RESOURCE_EXHAUSTED. Default none. */
   maxConcurrentCalls?: number;
   /** Count (and refuse) streaming calls of every kind against `maxConcurrentCalls` too. Default false. */
   countStreams?: boolean;
