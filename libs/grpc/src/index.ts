@@ -94,6 +94,22 @@ export { MeshGrpcModule } from './server/mesh-grpc.module.js';
 export { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './server/mesh-grpc.module-definition.js';
 export { MeshGrpcServer } from './server/mesh-grpc.server.js';
 export { serverBindingFromEnv, type ServerBinding } from './server/server-binding.js';
+export { NoShedding, NO_SHEDDING_METADATA } from './server/shedding/no-shedding.decorator.js';
+export {
+  DEFAULT_ADAPTIVE_SHEDDING,
+  DEFAULT_DEADLINE_CHECK,
+  type AdaptiveSheddingOptions,
+  type DeadlineCheckOptions,
+  type SheddingClock,
+  type SheddingOptions,
+} from './server/shedding/shedding.options.js';
+export type { EventLoopLoad } from './server/shedding/event-loop-load.js';
+export {
+  ATTR_NESTMESH_SHED_REASON,
+  METRIC_NESTMESH_SERVER_SHED,
+  RETRY_PUSHBACK_KEY,
+  type ShedReason,
+} from './server/shedding/load-shedder.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
 export { fieldViolationsOf, invalidArgument } from './status/bad-request.details.js';
 export {

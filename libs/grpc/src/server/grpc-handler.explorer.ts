@@ -14,6 +14,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { GrpcBindingError } from '../grpc.errors.js';
 import { usesEnhancers } from './enhancer-detection.js';
 import { GrpcContextCreator } from './nest-rpc-context.js';
+import { isSheddingExempt } from './shedding/no-shedding.decorator.js';
 
 /**
  * Invokes one controller method (through Nest's guards, interceptors, pipes and exception
@@ -40,6 +41,8 @@ export interface GrpcHandlerBinding {
   declaredAs: GrpcMethodStreamingType;
   /** True when the method is called directly: no enhancer applies to it anywhere. */
   direct: boolean;
+  /** `@NoShedding()` is on the method or its controller: its calls are never shed. */
+  noShedding: boolean;
   /** For unary methods: Observables are awaited to their last value. */
   unary: NestHandler;
   /** For every streaming kind: Observables and AsyncIterables are returned as they are. */
@@ -97,6 +100,7 @@ export class GrpcHandlerExplorer {
             controller: instance.constructor.name,
             method,
             declaredAs: pattern.streaming ?? GrpcMethodStreamingType.NO_STREAMING,
+            noShedding: isSheddingExempt(callback, instance.constructor),
             ...handlers,
           });
         }

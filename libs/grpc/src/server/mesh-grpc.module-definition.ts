@@ -3,6 +3,7 @@ import type { ServerCredentials, ServerOptions } from '@grpc/grpc-js';
 
 import type { ErrorCodeMap } from '../status/status-mapping.js';
 import type { AnyServiceDefinition } from './service-definition.js';
+import type { SheddingOptions } from './shedding/shedding.options.js';
 
 export interface MeshGrpcModuleOptions {
   /** Service name registered in discovery; clients dial `mesh:///<name>`. */
@@ -35,6 +36,12 @@ export interface MeshGrpcModuleOptions {
    * would bury the app's own traces and skew its RED metrics.
    */
   traceHealthChecks?: boolean;
+  /**
+   * Load shedding before the handler runs (docs/grpc.md "Load shedding"): an optional
+   * concurrency limit, opt-in adaptive shedding, and the deadline check (on by default).
+   * `false` turns it all off. `@NoShedding()` exempts a handler; health and reflection are never shed.
+   */
+  shedding?: false | SheddingOptions;
   /** Passed to grpc-js' Server (keepalive, message sizes, …). */
   serverOptions?: ServerOptions;
 }

@@ -25,6 +25,8 @@ import { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './mesh-grpc.modul
 import { addReflection } from './reflection.js';
 import { bindServices } from './service-binder.js';
 import { serviceNameOf } from './service-definition.js';
+import { LoadShedder, type Refusal } from './shedding/load-shedder.js';
+import { resolveShedding } from './shedding/shedding.options.js';
 import {
   ServerTelemetry,
   tracedServerStreaming,
@@ -35,6 +37,8 @@ import { validateServerOptions } from './validate-server-options.js';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+/** A shedding reason is logged at most this often (ms): an overload sheds thousands of calls. */
+const SHED_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The app's gRPC server. It starts when the Nest app bootstraps: binds, reports SERVING,
@@ -52,6 +56,7 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private self: ServiceInstance | undefined;
   private registered = false;
   private stopping: Promise<void> | undefined;
+  private readonly shedLoggedAt = new Map<string, number>();
 
   constructor(
     @Inject(MESH_GRPC_OPTIONS) private readonly options: MeshGrpcModuleOptions,
@@ -86,7 +91,16 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     const server = new Server(options.serverOptions);
     const endpoint: ServerEndpoint = {};
     const telemetry = new ServerTelemetry(endpoint);
-    const bound = bindServices(server, options.services, this.explorer.explore(), this.toStatus, telemetry);
+    const shedding = resolveShedding(options.shedding);
+    const shedder = shedding && new LoadShedder(shedding, this.logShed);
+    const bound = bindServices(
+      server,
+      options.services,
+      this.explorer.explore(),
+      this.toStatus,
+      telemetry,
+      shedder,
+    );
     for (const path of bound.unhandled) this.logger.warn(`${path} has no handler; it answers UNIMPLEMENTED`);
     server.addService(
       HealthServiceDefinition,
@@ -171,6 +185,16 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       server.forceShutdown();
     }
   }
+
+  /** Warns of shedding, once per reason every SHED_LOG_INTERVAL_MS (the counter has them all). */
+  private readonly logShed = (method: string, refusal: Refusal): void => {
+    const nowMs = performance.now();
+    if (nowMs - (this.shedLoggedAt.get(refusal.reason) ?? -Infinity) < SHED_LOG_INTERVAL_MS) return;
+    this.shedLoggedAt.set(refusal.reason, nowMs);
+    this.logger.warn(
+      `${method} ${refusal.status.details} (logged once per ${SHED_LOG_INTERVAL_MS / 1000} s)`,
+    );
+  };
 
   private readonly toStatus: ErrorToStatus = (error, method) => {
     const outcome = statusOf(error, this.options.errorCodes);

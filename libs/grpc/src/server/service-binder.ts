@@ -14,6 +14,8 @@ import {
 import { bidiStreamingCall, clientStreamingCall } from './stream-call-adapters.js';
 import { inCallContext, streamInCallContext } from './call-context.js';
 import type { GrpcHandlerBinding } from './grpc-handler.explorer.js';
+import type { LoadShedder } from './shedding/load-shedder.js';
+import { gatedAnswer, gatedStream } from './shedding/shed-handlers.js';
 import { protoMethodNameOf, serviceNameOf, type AnyServiceDefinition } from './service-definition.js';
 
 export interface BoundServices {
@@ -23,9 +25,17 @@ export interface BoundServices {
   unhandled: string[];
 }
 
+/** Services whose calls are never shed: probes and tooling must get through an overload. */
+const NEVER_SHED = new Set([
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+]);
+
 /**
  * Adds each definition to the server with the controller methods that handle it, each traced
- * (server-tracing.ts) when `telemetry` is given. A handler
+ * (server-tracing.ts) when `telemetry` is given and behind `shedder`'s gate (shedding/) when
+ * given, inside the trace: a shed call has its span and duration, with its status. A handler
  * for a service or method that is not served is a configuration error and fails startup,
  * naming the controller method: a typo must not turn into silent UNIMPLEMENTED answers.
  */
@@ -35,6 +45,7 @@ export function bindServices(
   bindings: readonly GrpcHandlerBinding[],
   toStatus: ErrorToStatus,
   telemetry?: ServerTelemetry,
+  shedder?: LoadShedder,
 ): BoundServices {
   const byName = new Map<string, AnyServiceDefinition>();
   for (const definition of definitions) {
@@ -80,7 +91,8 @@ export function bindServices(
         unhandled.push(method.path);
         continue;
       }
-      implementation[key] = handlerOf(method, binding, toStatus, telemetry);
+      const gated = binding.noShedding || NEVER_SHED.has(serviceNameOf(definition)) ? undefined : shedder;
+      implementation[key] = handlerOf(method, binding, toStatus, telemetry, gated);
     }
     server.addService(definition, implementation);
     services.push(serviceNameOf(definition));
@@ -109,29 +121,36 @@ function refuseUnlessStreamMethod(binding: GrpcHandlerBinding, where: string, pa
 type MethodDefinition = AnyServiceDefinition[string];
 
 /**
- * The grpc-js handler of one method, by its kind, traced when `telemetry` is given. The handler
- * runs in its call's context (call-context.ts): the calls it makes inherit the call's deadline.
+ * The grpc-js handler of one method, by its kind: behind the shedding gate when `shedder` is
+ * given, traced when `telemetry` is. The handler runs in its call's context (call-context.ts):
+ * the calls it makes inherit the call's deadline.
  */
 function handlerOf(
   method: MethodDefinition,
   binding: GrpcHandlerBinding,
   toStatus: ErrorToStatus,
   telemetry: ServerTelemetry | undefined,
+  shedder: LoadShedder | undefined,
 ): UntypedServiceImplementation[string] {
   const { path } = method;
   const traced = telemetry?.method(path);
+  const gate = shedder?.method(path, method.requestStream || method.responseStream ? 'stream' : 'unary');
   if (method.requestStream && method.responseStream) {
-    const handler = streamInCallContext(bidiStreamingCall(binding.streaming, toStatus, path));
+    let handler = streamInCallContext(bidiStreamingCall(binding.streaming, toStatus, path));
+    if (gate) handler = gatedStream(handler, gate);
     return traced ? tracedBidiStreaming(handler, traced) : handler;
   }
   if (method.requestStream) {
-    const handler = inCallContext(clientStreamingCall(binding.streaming, toStatus, path));
+    let handler = inCallContext(clientStreamingCall(binding.streaming, toStatus, path));
+    if (gate) handler = gatedAnswer(handler, gate);
     return traced ? tracedClientStreaming(handler, traced) : handler;
   }
   if (method.responseStream) {
-    const handler = streamInCallContext(serverStreamingCall(binding.streaming, toStatus, path));
+    let handler = streamInCallContext(serverStreamingCall(binding.streaming, toStatus, path));
+    if (gate) handler = gatedStream(handler, gate);
     return traced ? tracedServerStreaming(handler, traced) : handler;
   }
-  const handler = inCallContext(unaryCall(binding.unary, toStatus, path));
+  let handler = inCallContext(unaryCall(binding.unary, toStatus, path));
+  if (gate) handler = gatedAnswer(handler, gate);
   return traced ? tracedUnary(handler, traced) : handler;
 }

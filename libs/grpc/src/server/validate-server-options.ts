@@ -3,6 +3,7 @@ import { isServiceName } from '@nestmesh/discovery';
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
 import { isErrorStatus } from '../status/status-mapping.js';
 import type { MeshGrpcModuleOptions } from './mesh-grpc.module-definition.js';
+import { validateShedding } from './shedding/shedding.options.js';
 
 function assertDuration(name: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
@@ -48,6 +49,7 @@ export function validateServerOptions(options: MeshGrpcModuleOptions): void {
       `must be true or false, got ${JSON.stringify(options.traceHealthChecks)}`,
     );
   }
+  validateShedding(options.shedding);
 }
 
 function assertErrorCodes(errorCodes: unknown): void {

@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { meshClientToken } from '../client/mesh-client.module.js';
 import type { MeshClient } from '../client/typed-client.js';
 import { RpcError } from '../grpc.errors.js';
+import type { MeshGrpcModuleOptions } from '../server/mesh-grpc.module-definition.js';
 import { FixtureModule } from './fixture-inventory.js';
 
 export type InventoryClient = MeshClient<typeof InventoryServiceService>;
@@ -28,6 +29,8 @@ export interface FixtureAppOptions {
   /** `app.useGlobalPipes(…)` and the like; makes the app an HTTP app (not listening). */
   configure?: (app: INestApplication) => void;
   logger?: LoggerService;
+  /** MeshGrpcModule options over the fixture's. */
+  server?: Partial<MeshGrpcModuleOptions>;
 }
 
 export interface FixtureApp {
@@ -36,7 +39,11 @@ export interface FixtureApp {
 }
 
 export async function startFixtureApp(options: FixtureAppOptions): Promise<FixtureApp> {
-  const module = FixtureModule.forRoot({ registry: `memory://${randomUUID()}`, withoutController: true });
+  const module = FixtureModule.forRoot({
+    registry: `memory://${randomUUID()}`,
+    withoutController: true,
+    server: options.server,
+  });
   module.controllers = [options.controller];
   module.providers = [...(module.providers ?? []), ...(options.providers ?? [])];
   const settings = { logger: options.logger ?? testLogger(), abortOnError: false };
