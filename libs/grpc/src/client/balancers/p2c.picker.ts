@@ -20,8 +20,9 @@ export interface ReadyInstance {
  *
  * A call's later attempts (retries and hedges, which grpc-js runs inside the channel, out of
  * an interceptor's sight) are told apart by their `grpc-previous-rpc-attempts` metadata: they
- * avoid an instance whose last call failed within decayMs, while another is ready, and each
- * takes one from the client's {@link RetryBudget}; with none left the attempt is refused.
+ * avoid an instance whose last call failed within decayMs, while another is ready, go to the
+ * least busy of the others, and each takes one from the client's {@link RetryBudget}; with
+ * none left the attempt is refused.
  */
 export class P2cPicker implements experimental.Picker {
   constructor(
@@ -44,14 +45,23 @@ export class P2cPicker implements experimental.Picker {
     for (const instance of this.instances) this.scores.readmitIfDue(instance.score, now);
     const admitted = this.instances.filter((instance) => !instance.score.isEjected(now));
     let pool = admitted.length > 0 ? admitted : this.instances;
-    if (extraAttempt) {
-      const { decayMs } = this.scores.settings;
-      const elsewhere = pool.filter((instance) => !instance.score.failedRecently(now, decayMs));
-      if (elsewhere.length > 0) pool = elsewhere;
-    }
+    if (extraAttempt) pool = this.elsewhere(pool, now);
     const chosen = pool.length === 1 ? pool[0] : this.cheaperOfTwo(pool, now);
     chosen.score.lastPickedAt = now;
     return chosen;
+  }
+
+  /**
+   * Where a later attempt may go: not to an instance whose last call failed within decayMs
+   * (a retry), and among the least busy (a hedge is sent because an attempt is slow
+   * somewhere: the instance holding it has a call more in flight). Never an empty pool.
+   */
+  private elsewhere(pool: readonly ReadyInstance[], now: number): readonly ReadyInstance[] {
+    const { decayMs } = this.scores.settings;
+    const healthy = pool.filter((instance) => !instance.score.failedRecently(now, decayMs));
+    const candidates = healthy.length > 0 ? healthy : pool;
+    const fewest = Math.min(...candidates.map((instance) => instance.score.inFlight));
+    return candidates.filter((instance) => instance.score.inFlight === fewest);
   }
 
   private cheaperOfTwo(pool: readonly ReadyInstance[], now: number): ReadyInstance {
