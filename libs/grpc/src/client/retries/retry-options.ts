@@ -115,6 +115,7 @@ export function parseRetryOptions(retry: false | RetryOptions | undefined): Retr
   if (typeof retry !== 'object' || retry === null) {
     throw new InvalidGrpcOptionsError('retry', `must be false or an object, got ${String(retry)}`);
   }
+  checkKeys('retry', retry, Object.keys(DEFAULT_RETRY_SETTINGS));
   const settings = { ...DEFAULT_RETRY_SETTINGS, ...definedOnly(retry) } as RetrySettings;
   checkAttempts('retry.maxAttempts', settings.maxAttempts);
   checkNumber('retry.initialBackoffMs', settings.initialBackoffMs, 0);
@@ -146,6 +147,7 @@ export function parseHedgingOptions(hedging: HedgingOptions | undefined): Hedgin
   if (typeof hedging !== 'object' || hedging === null || !Array.isArray(hedging.methods)) {
     throw new InvalidGrpcOptionsError('hedging', 'must be { methods: string[], delayMs, maxAttempts? }');
   }
+  checkKeys('hedging', hedging, ['methods', 'delayMs', 'maxAttempts']);
   if (hedging.methods.length === 0) throw new InvalidGrpcOptionsError('hedging.methods', 'is empty');
   checkNumber('hedging.delayMs', hedging.delayMs, 0);
   const maxAttempts = hedging.maxAttempts ?? 2;
@@ -154,6 +156,10 @@ export function parseHedgingOptions(hedging: HedgingOptions | undefined): Hedgin
 }
 
 function parseBudget(budget: RetryBudgetOptions | undefined): RetryBudgetSettings {
+  if (budget !== undefined && (typeof budget !== 'object' || budget === null)) {
+    throw new InvalidGrpcOptionsError('retry.budget', `must be false or an object, got ${String(budget)}`);
+  }
+  checkKeys('retry.budget', budget ?? {}, Object.keys(DEFAULT_RETRY_BUDGET));
   const settings = { ...DEFAULT_RETRY_BUDGET, ...definedOnly(budget ?? {}) };
   checkNumber('retry.budget.ratio', settings.ratio, 0);
   checkNumber('retry.budget.minRetriesPerSecond', settings.minRetriesPerSecond, 0);
@@ -162,10 +168,26 @@ function parseBudget(budget: RetryBudgetOptions | undefined): RetryBudgetSetting
 }
 
 function parseThrottling(throttling: RetryThrottlingOptions | undefined): RetryThrottlingSettings {
+  if (throttling !== undefined && (typeof throttling !== 'object' || throttling === null)) {
+    throw new InvalidGrpcOptionsError(
+      'retry.throttling',
+      `must be false or an object, got ${String(throttling)}`,
+    );
+  }
+  checkKeys('retry.throttling', throttling ?? {}, Object.keys(DEFAULT_RETRY_THROTTLING));
   const settings = { ...DEFAULT_RETRY_THROTTLING, ...definedOnly(throttling ?? {}) };
   checkNumber('retry.throttling.maxTokens', settings.maxTokens, Number.MIN_VALUE, 1000);
   checkNumber('retry.throttling.tokenRatio', settings.tokenRatio, Number.MIN_VALUE);
   return settings;
+}
+
+/** A misspelt option (`maxAttempt`) is refused, not silently left at its default. */
+function checkKeys(option: string, given: object, known: readonly string[]): void {
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) {
+      throw new InvalidGrpcOptionsError(`${option}.${key}`, `is not an option (known: ${known.join(', ')})`);
+    }
+  }
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

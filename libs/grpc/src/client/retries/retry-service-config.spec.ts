@@ -119,6 +119,9 @@ describe('generated service config', { timeout: 10_000 }, () => {
       [{ retry: { initialBackoffMs: 500, maxBackoffMs: 100 } }, 'retry.maxBackoffMs'],
       [{ retry: { throttling: { maxTokens: 5_000 } } }, 'retry.throttling.maxTokens'],
       [{ retry: { budget: { windowMs: 0 } } }, 'retry.budget.windowMs'],
+      [{ retry: { maxAttempt: 4 } as never }, 'retry.maxAttempt'],
+      [{ retry: { budget: { percent: 20 } } as never }, 'retry.budget.percent'],
+      [{ hedging: { methods: ['GetStock'], delayMs: 5, delay: 5 } as never }, 'hedging.delay'],
       [{ retry: false, hedging: { methods: ['GetStock'], delayMs: 10 } }, 'hedging', 'round_robin'],
     ];
     for (const [options, option, balancer] of refusals) {
