@@ -78,6 +78,8 @@ export class OrderModule {
           service: 'inventory',
           definition: InventoryServiceService,
           timeoutMs: options.inventoryTimeoutMs,
+          // The proto's idempotency_level marks what may be retried on more than UNAVAILABLE.
+          descriptorSet,
         }),
       ],
       controllers: [OrderGrpcController, OrdersHttpController, HealthController],

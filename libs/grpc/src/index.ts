@@ -21,6 +21,18 @@ export {
   type BalancerClock,
   type P2cSettings,
 } from './client/balancers/p2c.config.js';
+export type { ClientRetryOptions } from './client/retries/client-retries.js';
+export {
+  DEFAULT_RETRY_BUDGET,
+  DEFAULT_RETRY_SETTINGS,
+  DEFAULT_RETRY_THROTTLING,
+  type HedgingOptions,
+  type RetryBudgetOptions,
+  type RetryOptions,
+  type RetryThrottlingOptions,
+  type StatusName,
+} from './client/retries/retry-options.js';
+export { RETRY_BUDGET_CHANNEL_OPTION, RetryBudget } from './client/retries/retry-budget.js';
 export { ClientTracing, type ClientTracingOptions } from './client/middleware/tracing.js';
 export { DEFAULT_BUDGET_MARGIN_MS } from './client/middleware/deadline-budget.js';
 export {
@@ -107,7 +119,6 @@ export type { EventLoopLoad } from './server/shedding/event-loop-load.js';
 export {
   ATTR_NESTMESH_SHED_REASON,
   METRIC_NESTMESH_SERVER_SHED,
-  RETRY_PUSHBACK_KEY,
   type ShedReason,
 } from './server/shedding/load-shedder.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
@@ -130,6 +141,7 @@ export {
   type ProblemRequest,
 } from './status/http-problem.js';
 export { httpStatusOf } from './status/http-status.js';
+export { RETRY_PUSHBACK_KEY, retryPushbackMetadata } from './status/retry-pushback.js';
 export { grpcStatusOfHttpException as grpcStatusOfHttp } from './status/http-exception-status.js';
 export {
   LIBRARY_ERROR_CODES,

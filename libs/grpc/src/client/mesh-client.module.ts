@@ -27,10 +27,16 @@ import { MeshChannels } from './mesh-channels.js';
 import { createMeshClient } from './typed-client.js';
 import { DEFAULT_BUDGET_MARGIN_MS } from './middleware/deadline-budget.js';
 import { grpcChannelOptions, validateChannelOptions, type MeshChannelOptions } from './channel-options.js';
+import {
+  BALANCER_CLOCK_CHANNEL_OPTION,
+  SYSTEM_BALANCER_CLOCK,
+  type BalancerClock,
+} from './balancers/p2c.config.js';
+import { clientRetries, type ClientRetries, type ClientRetryOptions } from './retries/client-retries.js';
+import { RETRY_BUDGET_CHANNEL_OPTION, RetryBudget } from './retries/retry-budget.js';
 
-export interface MeshClientOptions<
-  S extends AnyServiceDefinition = AnyServiceDefinition,
-> extends MeshChannelOptions {
+export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition>
+  extends MeshChannelOptions, ClientRetryOptions {
   /** The service name in discovery; the channel dials `mesh:///<service>`. */
   service: string;
   /** ts-proto grpc-js service definition (`InventoryServiceService`). */
@@ -53,8 +59,9 @@ export interface MeshClientOptions<
   /** Default insecure. */
   credentials?: ChannelCredentials;
   /**
-   * grpc-js channel options; `grpc.service_config` defaults to the `balancer`'s. The named options
-   * above (`compression`, `keepaliveTimeMs`, …) win over the same keys here.
+   * grpc-js channel options; `grpc.service_config` defaults to the one built from `balancer`,
+   * `retry` and `hedging`, and one given here replaces it whole (its own retry policy or none).
+   * The named options above (`compression`, `keepaliveTimeMs`, …) win over the same keys here.
    */
   channelOptions?: ChannelOptions;
 }
@@ -75,7 +82,7 @@ export function meshClientToken(definition: AnyServiceDefinition): symbol {
 /** Injects the typed client registered for `definition`: `@InjectMeshClient(InventoryServiceService)`. */
 export const InjectMeshClient = (definition: AnyServiceDefinition) => Inject(meshClientToken(definition));
 
-function validate(options: MeshClientOptions): void {
+function validate(options: MeshClientOptions): ClientRetries {
   if (!options || typeof options !== 'object') throw new InvalidGrpcOptionsError('options', 'are missing');
   if (!isServiceName(options.service)) {
     throw new InvalidGrpcOptionsError(
@@ -104,13 +111,22 @@ function validate(options: MeshClientOptions): void {
     );
   }
   validateChannelOptions(options);
+  return clientRetries(options, SERVICE_CONFIGS[options.balancer ?? DEFAULT_BALANCER]);
 }
 
 const BALANCERS: readonly BalancerName[] = ['p2c', 'round_robin'];
-const SERVICE_CONFIGS: Record<BalancerName, object> = {
+const SERVICE_CONFIGS: Record<BalancerName, { loadBalancingConfig: object[] }> = {
   p2c: DEFAULT_SERVICE_CONFIG,
   round_robin: ROUND_ROBIN_SERVICE_CONFIG,
 };
+
+function retryBudgetOf(retries: ClientRetries, options: MeshClientOptions): RetryBudget | undefined {
+  if (!retries.budget) return undefined;
+  const clock =
+    (options.channelOptions?.[BALANCER_CLOCK_CHANNEL_OPTION] as BalancerClock | undefined) ??
+    SYSTEM_BALANCER_CLOCK;
+  return new RetryBudget(retries.budget, () => clock.now());
+}
 
 /** Closes the channels when the app has finished shutting down (after servers drained). */
 class ChannelCloser implements OnApplicationShutdown {
@@ -129,7 +145,7 @@ class ChannelCloser implements OnApplicationShutdown {
 @Module({})
 export class MeshClientModule {
   static register<S extends AnyServiceDefinition>(options: MeshClientOptions<S>): DynamicModule {
-    validate(options);
+    const retries = validate(options);
     const token = meshClientToken(options.definition);
     const channelToken = Symbol(`channel:${options.service}`);
     const providers: Provider[] = [
@@ -148,8 +164,10 @@ export class MeshClientModule {
             `${MESH_SCHEME}:///${options.service}`,
             options.credentials ?? grpcCredentials.createInsecure(),
             {
-              'grpc.service_config': JSON.stringify(SERVICE_CONFIGS[options.balancer ?? DEFAULT_BALANCER]),
+              'grpc.service_config': JSON.stringify(retries.serviceConfig),
               ...options.channelOptions,
+              // One budget for the service, over its sibling channels too.
+              [RETRY_BUDGET_CHANNEL_OPTION]: retryBudgetOf(retries, options),
               ...grpcChannelOptions(options),
               // Siblings carry the same value: their resolvers follow the same Discovery.
               [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,

@@ -34,6 +34,7 @@ import {
   type ServerEndpoint,
 } from './server-tracing.js';
 import { validateServerOptions } from './validate-server-options.js';
+import { withDownstreamPushback } from '../status/retry-pushback.js';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
@@ -201,7 +202,9 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     if (!outcome.known) {
       this.logger.error(`${method} failed: ${error instanceof Error ? error.stack : String(error)}`);
     }
-    return { code: outcome.code, details: outcome.details, metadata: outcome.metadata };
+    // A failure of this handler's own mesh call: its client retried it already, so tell ours not to.
+    const metadata = withDownstreamPushback(error, outcome.metadata);
+    return { code: outcome.code, details: outcome.details, metadata };
   };
 }
 

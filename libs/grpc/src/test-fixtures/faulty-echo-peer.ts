@@ -1,10 +1,19 @@
 // A raw grpc-js Echo server whose Echo misbehaves on demand and counts the calls it received:
-// the faults the balancer's tests inject server-side (a slow, a failing, a "not found" instance).
+// the faults the balancer's and the retries' tests inject server-side (a slow, a failing, a
+// "not found" instance; one that answers a chosen code; one slow to a call's first attempt only).
 import { Metadata, Server, ServerCredentials, status as Status, type ServiceError } from '@grpc/grpc-js';
 import { EchoServiceService, type EchoServiceServer } from '@nestmesh/contracts/echo/v1';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-export type PeerFault = 'none' | 'slow' | 'unavailable' | 'not_found';
+export type PeerFault =
+  'none' | 'slow' | 'unavailable' | 'not_found' | 'deadline_exceeded' | 'aborted' | 'slow_first_attempt';
+
+/** The codes the code-answering faults send at once. */
+const FAULT_CODES: Partial<Record<PeerFault, Status>> = {
+  unavailable: Status.UNAVAILABLE,
+  not_found: Status.NOT_FOUND,
+  deadline_exceeded: Status.DEADLINE_EXCEEDED,
+  aborted: Status.ABORTED,
+};
 
 function error(code: Status, details: string): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
@@ -13,7 +22,7 @@ function error(code: Status, details: string): ServiceError {
 export class FaultyEchoPeer {
   /** Echo calls received, whatever the answer. */
   calls = 0;
-  /** How long a `slow` peer waits before answering, in ms. */
+  /** How long a `slow` peer (or a `slow_first_attempt` one, to a first attempt) waits before answering, in ms. */
   slowMs = 50;
 
   private constructor(
@@ -34,10 +43,16 @@ export class FaultyEchoPeer {
       echo: (call, callback) => {
         peer.calls++;
         const answer = () => callback(null, { message: call.request.message, sequence: 1 });
-        if (peer.fault === 'unavailable') callback(error(Status.UNAVAILABLE, 'injected: unavailable'));
-        else if (peer.fault === 'not_found') callback(error(Status.NOT_FOUND, 'injected: no such thing'));
-        else if (peer.fault === 'slow') void sleep(peer.slowMs).then(answer);
-        else answer();
+        const code = FAULT_CODES[peer.fault];
+        // grpc-js marks every attempt of a call after the first (retries, hedges) with this header.
+        const firstAttempt = call.metadata.get('grpc-previous-rpc-attempts').length === 0;
+        const slow = peer.fault === 'slow' || (peer.fault === 'slow_first_attempt' && firstAttempt);
+        if (code !== undefined) callback(error(code, `injected: ${Status[code]}`));
+        else if (slow) {
+          // Cancelled (a hedge won, the deadline passed): stop waiting, so nothing outlives the test.
+          const timer = setTimeout(answer, peer.slowMs);
+          call.on('cancelled', () => clearTimeout(timer));
+        } else answer();
       },
     };
     server.addService(EchoServiceService, implementation);

@@ -37,6 +37,8 @@ function remainingMs(call: DeadlineCall): number {
 /** What the relay saw: the ms left of its own call just before it called on, by message; its errors. */
 @Injectable()
 export class RelayLog {
+  /** The message of every Echo call and Chat request received, in order (one per attempt of a retried call). */
+  readonly received: string[] = [];
   readonly remainingBeforeCall = new Map<string, number>();
   readonly errors = new Map<string, RpcError>();
 }
@@ -54,6 +56,7 @@ class RelayController {
 
   @GrpcMethod('EchoService', 'Echo')
   async echo(request: EchoRequest, _metadata: Metadata, call: DeadlineCall) {
+    this.log.received.push(request.message);
     if (request.message.startsWith('spend')) await sleep(remainingMs(call) - MARGIN_MS / 2);
     this.log.remainingBeforeCall.set(request.message, remainingMs(call));
     if (request.message === 'bidi') return this.chatDownstream();
@@ -87,6 +90,7 @@ class RelayController {
   chat(requests: Observable<ChatRequest>, _metadata: Metadata, call: DeadlineCall) {
     return requests.pipe(
       concatMap((request) => {
+        this.log.received.push(request.message);
         this.log.remainingBeforeCall.set(request.message, remainingMs(call));
         return this.downstream.echo({ message: request.message, delayMs: 0 });
       }),

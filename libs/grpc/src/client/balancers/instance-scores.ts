@@ -33,6 +33,8 @@ export class InstanceScore {
   ejections = 0;
   /** When the last ejection ended (ms on the clock). */
   lastEjectionEndedAt = 0;
+  /** When its last call ended in a failure, if its last call failed; -Infinity otherwise. */
+  lastFailedAt = -Infinity;
   private updatedAt: number;
 
   constructor(now: number) {
@@ -47,6 +49,11 @@ export class InstanceScore {
 
   isEjected(now: number): boolean {
     return this.ejectedUntil > now;
+  }
+
+  /** Its last call failed less than `withinMs` ago: a retry goes elsewhere if it can. */
+  failedRecently(now: number, withinMs: number): boolean {
+    return now - this.lastFailedAt < withinMs;
   }
 
   /** Folds a sample into the averages: weight of the old value e^(-elapsed/decayMs). */
@@ -110,6 +117,7 @@ export class InstanceScores {
     const latencyMs = failed && code !== Status.DEADLINE_EXCEEDED ? undefined : now - startedAt;
     score.observe(now, this.settings, latencyMs, !failed);
     score.consecutiveFailures = failed ? score.consecutiveFailures + 1 : 0;
+    score.lastFailedAt = failed ? now : -Infinity;
     if (score.consecutiveFailures >= this.settings.failuresToEject) this.eject(score, now);
   }
 

@@ -1,6 +1,7 @@
 import { connectivityState as ConnectivityState, experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 
+import { RETRY_BUDGET_CHANNEL_OPTION, type RetryBudget } from '../retries/retry-budget.js';
 import { InstanceScores } from './instance-scores.js';
 import {
   BALANCER_CLOCK_CHANNEL_OPTION,
@@ -37,6 +38,8 @@ export class P2cLoadBalancingConfig implements experimental.TypedLoadBalancingCo
 export class P2cLoadBalancer implements experimental.LoadBalancer {
   private children = new Map<string, experimental.LeafLoadBalancer>();
   private scores: InstanceScores | undefined;
+  /** The client's retry budget (MeshClientModule puts it in the channel options), if any. */
+  private budget: RetryBudget | undefined;
   private readonly childHelper: experimental.ChannelControlHelper;
   private state = ConnectivityState.IDLE;
   private lastError: string | null = null;
@@ -73,6 +76,7 @@ export class P2cLoadBalancer implements experimental.LoadBalancer {
     if (!this.scores || !sameSettings || this.scores.clock !== clock) {
       this.scores = new InstanceScores(config.settings, clock);
     }
+    this.budget = options[RETRY_BUDGET_CHANNEL_OPTION] as RetryBudget | undefined;
     this.updatesPaused = true;
     this.replaceChildren(endpoints.value, options, resolutionNote);
     this.scores.retain([...this.children.keys()]);
@@ -124,7 +128,7 @@ export class P2cLoadBalancer implements experimental.LoadBalancer {
     if (ready.length > 0) {
       const scores = this.scores;
       const instances = ready.map(([key, child]) => ({ score: scores.get(key), picker: child.getPicker() }));
-      this.publish(ConnectivityState.READY, new P2cPicker(instances, scores), null);
+      this.publish(ConnectivityState.READY, new P2cPicker(instances, scores, this.budget), null);
     } else if (states.includes(ConnectivityState.CONNECTING)) {
       this.publish(ConnectivityState.CONNECTING, new experimental.QueuePicker(this), null);
     } else if (states.includes(ConnectivityState.TRANSIENT_FAILURE)) {

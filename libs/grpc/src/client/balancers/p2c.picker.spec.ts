@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { experimental, Metadata, status as Status } from '@grpc/grpc-js';
 
+import { RetryBudget } from '../retries/retry-budget.js';
 import { InstanceScores } from './instance-scores.js';
 import { parseP2cSettings, type BalancerClock } from './p2c.config.js';
 import { P2cPicker, type ReadyInstance } from './p2c.picker.js';
@@ -95,5 +96,59 @@ describe('p2c picker', { timeout: 10_000 }, () => {
     assert.equal(scores.get('a').inFlight, 1);
     result.onCallEnded?.(Status.OK, '', new Metadata());
     assert.equal(scores.get('a').inFlight, 0);
+  });
+
+  /** Pick arguments of a call's first attempt, or of its attempt number `previous` + 1. */
+  function attempt(previous = 0): experimental.PickArgs {
+    const metadata = new Metadata();
+    if (previous > 0) metadata.set('grpc-previous-rpc-attempts', String(previous));
+    return { metadata, extraPickInfo: {} };
+  }
+
+  function pickedName(result: experimental.PickResult): string {
+    return (result.subchannel as unknown as { name: string }).name;
+  }
+
+  it('sends a later attempt elsewhere than the instance whose last call failed, and to the least busy', () => {
+    const { clock, scores } = setUp(['a', 'b', 'c']);
+    // a is the cheapest, but its last call failed: a retry goes to b or c; c is busier.
+    scores.get('b').latencyMs = 20;
+    scores.get('c').latencyMs = 1;
+    scores.ended(scores.get('a'), scores.started(scores.get('a')), Status.UNAVAILABLE);
+    scores.started(scores.get('c'));
+    const instances = ['a', 'b', 'c'].map((name) => ({ score: scores.get(name), picker: leaf(name) }));
+    const picker = new P2cPicker(instances, scores);
+    for (let retry = 0; retry < 20; retry++) assert.equal(pickedName(picker.pick(attempt(1))), 'b');
+    // A first attempt still weighs cost alone, and the failure is forgotten after decayMs.
+    clock.time += scores.settings.decayMs;
+    scores.ended(scores.get('c'), clock.now(), Status.OK);
+    const later = Array.from({ length: 20 }, () => pickedName(picker.pick(attempt(1))));
+    assert.ok(later.includes('a'), `picks: ${later.join()}`);
+  });
+
+  it('refuses later attempts beyond the budget as UNAVAILABLE (never a DROP), never a first attempt', () => {
+    const { clock, scores } = setUp(['a', 'b']);
+    const budget = new RetryBudget({ ratio: 0.5, minRetriesPerSecond: 0, windowMs: 1_000 }, () =>
+      clock.now(),
+    );
+    const instances = ['a', 'b'].map((name) => ({ score: scores.get(name), picker: leaf(name) }));
+    const picker = new P2cPicker(instances, scores, budget);
+    assert.equal(picker.pick(attempt(1)).pickResultType, experimental.PickResultType.TRANSIENT_FAILURE);
+    for (let call = 0; call < 4; call++) {
+      const result = picker.pick(attempt());
+      assert.equal(result.pickResultType, experimental.PickResultType.COMPLETE);
+      result.onCallStarted?.();
+    }
+    // Four first attempts sent: two later ones allowed, the third refused.
+    const later = [1, 2, 1].map((previous) => picker.pick(attempt(previous)));
+    assert.deepEqual(
+      later.map((result) => result.pickResultType),
+      [
+        experimental.PickResultType.COMPLETE,
+        experimental.PickResultType.COMPLETE,
+        experimental.PickResultType.TRANSIENT_FAILURE,
+      ],
+    );
+    assert.equal(later[2].status?.code, Status.UNAVAILABLE);
   });
 });

@@ -7,6 +7,7 @@ import {
   RPC_SYSTEM_NAME_VALUE_GRPC,
 } from '@nestmesh/telemetry';
 
+import { retryPushbackMetadata } from '../../status/retry-pushback.js';
 import { GRPC_TELEMETRY_SCOPE, rpcMethodOf } from '../../telemetry/rpc-telemetry.js';
 import type { DeadlineCall } from '../call-signal.js';
 import { AdaptiveShedder, type Overload } from './adaptive-shedder.js';
@@ -17,8 +18,6 @@ import { UsualLatency } from './usual-latency.js';
 export const METRIC_NESTMESH_SERVER_SHED = 'nestmesh.server.shed';
 /** `concurrency` (RESOURCE_EXHAUSTED), `overload` (UNAVAILABLE) or `deadline` (DEADLINE_EXCEEDED). */
 export const ATTR_NESTMESH_SHED_REASON = 'nestmesh.shed.reason';
-/** The trailer that tells a grpc-js client with a retry policy when to retry (gRFC A6). */
-export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
 const OK: number = Status.OK;
 
@@ -162,8 +161,7 @@ export class MethodGate {
   private checkOverload(): Refusal | undefined {
     const overload = this.unary ? this.shedder.adaptive?.check() : undefined;
     if (!overload) return undefined;
-    const metadata = new Metadata();
-    metadata.set(RETRY_PUSHBACK_KEY, String(this.shedder.settings.adaptive!.pushbackMs));
+    const metadata = retryPushbackMetadata(this.shedder.settings.adaptive!.pushbackMs);
     return this.shedder.refuse(this, 'overload', Status.UNAVAILABLE, overloadDetails(overload), metadata);
   }
 }

@@ -19,11 +19,8 @@ import {
   SheddingProbe,
 } from '../../test-fixtures/shedding-fixture.js';
 import { MeshGrpcServer } from '../mesh-grpc.server.js';
-import {
-  ATTR_NESTMESH_SHED_REASON,
-  METRIC_NESTMESH_SERVER_SHED,
-  RETRY_PUSHBACK_KEY,
-} from './load-shedder.js';
+import { RETRY_PUSHBACK_KEY } from '../../status/retry-pushback.js';
+import { ATTR_NESTMESH_SHED_REASON, METRIC_NESTMESH_SERVER_SHED } from './load-shedder.js';
 import type { SheddingOptions } from './shedding.options.js';
 
 const telemetry = captureTelemetry({ serviceName: 'load-shedding-spec' });
