@@ -80,10 +80,16 @@ export const DEFAULT_RETRY_BUDGET: Readonly<RetryBudgetSettings> = Object.freeze
   windowMs: 10_000,
 });
 
-/** gRFC A6's example: retries stop after about five failures in a row, resume after successes. */
+/**
+ * Retries stop once more than a third of the attempts fail (the gate closes when failures
+ * outrun tokenRatio ÷ (1 + tokenRatio) of them), over about the last 100. gRFC A6's example
+ * (10 tokens, 0.1) closes above 9 %: one instance of three failing 30 % of its calls (10 % of
+ * all) shut retries off for every call, which is exactly when they help (bench:chaos, flaky).
+ * The retry budget bounds retries in an outage either way.
+ */
 export const DEFAULT_RETRY_THROTTLING: Readonly<RetryThrottlingSettings> = Object.freeze({
-  maxTokens: 10,
-  tokenRatio: 0.1,
+  maxTokens: 100,
+  tokenRatio: 0.5,
 });
 
 /**

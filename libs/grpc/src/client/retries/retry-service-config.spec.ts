@@ -62,7 +62,7 @@ describe('generated service config', { timeout: 10_000 }, () => {
     const { serviceConfig, budget } = inventoryConfig();
     const validated = asGrpcJsReadsIt(serviceConfig);
     assert.deepEqual(validated.loadBalancingConfig, DEFAULT_SERVICE_CONFIG.loadBalancingConfig);
-    assert.deepEqual(validated.retryThrottling, { maxTokens: 10, tokenRatio: 0.1 });
+    assert.deepEqual(validated.retryThrottling, { maxTokens: 100, tokenRatio: 0.5 });
     const release = configFor(validated, 'ReleaseReservation')?.retryPolicy;
     assert.deepEqual(release, {
       maxAttempts: 3,
