@@ -7,7 +7,7 @@ export interface CallOutcome {
   intendedAt: number;
   /** Completion − intendedAt, ms. */
   latencyMs: number;
-  /** The gRPC status code (0 for OK). */
+  /** The gRPC status code (0 for OK, -1 for an error that is not an RpcError). */
   code: number;
   /** The instance that answered, for successful calls. */
   servedBy?: string;
@@ -43,10 +43,11 @@ export async function openLoop({ ratePerSecond, durationMs, call, midRun }: Open
       outcomes.push(
         call().then(
           (servedBy) => ({ intendedAt, latencyMs: performance.now() - intendedAt, code: 0, servedBy }),
-          (error: { code?: number; details?: string; message?: string }) => ({
+          // The mesh client's RpcError: `status` is the gRPC code (`code` is its name).
+          (error: { status?: number; details?: string; message?: string }) => ({
             intendedAt,
             latencyMs: performance.now() - intendedAt,
-            code: typeof error?.code === 'number' ? error.code : -1,
+            code: typeof error?.status === 'number' ? error.status : -1,
             details: error?.details ?? error?.message,
           }),
         ),

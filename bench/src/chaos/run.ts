@@ -5,6 +5,7 @@
 // gets fresh processes, a fresh client (no state carried over) and its own service name.
 // Load: open-loop GetStock at BENCH_RATE calls/s (default 200) for BENCH_SECONDS (default 10),
 // 1 s deadline, latency measured from the intended send time, after a 1 s warm-up.
+// BENCH_SCENARIOS=slow,flaky runs only those; BENCH_ROUNDS (3) rounds of the overhead figure.
 // Attempts per call = GetStock calls that reached the servers ÷ calls made (the killed one's count
 // is its last report before the kill).
 import 'reflect-metadata';
@@ -113,6 +114,13 @@ function summarize(
   run: { arrived: number; killedAt?: number; slowName?: string },
 ): CaseResult {
   const succeeded = outcomes.filter((outcome) => outcome.code === 0);
+  if (process.env.BENCH_DEBUG) {
+    const failures = new Map<string, number>();
+    for (const { code, details } of outcomes) {
+      if (code !== 0) failures.set(`${code} ${details}`, (failures.get(`${code} ${details}`) ?? 0) + 1);
+    }
+    for (const [failure, count] of failures) console.error(`  ${count} × ${failure}`);
+  }
   const latencies = outcomes.map((outcome) => outcome.latencyMs);
   return {
     scenario: scenario.name,
@@ -179,7 +187,8 @@ const results: CaseResult[] = [];
 let costs: OverheadResult[];
 try {
   let index = 0;
-  for (const scenario of scenarios(durationMs)) {
+  const only = process.env.BENCH_SCENARIOS?.split(',');
+  for (const scenario of scenarios(durationMs).filter((each) => !only || only.includes(each.name))) {
     for (const arm of ARMS) {
       const result = await runCase(scenario, arm, etcd.endpoint, index++);
       results.push(result);

@@ -1,5 +1,6 @@
 // What the chaos benchmark injects (the three inventory instances' faults) and which client
 // policies it compares (the arms).
+import { descriptorSet } from '@nestmesh/contracts';
 import type { MeshClientOptions } from '@nestmesh/grpc';
 
 import type { Fault } from './instances.js';
@@ -37,7 +38,19 @@ export interface Arm {
   options: Partial<MeshClientOptions>;
 }
 
+/** GetStock is marked NO_SIDE_EFFECTS in the proto; the descriptor set tells the client so. */
+const idempotent = { descriptorSet } as const;
+
+/**
+ * The issue's arms. The first is the baseline of the overhead figure: grpc-js round robin with
+ * none of the policies. The full policy is NestMesh's default client.
+ */
 export const ARMS: Arm[] = [
-  { name: 'round robin', options: { balancer: 'round_robin' } },
-  { name: 'p2c', options: { balancer: 'p2c' } },
+  { name: 'round robin', options: { balancer: 'round_robin', retry: false } },
+  { name: 'round robin + retries', options: { balancer: 'round_robin', ...idempotent } },
+  { name: 'p2c + retries + ejection (default)', options: { ...idempotent } },
+  {
+    name: '+ hedging (GetStock after 20 ms)',
+    options: { ...idempotent, hedging: { methods: ['GetStock'], delayMs: 20 } },
+  },
 ];
