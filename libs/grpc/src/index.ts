@@ -22,6 +22,19 @@ export {
   type P2cSettings,
 } from './client/balancers/p2c.config.js';
 export { ClientTracing, type ClientTracingOptions } from './client/middleware/tracing.js';
+export {
+  ATTR_BREAKER_REJECTION_PROBABILITY,
+  CIRCUIT_BREAKER_ERROR_DOMAIN,
+  CIRCUIT_BREAKER_OPEN_REASON,
+  CircuitBreaker,
+  EVENT_BREAKER_REJECTED,
+  METRIC_CLIENT_BREAKER_REJECTIONS,
+} from './client/middleware/circuit-breaker.js';
+export {
+  DEFAULT_CIRCUIT_BREAKER,
+  type BreakerClock,
+  type CircuitBreakerOptions,
+} from './client/middleware/circuit-breaker.config.js';
 export { DEFAULT_BUDGET_MARGIN_MS } from './client/middleware/deadline-budget.js';
 export {
   currentInboundCall,

@@ -11,7 +11,7 @@ function error(code: Status, details: string): ServiceError {
 }
 
 export class FaultyEchoPeer {
-  /** Echo calls received, whatever the answer. */
+  /** Echo and Expand calls received, whatever the answer. */
   calls = 0;
   /** How long a `slow` peer waits before answering, in ms. */
   slowMs = 50;
@@ -30,7 +30,7 @@ export class FaultyEchoPeer {
       ),
     );
     const peer = new FaultyEchoPeer(server, port, fault);
-    const implementation: Pick<EchoServiceServer, 'echo'> = {
+    const implementation: Pick<EchoServiceServer, 'echo' | 'expand'> = {
       echo: (call, callback) => {
         peer.calls++;
         const answer = () => callback(null, { message: call.request.message, sequence: 1 });
@@ -38,6 +38,18 @@ export class FaultyEchoPeer {
         else if (peer.fault === 'not_found') callback(error(Status.NOT_FOUND, 'injected: no such thing'));
         else if (peer.fault === 'slow') void sleep(peer.slowMs).then(answer);
         else answer();
+      },
+      // One answer, or the fault's status (a slow peer is not slow here).
+      expand: (call) => {
+        peer.calls++;
+        if (peer.fault === 'unavailable')
+          call.emit('error', error(Status.UNAVAILABLE, 'injected: unavailable'));
+        else if (peer.fault === 'not_found')
+          call.emit('error', error(Status.NOT_FOUND, 'injected: no such thing'));
+        else {
+          call.write({ message: call.request.message, sequence: 1 });
+          call.end();
+        }
       },
     };
     server.addService(EchoServiceService, implementation);

@@ -94,10 +94,12 @@ export class ClientTracing {
     const span = this.tracer.startSpan(method.name, CLIENT_SPAN, parent);
     // Set once sampled: the SDK copies start attributes before sampling, for every call.
     if (span.isRecording()) span.setAttributes(method.attributes);
-    const call = nextCall(callOptions);
+    // The interceptors below run in the span's context: the circuit breaker notes a rejection on it.
+    const inSpan = trace.setSpan(parent, span);
+    const call = context.with(inSpan, () => nextCall(callOptions));
     return new InterceptingCall(call, {
       start: (metadata: Metadata, listener, next) => {
-        propagation.inject(trace.setSpan(parent, span), metadata, metadataSetter);
+        propagation.inject(inSpan, metadata, metadataSetter);
         next(metadata, {
           onReceiveStatus: (status: StatusObject, nextStatus: (status: StatusObject) => void) => {
             this.end(span, method, status.code, call.getPeer(), startMs);
