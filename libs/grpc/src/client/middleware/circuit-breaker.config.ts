@@ -32,11 +32,13 @@ export type CircuitBreakerSettings = Required<CircuitBreakerOptions>;
 /**
  * Defaults, and why: K = 2 is the SRE book's choice — a service that accepts half of what it
  * gets is sent everything, one that accepts less is sent about twice what it accepts, enough
- * to see it recover; 10 s (go-zero's window) reacts within seconds and forgets an outage
- * within seconds of it ending, unlike the book's two minutes; ten 1 s buckets forget in tenths
- * of the window rather than all at once; 20 requests (2 per second over the window) before
- * anything is rejected — fewer say little (one failure in three calls would already reject a
- * quarter of them) and a client sending so few hardly loads the service anyway.
+ * to see it recover. 10 s is go-zero's window (the book keeps two minutes): a total outage
+ * trips the breaker within minRequests calls whatever the window, but once it has, traffic
+ * comes back as a slow start, doubling about every 0.4 × windowMs with K 2 (docs/grpc.md,
+ * "Circuit breaker"): a shorter window recovers sooner and judges on fewer calls. Ten 1 s
+ * buckets forget in tenths of the window rather than all at once. 20 requests (2 per second
+ * over the window) before anything is rejected: fewer say little (one failure in three calls
+ * would already reject a quarter of them) and a client sending so few hardly loads a service.
  */
 export const DEFAULT_CIRCUIT_BREAKER: Readonly<Omit<CircuitBreakerSettings, 'clock'>> = Object.freeze({
   k: 2,
