@@ -6,7 +6,7 @@ import type {
   NextCall,
   StatusObject,
 } from '@grpc/grpc-js';
-import { trace, type Attributes, type Counter } from '@opentelemetry/api';
+import type { Attributes, Counter, Span } from '@opentelemetry/api';
 import {
   ATTR_NESTMESH_SERVICE,
   ATTR_RPC_METHOD,
@@ -18,6 +18,7 @@ import {
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from '../../status/status-details.js';
 import { GRPC_TELEMETRY_SCOPE, rpcMethodOf } from '../../telemetry/rpc-telemetry.js';
 import { AdaptiveThrottle, type Rejection } from './adaptive-throttle.js';
+import { CLIENT_SPAN_KEY, type TracedCallOptions } from './tracing.js';
 import {
   parseCircuitBreakerOptions,
   type CircuitBreakerOptions,
@@ -78,7 +79,7 @@ export class CircuitBreaker {
   readonly interceptor: Interceptor = (callOptions: InterceptorOptions, nextCall: NextCall) => {
     const method = this.method(callOptions.method_definition.path);
     const rejection = method.throttle.admit();
-    if (rejection) return this.reject(method, rejection);
+    if (rejection) return this.reject(method, rejection, (callOptions as TracedCallOptions)[CLIENT_SPAN_KEY]);
     return new InterceptingCall(nextCall(callOptions), {
       start: (metadata, listener, next) => {
         next(metadata, {
@@ -91,7 +92,7 @@ export class CircuitBreaker {
     });
   };
 
-  private reject(method: MethodBreaker, rejection: Rejection): InterceptingCall {
+  private reject(method: MethodBreaker, rejection: Rejection, span: Span | undefined): InterceptingCall {
     const percent = Math.round(rejection.probability * 100);
     const details =
       `circuit breaker open for ${method.name}: ${percent} % of calls rejected locally ` +
@@ -105,8 +106,8 @@ export class CircuitBreaker {
     };
     metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails(Status.UNAVAILABLE, details, { errorInfo }));
     this.rejections.add(1, method.attributes);
-    // The CLIENT span when tracing is on: ClientTracing makes the next interceptor in its context.
-    trace.getActiveSpan()?.addEvent(EVENT_BREAKER_REJECTED, {
+    // The call's CLIENT span, when ClientTracing is before the breaker.
+    span?.addEvent(EVENT_BREAKER_REJECTED, {
       [ATTR_BREAKER_REJECTION_PROBABILITY]: rejection.probability,
     });
     return new InterceptingCall(new RejectedCall({ code: Status.UNAVAILABLE, details, metadata }));
