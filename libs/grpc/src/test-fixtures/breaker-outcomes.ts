@@ -32,6 +32,12 @@ export async function expandOnce(echo: Echo): Promise<Outcome> {
   }
 }
 
+/** One Collect (client streaming) call of three requests. */
+export const collectOnce = (echo: Echo): Promise<Outcome> =>
+  echo
+    .collect([{ message: 'a' }, { message: 'b' }, { message: 'c' }])
+    .then(() => ({ status: Status.OK, rejected: false }), outcomeOf);
+
 /** `count` calls of `call`, `concurrency` at a time; their outcomes in the order they ended. */
 export async function drive(
   call: () => Promise<Outcome>,

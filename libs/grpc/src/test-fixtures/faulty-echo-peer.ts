@@ -11,7 +11,7 @@ function error(code: Status, details: string): ServiceError {
 }
 
 export class FaultyEchoPeer {
-  /** Echo and Expand calls received, whatever the answer. */
+  /** Echo, Expand and Collect calls received, whatever the answer. */
   calls = 0;
   /** How long a `slow` peer waits before answering, in ms. */
   slowMs = 50;
@@ -30,7 +30,7 @@ export class FaultyEchoPeer {
       ),
     );
     const peer = new FaultyEchoPeer(server, port, fault);
-    const implementation: Pick<EchoServiceServer, 'echo' | 'expand'> = {
+    const implementation: Pick<EchoServiceServer, 'echo' | 'expand' | 'collect'> = {
       echo: (call, callback) => {
         peer.calls++;
         const answer = () => callback(null, { message: call.request.message, sequence: 1 });
@@ -50,6 +50,14 @@ export class FaultyEchoPeer {
           call.write({ message: call.request.message, sequence: 1 });
           call.end();
         }
+      },
+      // Fails at once, or counts the requests once they have all come.
+      collect: (call, callback) => {
+        peer.calls++;
+        if (peer.fault === 'unavailable') return callback(error(Status.UNAVAILABLE, 'injected: unavailable'));
+        const messages: string[] = [];
+        call.on('data', (request: { message: string }) => messages.push(request.message));
+        call.on('end', () => callback(null, { count: messages.length, joined: messages.join(' ') }));
       },
     };
     server.addService(EchoServiceService, implementation);

@@ -4,8 +4,9 @@ import { status as Status } from '@grpc/grpc-js';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 import { ManualClock } from '@nestmesh/testing';
 
-import { InvalidGrpcOptionsError } from '../../grpc.errors.js';
+import { InvalidGrpcOptionsError, RpcError } from '../../grpc.errors.js';
 import {
+  collectOnce,
   drive,
   echoOnce,
   expandOnce,
@@ -94,6 +95,20 @@ describe('circuit breaker over real gRPC', { timeout: 120_000 }, () => {
       metadata: { service: 'echo', method: 'echo.v1.EchoService/Echo' },
     });
     assert.deepEqual(rejection.metadata.get('grpc-retry-pushback-ms'), ['-1'], 'a "do not retry" pushback');
+
+    // Cancelled before its status arrives, a call ends CANCELLED, whether it was rejected or not.
+    const cancelled = await Promise.all(
+      Array.from({ length: 20 }, () => {
+        const controller = new AbortController();
+        const call = echo.echo({ message: 'hi', delayMs: 0 }, { signal: controller.signal });
+        controller.abort();
+        return call.then(
+          () => Status.OK,
+          (error: unknown) => (error instanceof RpcError ? error.status : Status.UNKNOWN),
+        );
+      }),
+    );
+    assert.deepEqual(new Set(cancelled), new Set([Status.CANCELLED]));
   });
 
   it('calls flow again once the service answers, ramping up as accepts come back', async () => {
@@ -150,6 +165,19 @@ describe('circuit breaker over real gRPC', { timeout: 120_000 }, () => {
     assert.equal(rejectedOf(streams.slice(0, 20)), 0, 'Expand has its own state: its first 20 calls go out');
     assert.ok(rejectedOf(streams) > 50, `then it is throttled too: ${rejectedOf(streams)} of 100 rejected`);
     assert.match(streams.find((outcome) => outcome.rejected)?.error?.details ?? '', /EchoService\/Expand/);
+  });
+
+  it('a client stream is rejected at once too, its requests going nowhere', async () => {
+    const clock = new ManualClock();
+    const echo = await manualClient('unavailable', clock, { minRequests: 20 });
+    const outcomes = await drive(() => collectOnce(echo), 100, 4);
+    assert.ok(outcomes.every((outcome) => outcome.status === Status.UNAVAILABLE));
+    const admitted = outcomes.length - rejectedOf(outcomes);
+    assert.ok(rejectedOf(outcomes) > 50, `rejected ${rejectedOf(outcomes)} of 100`);
+    assert.ok(
+      serverCalls() <= MAX_ATTEMPTS * admitted,
+      `server calls ${serverCalls()}, admitted ${admitted}`,
+    );
   });
 
   it('is on by default, and circuitBreaker: false sends every call', async () => {

@@ -40,6 +40,9 @@ export const CIRCUIT_BREAKER_ERROR_DOMAIN = 'grpc.nestmesh.dev';
  */
 const PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
+type CallInterface = ReturnType<NextCall>;
+type MessageContext = Parameters<CallInterface['sendMessageWithContext']>[0];
+
 interface MethodBreaker {
   name: string;
   throttle: AdaptiveThrottle;
@@ -69,11 +72,6 @@ export class CircuitBreaker {
     options: CircuitBreakerOptions = {},
   ) {
     this.settings = parseCircuitBreakerOptions(options);
-  }
-
-  /** The chance now that a call of `path` (`/pkg.Service/Method`) is rejected. */
-  probability(path: string): number {
-    return this.method(path).throttle.probability();
   }
 
   readonly interceptor: Interceptor = (callOptions: InterceptorOptions, nextCall: NextCall) => {
@@ -137,7 +135,7 @@ export class CircuitBreaker {
  * nothing is sent, and the status arrives on the next tick — never inside `start`, before
  * grpc-js' client has returned the call to its caller.
  */
-class RejectedCall implements ReturnType<NextCall> {
+class RejectedCall implements CallInterface {
   private delivered = false;
 
   constructor(private status: StatusObject) {}
@@ -159,7 +157,10 @@ class RejectedCall implements ReturnType<NextCall> {
     return '';
   }
 
-  sendMessageWithContext(): void {}
+  /** The message goes nowhere; its write completes, as grpc-js completes one to an ended call. */
+  sendMessageWithContext(context: MessageContext): void {
+    process.nextTick(() => context.callback?.());
+  }
   sendMessage(): void {}
   startRead(): void {}
   halfClose(): void {}
