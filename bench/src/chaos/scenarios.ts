@@ -46,9 +46,12 @@ const idempotent = { descriptorSet } as const;
  * none of the policies. The full policy is NestMesh's default client.
  */
 export const ARMS: Arm[] = [
-  { name: 'round robin', options: { balancer: 'round_robin', retry: false } },
-  { name: 'round robin + retries', options: { balancer: 'round_robin', ...idempotent } },
-  { name: 'p2c + retries + ejection (default)', options: { ...idempotent } },
+  { name: 'round robin', options: { balancer: 'round_robin', retry: false, circuitBreaker: false } },
+  {
+    name: 'round robin + retries',
+    options: { balancer: 'round_robin', circuitBreaker: false, ...idempotent },
+  },
+  { name: 'p2c + retries + ejection + breaker (default)', options: { ...idempotent } },
   {
     name: '+ hedging (GetStock after 20 ms)',
     options: { ...idempotent, hedging: { methods: ['GetStock'], delayMs: 20 } },

@@ -34,6 +34,19 @@ export {
 } from './client/retries/retry-options.js';
 export { RETRY_BUDGET_CHANNEL_OPTION, RetryBudget } from './client/retries/retry-budget.js';
 export { ClientTracing, type ClientTracingOptions } from './client/middleware/tracing.js';
+export {
+  ATTR_BREAKER_REJECTION_PROBABILITY,
+  CIRCUIT_BREAKER_ERROR_DOMAIN,
+  CIRCUIT_BREAKER_OPEN_REASON,
+  CircuitBreaker,
+  EVENT_BREAKER_REJECTED,
+  METRIC_CLIENT_BREAKER_REJECTIONS,
+} from './client/middleware/circuit-breaker.js';
+export {
+  DEFAULT_CIRCUIT_BREAKER,
+  type BreakerClock,
+  type CircuitBreakerOptions,
+} from './client/middleware/circuit-breaker.config.js';
 export { DEFAULT_BUDGET_MARGIN_MS } from './client/middleware/deadline-budget.js';
 export {
   currentInboundCall,

@@ -23,6 +23,8 @@ import {
 } from './mesh.resolver.js';
 import { tracingRegistered } from '../telemetry/rpc-telemetry.js';
 import { ClientTracing } from './middleware/tracing.js';
+import { CircuitBreaker } from './middleware/circuit-breaker.js';
+import { circuitBreakerSettings, type CircuitBreakerOptions } from './middleware/circuit-breaker.config.js';
 import { MeshChannels } from './mesh-channels.js';
 import { createMeshClient } from './typed-client.js';
 import { DEFAULT_BUDGET_MARGIN_MS } from './middleware/deadline-budget.js';
@@ -56,6 +58,11 @@ export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDe
    * `grpc.service_config` in `channelOptions` wins over this.
    */
   balancer?: BalancerName;
+  /**
+   * Client-side adaptive throttling per method (docs/grpc.md, "Circuit breaker"): on by
+   * default (K 2, window 10 s, 20 requests before it may reject); `false` turns it off.
+   */
+  circuitBreaker?: false | CircuitBreakerOptions;
   /** Default insecure. */
   credentials?: ChannelCredentials;
   /**
@@ -111,6 +118,7 @@ function validate(options: MeshClientOptions): ClientRetries {
     );
   }
   validateChannelOptions(options);
+  circuitBreakerSettings(options.circuitBreaker);
   return clientRetries(options, SERVICE_CONFIGS[options.balancer ?? DEFAULT_BALANCER]);
 }
 
@@ -156,10 +164,16 @@ export class MeshClientModule {
           setupMeshResolver();
           setupP2cBalancer();
           const attached = attachDiscovery(discovery);
-          // Telemetry off (no SDK registered before the app was built): no interceptor, no cost.
-          const interceptors = tracingRegistered()
-            ? [new ClientTracing({ service: options.service, instanceAt: attached.instanceAt }).interceptor]
-            : [];
+          // Tracing only with an SDK registered before the app was built (else it would cost per
+          // call for nothing); first, so that a call the breaker rejects still gets its span.
+          const interceptors = [
+            ...(tracingRegistered()
+              ? [new ClientTracing({ service: options.service, instanceAt: attached.instanceAt }).interceptor]
+              : []),
+            ...(options.circuitBreaker === false
+              ? []
+              : [new CircuitBreaker(options.service, options.circuitBreaker).interceptor]),
+          ];
           const channels = new MeshChannels(
             `${MESH_SCHEME}:///${options.service}`,
             options.credentials ?? grpcCredentials.createInsecure(),

@@ -20,7 +20,7 @@ function error(code: Status, details: string): ServiceError {
 }
 
 export class FaultyEchoPeer {
-  /** Echo calls received, whatever the answer. */
+  /** Echo, Expand and Collect calls received, whatever the answer. */
   calls = 0;
   /** How long a `slow` peer (or a `slow_first_attempt` one, to a first attempt) waits before answering, in ms. */
   slowMs = 50;
@@ -39,7 +39,7 @@ export class FaultyEchoPeer {
       ),
     );
     const peer = new FaultyEchoPeer(server, port, fault);
-    const implementation: Pick<EchoServiceServer, 'echo'> = {
+    const implementation: Pick<EchoServiceServer, 'echo' | 'expand' | 'collect'> = {
       echo: (call, callback) => {
         peer.calls++;
         const answer = () => callback(null, { message: call.request.message, sequence: 1 });
@@ -53,6 +53,26 @@ export class FaultyEchoPeer {
           const timer = setTimeout(answer, peer.slowMs);
           call.on('cancelled', () => clearTimeout(timer));
         } else answer();
+      },
+      // One answer, or the fault's status (a slow peer is not slow here).
+      expand: (call) => {
+        peer.calls++;
+        if (peer.fault === 'unavailable')
+          call.emit('error', error(Status.UNAVAILABLE, 'injected: unavailable'));
+        else if (peer.fault === 'not_found')
+          call.emit('error', error(Status.NOT_FOUND, 'injected: no such thing'));
+        else {
+          call.write({ message: call.request.message, sequence: 1 });
+          call.end();
+        }
+      },
+      // Fails at once, or counts the requests once they have all come.
+      collect: (call, callback) => {
+        peer.calls++;
+        if (peer.fault === 'unavailable') return callback(error(Status.UNAVAILABLE, 'injected: unavailable'));
+        const messages: string[] = [];
+        call.on('data', (request: { message: string }) => messages.push(request.message));
+        call.on('end', () => callback(null, { count: messages.length, joined: messages.join(' ') }));
       },
     };
     server.addService(EchoServiceService, implementation);

@@ -1,0 +1,161 @@
+import { status as Status } from '@grpc/grpc-js';
+
+import type { CircuitBreakerSettings } from './circuit-breaker.config.js';
+
+/**
+ * Requests and accepts of one method over the last `windowMs`, in `buckets` equal buckets: a
+ * bucket older than the window is dropped whole, so the window slides by `windowMs / buckets`
+ * at a time. Totals are kept as buckets come and go, so reading them costs no loop over the
+ * buckets except for the ones that expired since the last read. Times are in ms on one
+ * monotonic clock; a clock going back counts into the newest bucket.
+ */
+export class BreakerWindow {
+  private readonly bucketMs: number;
+  private readonly requestsByBucket: Uint32Array;
+  private readonly acceptsByBucket: Uint32Array;
+  /** The number (`floor(now / bucketMs)`) of the newest bucket written or read. */
+  private newest: number;
+  private requestTotal = 0;
+  private acceptTotal = 0;
+
+  constructor(
+    windowMs: number,
+    private readonly buckets: number,
+    now: number,
+  ) {
+    this.bucketMs = windowMs / buckets;
+    this.requestsByBucket = new Uint32Array(buckets);
+    this.acceptsByBucket = new Uint32Array(buckets);
+    this.newest = Math.floor(now / this.bucketMs);
+  }
+
+  /** One request at `now`, accepted by the backend or not. */
+  record(now: number, accepted: boolean): void {
+    const slot = this.slide(now);
+    this.requestsByBucket[slot]++;
+    this.requestTotal++;
+    if (accepted) {
+      this.acceptsByBucket[slot]++;
+      this.acceptTotal++;
+    }
+  }
+
+  /** Requests in the window ending at `now`. */
+  requests(now: number): number {
+    this.slide(now);
+    return this.requestTotal;
+  }
+
+  /** Accepted requests in the window ending at `now`. */
+  accepts(now: number): number {
+    this.slide(now);
+    return this.acceptTotal;
+  }
+
+  /** Drops the buckets that left the window by `now`; the slot of `now`'s bucket. */
+  private slide(now: number): number {
+    const current = Math.floor(now / this.bucketMs);
+    if (current > this.newest) {
+      // Past a whole window every bucket is stale: clear each once, not once per bucket passed.
+      const expired = Math.min(current - this.newest, this.buckets);
+      for (let step = 1; step <= expired; step++) this.clear((this.newest + step) % this.buckets);
+      this.newest = current;
+    }
+    return this.newest % this.buckets;
+  }
+
+  private clear(slot: number): void {
+    this.requestTotal -= this.requestsByBucket[slot] ?? 0;
+    this.acceptTotal -= this.acceptsByBucket[slot] ?? 0;
+    this.requestsByBucket[slot] = 0;
+    this.acceptsByBucket[slot] = 0;
+  }
+}
+
+/**
+ * The chance that client-side throttling rejects a request locally, from Google's SRE book,
+ * chapter 21 "Handling Overload", section "Client-Side Throttling":
+ *
+ *     max(0, (requests − K × accepts) / (requests + 1))
+ *
+ * where `requests` counts every request the application attempted over the window —
+ * including the ones this throttle rejected, which is what keeps it rejecting while the
+ * backend keeps failing — and `accepts` those the backend accepted. While the backend
+ * accepts at least 1/K of them nothing is rejected; past that, the client sends about
+ * K × accepts and rejects the rest itself, so a backend that comes back is fed more as its
+ * accepts grow. The `+ 1` keeps the chance below 1: a trickle still reaches the backend and
+ * finds out when it recovers. Below `minRequests` the chance is 0: a handful of calls says
+ * little, and a client that sends so few adds little load.
+ */
+export function rejectionProbability(
+  requests: number,
+  accepts: number,
+  k: number,
+  minRequests: number,
+): number {
+  if (requests < minRequests) return 0;
+  return Math.max(0, (requests - k * accepts) / (requests + 1));
+}
+
+/**
+ * The codes that mean the service did not take the call: it is down or unreachable
+ * (UNAVAILABLE, which also covers a broken connection), too slow (DEADLINE_EXCEEDED) or
+ * shedding load (RESOURCE_EXHAUSTED) — what the SRE book's throttle counts as not accepted,
+ * and what the p2c balancer counts against an instance. Every other code is the service's
+ * answer and an accept: NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT, ALREADY_EXISTS…,
+ * and INTERNAL and UNKNOWN too — in NestMesh they are what a handler's unexpected exception
+ * becomes, a fault of that request's path rather than overload; rejecting the method's
+ * healthy calls would not help the service, and would hide the bug behind local UNAVAILABLEs.
+ */
+const NOT_ACCEPTED = new Set<number>([
+  Status.UNAVAILABLE,
+  Status.DEADLINE_EXCEEDED,
+  Status.RESOURCE_EXHAUSTED,
+]);
+
+/** Why a request was rejected: the chance it had, and the counts the chance came from. */
+export interface Rejection {
+  probability: number;
+  requests: number;
+  accepts: number;
+}
+
+/** SRE adaptive throttling of one method: a window of outcomes and the draw against it. */
+export class AdaptiveThrottle {
+  private readonly window: BreakerWindow;
+
+  constructor(private readonly settings: CircuitBreakerSettings) {
+    this.window = new BreakerWindow(settings.windowMs, settings.buckets, settings.clock.now());
+  }
+
+  /** The chance now that a request is rejected locally. */
+  probability(): number {
+    const now = this.settings.clock.now();
+    const { k, minRequests } = this.settings;
+    return rejectionProbability(this.window.requests(now), this.window.accepts(now), k, minRequests);
+  }
+
+  /**
+   * Undefined when a request made now may go out (then {@link settle} its status); else why
+   * it is rejected — and it is counted as a request the service did not accept.
+   */
+  admit(): Rejection | undefined {
+    const probability = this.probability();
+    if (probability === 0 || this.settings.clock.random() >= probability) return undefined;
+    const now = this.settings.clock.now();
+    this.window.record(now, false);
+    return { probability, requests: this.window.requests(now), accepts: this.window.accepts(now) };
+  }
+
+  /**
+   * Counts the status of a request that went out. Requests count when their status arrives,
+   * not when they start: counted at the start, the calls in flight to a slow but healthy
+   * service would be requests without accepts and would be rejected. CANCELLED is the
+   * caller's own doing (an abort, a stream left early) and says nothing of the service: it
+   * does not count.
+   */
+  settle(code: Status): void {
+    if (code === Status.CANCELLED) return;
+    this.window.record(this.settings.clock.now(), !NOT_ACCEPTED.has(code));
+  }
+}
