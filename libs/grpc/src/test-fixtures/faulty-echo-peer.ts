@@ -22,6 +22,8 @@ function error(code: Status, details: string): ServiceError {
 export class FaultyEchoPeer {
   /** Echo, Expand and Collect calls received, whatever the answer. */
   calls = 0;
+  /** Echo attempts received, by request message: a test's call told from stray earlier ones. */
+  readonly echoes = new Map<string, number>();
   /** How long a `slow` peer (or a `slow_first_attempt` one, to a first attempt) waits before answering, in ms. */
   slowMs = 50;
 
@@ -42,6 +44,7 @@ export class FaultyEchoPeer {
     const implementation: Pick<EchoServiceServer, 'echo' | 'expand' | 'collect'> = {
       echo: (call, callback) => {
         peer.calls++;
+        peer.echoes.set(call.request.message, (peer.echoes.get(call.request.message) ?? 0) + 1);
         const answer = () => callback(null, { message: call.request.message, sequence: 1 });
         const code = FAULT_CODES[peer.fault];
         // grpc-js marks every attempt of a call after the first (retries, hedges) with this header.
