@@ -169,8 +169,11 @@ async function overhead(etcd: string): Promise<OverheadResult[]> {
     ['a', 'b', 'c'].map((letter) => ChaosInstance.start(`${service}-${letter}`, service, discoveryUrl, {})),
   );
   try {
+    // The baseline twice: how far the gauge moves with nothing changed.
+    const [baseline, ...others] = ARMS;
+    const arms = [baseline, { ...baseline, name: `${baseline.name} (again: the gauge)` }, ...others];
     return await measureOverhead(
-      ARMS,
+      arms,
       async (arm) => {
         const { client, close } = await startClient(service, discoveryUrl, arm);
         return { call: () => client.getStock({ sku: 'A-1' }), close };

@@ -51,7 +51,10 @@ export class InstanceScore {
     return this.ejectedUntil > now;
   }
 
-  /** Its last call failed less than `withinMs` ago: a retry goes elsewhere if it can. */
+  /**
+   * It failed a call less than `withinMs` ago (a success since does not clear it: an instance
+   * failing a third of its calls has usually answered one since): a retry goes elsewhere if it can.
+   */
   failedRecently(now: number, withinMs: number): boolean {
     return now - this.lastFailedAt < withinMs;
   }
@@ -117,7 +120,7 @@ export class InstanceScores {
     const latencyMs = failed && code !== Status.DEADLINE_EXCEEDED ? undefined : now - startedAt;
     score.observe(now, this.settings, latencyMs, !failed);
     score.consecutiveFailures = failed ? score.consecutiveFailures + 1 : 0;
-    score.lastFailedAt = failed ? now : -Infinity;
+    if (failed) score.lastFailedAt = now;
     if (score.consecutiveFailures >= this.settings.failuresToEject) this.eject(score, now);
   }
 

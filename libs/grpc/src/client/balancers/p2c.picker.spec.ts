@@ -126,6 +126,17 @@ describe('p2c picker', { timeout: 10_000 }, () => {
     assert.ok(later.includes('a'), `picks: ${later.join()}`);
   });
 
+  it('a later attempt avoids an instance that failed lately even if it answered a call since', () => {
+    const { scores } = setUp(['a', 'b']);
+    // a fails a third of its calls: it failed one, then answered one. b is busier.
+    scores.ended(scores.get('a'), scores.started(scores.get('a')), Status.UNAVAILABLE);
+    scores.ended(scores.get('a'), scores.started(scores.get('a')), Status.OK);
+    scores.started(scores.get('b'));
+    const instances = ['a', 'b'].map((name) => ({ score: scores.get(name), picker: leaf(name) }));
+    const picker = new P2cPicker(instances, scores);
+    for (let retry = 0; retry < 20; retry++) assert.equal(pickedName(picker.pick(attempt(1))), 'b');
+  });
+
   it('refuses later attempts beyond the budget as UNAVAILABLE (never a DROP), never a first attempt', () => {
     const { clock, scores } = setUp(['a', 'b']);
     const budget = new RetryBudget({ ratio: 0.5, minRetriesPerSecond: 0, windowMs: 1_000 }, () =>
