@@ -5,7 +5,8 @@
 // gets fresh processes, a fresh client (no state carried over) and its own service name.
 // Load: open-loop GetStock at BENCH_RATE calls/s (default 200) for BENCH_SECONDS (default 10),
 // 1 s deadline, latency measured from the intended send time, after a 1 s warm-up.
-// BENCH_SCENARIOS=slow,flaky runs only those; BENCH_ROUNDS (3) rounds of the overhead figure.
+// BENCH_SCENARIOS=slow,flaky runs only those; BENCH_ROUNDS (3) rounds of the overhead figure;
+// BENCH_ATTRIBUTION=1 adds one-policy arms to it (which policy costs what).
 // Attempts per call = GetStock calls that reached the servers ÷ calls made (the killed one's count
 // is its last report before the kill).
 import 'reflect-metadata';
@@ -20,7 +21,7 @@ import { percentile } from '../rpc/stats.js';
 import { ChaosInstance, INJECTED } from './instances.js';
 import { openLoop, type CallOutcome } from './open-loop.js';
 import { measureOverhead, type OverheadResult } from './overhead.js';
-import { ARMS, scenarios, type Arm, type Scenario } from './scenarios.js';
+import { ARMS, ATTRIBUTION_ARMS, scenarios, type Arm, type Scenario } from './scenarios.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -171,7 +172,12 @@ async function overhead(etcd: string): Promise<OverheadResult[]> {
   try {
     // The baseline twice: how far the gauge moves with nothing changed.
     const [baseline, ...others] = ARMS;
-    const arms = [baseline, { ...baseline, name: `${baseline.name} (again: the gauge)` }, ...others];
+    const arms = [
+      baseline,
+      { ...baseline, name: `${baseline.name} (again: the gauge)` },
+      ...others,
+      ...(process.env.BENCH_ATTRIBUTION ? ATTRIBUTION_ARMS : []),
+    ];
     return await measureOverhead(
       arms,
       async (arm) => {

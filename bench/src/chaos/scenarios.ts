@@ -57,3 +57,9 @@ export const ARMS: Arm[] = [
     options: { ...idempotent, hedging: { methods: ['GetStock'], delayMs: 20 } },
   },
 ];
+
+/** Each policy alone on round robin's baseline, for BENCH_ATTRIBUTION: which one costs what. */
+export const ATTRIBUTION_ARMS: Arm[] = [
+  { name: 'p2c alone', options: { retry: false, circuitBreaker: false } },
+  { name: 'round robin + breaker', options: { balancer: 'round_robin', retry: false } },
+];
