@@ -28,13 +28,12 @@ export class ChaosInstance {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(name: string, service: string, discoveryUrl: string, fault: Fault) {
+  static async start(name: string, discoveryUrl: string, fault: Fault) {
     const child = spawnOwned(process.execPath, [join(here, 'chaos-server.js')], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {
         ...process.env,
         CHAOS_NAME: name,
-        CHAOS_SERVICE: service,
         CHAOS_DELAY_MS: String(fault.delayMs ?? 0),
         CHAOS_FAIL_RATIO: String(fault.failRatio ?? 0),
         DISCOVERY_URL: discoveryUrl,

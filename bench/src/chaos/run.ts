@@ -1,8 +1,8 @@
 // `npm run bench:chaos`: what the mesh client's policies do for callers when instances misbehave.
-// Three inventory processes (bench/src/chaos/chaos-server.ts, NestMesh servers registered in a
-// real etcd started here) carry the faults; the client under test is MeshClientModule, in this
+// Three inventory processes (bench/src/chaos/chaos-server.ts: the inventory app with a fault
+// interceptor, registered in a real etcd started here) carry the faults; the client under test is MeshClientModule, in this
 // process, dialling the service by name, never told of the faults. Each case (scenario × arm)
-// gets fresh processes, a fresh client (no state carried over) and its own service name.
+// gets fresh processes, a fresh client (no state carried over) and its own etcd key prefix.
 // Load: open-loop GetStock at BENCH_RATE calls/s (default 200) for BENCH_SECONDS (default 10),
 // 1 s deadline, latency measured from the intended send time, after a 1 s warm-up.
 // BENCH_SCENARIOS=slow,flaky runs only those; BENCH_ROUNDS (3) rounds of the overhead figure;
@@ -33,13 +33,21 @@ type Client = MeshClient<typeof InventoryServiceService>;
 /** The instances report their counts every 100 ms: this long after a phase, they are final. */
 const settleCounts = () => new Promise((resolve) => setTimeout(resolve, 300));
 
-async function startClient(service: string, discoveryUrl: string, arm: Arm) {
+/**
+ * The real etcd, under a key prefix of the case's own: a killed instance of an earlier case,
+ * registered until its 30 s lease ends, is never among a later case's `inventory` instances.
+ */
+function discoveryFor(etcd: string, name: string): string {
+  return `etcd://${etcd.replace(/^http:\/\//, '')}?ttl=30&prefix=/chaos/${name}`;
+}
+
+async function startClient(discoveryUrl: string, arm: Arm) {
   @Module({
     imports: [
       DiscoveryModule.forRoot({ url: discoveryUrl }),
       MeshClientModule.register({
         ...arm.options,
-        service,
+        service: 'inventory',
         definition: InventoryServiceService,
         timeoutMs: DEADLINE_MS,
       }),
@@ -68,13 +76,13 @@ export interface CaseResult {
 }
 
 async function runCase(scenario: Scenario, arm: Arm, etcd: string, index: number): Promise<CaseResult> {
-  const service = `chaos-${index}-${scenario.name}`;
-  const discoveryUrl = `etcd://${etcd.replace(/^http:\/\//, '')}?ttl=30`;
-  const names = ['a', 'b', 'c'].map((letter) => `${service}-${letter}`);
+  const name = `chaos-${index}-${scenario.name}`;
+  const discoveryUrl = discoveryFor(etcd, name);
+  const names = ['a', 'b', 'c'].map((letter) => `${name}-${letter}`);
   const instances = await Promise.all(
-    scenario.faults.map((fault, at) => ChaosInstance.start(names[at], service, discoveryUrl, fault)),
+    scenario.faults.map((fault, at) => ChaosInstance.start(names[at], discoveryUrl, fault)),
   );
-  const { client, close } = await startClient(service, discoveryUrl, arm);
+  const { client, close } = await startClient(discoveryUrl, arm);
   const call = async () => (await client.getStock({ sku: 'A-1' })).servedBy;
   try {
     for (const instance of instances) instance.startFreezing();
@@ -164,10 +172,9 @@ function table(results: CaseResult[]): string {
 
 /** Three healthy instances of one service, and a fresh client per arm, for the overhead rounds. */
 async function overhead(etcd: string): Promise<OverheadResult[]> {
-  const service = 'chaos-overhead';
-  const discoveryUrl = `etcd://${etcd.replace(/^http:\/\//, '')}?ttl=30`;
+  const discoveryUrl = discoveryFor(etcd, 'overhead');
   const instances = await Promise.all(
-    ['a', 'b', 'c'].map((letter) => ChaosInstance.start(`${service}-${letter}`, service, discoveryUrl, {})),
+    ['a', 'b', 'c'].map((letter) => ChaosInstance.start(`overhead-${letter}`, discoveryUrl, {})),
   );
   try {
     // The baseline twice: how far the gauge moves with nothing changed.
@@ -181,7 +188,7 @@ async function overhead(etcd: string): Promise<OverheadResult[]> {
     return await measureOverhead(
       arms,
       async (arm) => {
-        const { client, close } = await startClient(service, discoveryUrl, arm);
+        const { client, close } = await startClient(discoveryUrl, arm);
         return { call: () => client.getStock({ sku: 'A-1' }), close };
       },
       { rounds: Number(process.env.BENCH_ROUNDS ?? 3), durationMs: 3000 },
