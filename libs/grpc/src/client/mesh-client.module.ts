@@ -1,7 +1,7 @@
 import { Inject, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
-import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, Interceptor } from '@grpc/grpc-js';
 import { Discovery, isServiceName } from '@nestmesh/discovery';
 
 import { InvalidGrpcOptionsError } from '../grpc.errors.js';
@@ -118,8 +118,22 @@ function validate(options: MeshClientOptions): ClientRetries {
     );
   }
   validateChannelOptions(options);
+  userInterceptors(options);
   circuitBreakerSettings(options.circuitBreaker);
   return clientRetries(options, SERVICE_CONFIGS[options.balancer ?? DEFAULT_BALANCER]);
+}
+
+/** `channelOptions.interceptors`, checked: grpc-js client interceptors, run after the mesh's own. */
+function userInterceptors(options: MeshClientOptions): Interceptor[] {
+  const given: unknown = options.channelOptions?.interceptors;
+  if (given === undefined) return [];
+  if (!Array.isArray(given) || given.some((each) => typeof each !== 'function')) {
+    throw new InvalidGrpcOptionsError(
+      'channelOptions.interceptors',
+      'must be an array of grpc-js client interceptors (functions)',
+    );
+  }
+  return given as Interceptor[];
 }
 
 const BALANCERS: readonly BalancerName[] = ['p2c', 'round_robin'];
@@ -173,6 +187,8 @@ export class MeshClientModule {
             ...(options.circuitBreaker === false
               ? []
               : [new CircuitBreaker(options.service, options.circuitBreaker).interceptor]),
+            // The user's own last: they see every call that is sent (not one the breaker refused).
+            ...userInterceptors(options),
           ];
           const channels = new MeshChannels(
             `${MESH_SCHEME}:///${options.service}`,

@@ -24,6 +24,8 @@ export class FaultyEchoPeer {
   calls = 0;
   /** Echo attempts received, by request message: a test's call told from stray earlier ones. */
   readonly echoes = new Map<string, number>();
+  /** The metadata of the last Echo call received. */
+  lastMetadata: Metadata | undefined;
   /** How long a `slow` peer (or a `slow_first_attempt` one, to a first attempt) waits before answering, in ms. */
   slowMs = 50;
 
@@ -45,6 +47,7 @@ export class FaultyEchoPeer {
       echo: (call, callback) => {
         peer.calls++;
         peer.echoes.set(call.request.message, (peer.echoes.get(call.request.message) ?? 0) + 1);
+        peer.lastMetadata = call.metadata;
         const answer = () => callback(null, { message: call.request.message, sequence: 1 });
         const code = FAULT_CODES[peer.fault];
         // grpc-js marks every attempt of a call after the first (retries, hedges) with this header.

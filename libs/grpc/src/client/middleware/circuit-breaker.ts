@@ -15,6 +15,7 @@ import {
   RPC_SYSTEM_NAME_VALUE_GRPC,
 } from '@nestmesh/telemetry';
 
+import { retryPushbackMetadata } from '../../status/retry-pushback.js';
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from '../../status/status-details.js';
 import { GRPC_TELEMETRY_SCOPE, rpcMethodOf } from '../../telemetry/rpc-telemetry.js';
 import { AdaptiveThrottle, type Rejection } from './adaptive-throttle.js';
@@ -33,12 +34,6 @@ export const ATTR_BREAKER_REJECTION_PROBABILITY = 'nestmesh.breaker.rejection_pr
 /** ErrorInfo of a rejected call (`error.richDetails.errorInfo`): how a caller tells it from a server's UNAVAILABLE. */
 export const CIRCUIT_BREAKER_OPEN_REASON = 'CIRCUIT_BREAKER_OPEN';
 export const CIRCUIT_BREAKER_ERROR_DOMAIN = 'grpc.nestmesh.dev';
-/**
- * gRPC's retry pushback trailer; a negative value means "do not retry" (gRPC proposal A6).
- * grpc-js never sees a rejection (it happens above its retrying call), but a retry layer an
- * app puts above the breaker that honours pushback leaves it alone too.
- */
-const PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
 type CallInterface = ReturnType<NextCall>;
 type MessageContext = Parameters<CallInterface['sendMessageWithContext']>[0];
@@ -95,8 +90,9 @@ export class CircuitBreaker {
     const details =
       `circuit breaker open for ${method.name}: ${percent} % of calls rejected locally ` +
       `(${rejection.accepts} of ${rejection.requests} calls accepted in the last ${this.settings.windowMs} ms)`;
-    const metadata = new Metadata();
-    metadata.set(PUSHBACK_KEY, '-1');
+    // "Do not retry": grpc-js never sees a rejection (it happens above its retrying call), but
+    // a retry layer an app puts above the breaker that honours pushback leaves it alone too.
+    const metadata = retryPushbackMetadata('never');
     const errorInfo = {
       reason: CIRCUIT_BREAKER_OPEN_REASON,
       domain: CIRCUIT_BREAKER_ERROR_DOMAIN,
