@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, afterEach, describe, it } from 'node:test';
-import { Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Client, credentials, status as Status } from '@grpc/grpc-js';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
-import { DiscoveryModule, MemoryRegistry } from '@nestmesh/discovery';
-import { startContext, waitFor } from '@nestmesh/testing';
+import { waitFor } from '@nestmesh/testing';
 
 import { RpcError } from '../grpc.errors.js';
 import { EncodingPeer, type ReceivedCall } from '../test-fixtures/encoding-peer.js';
+import { registryOf, startEchoClient } from '../test-fixtures/retry-peers.js';
 import type { MeshChannelOptions } from './channel-options.js';
-import { MeshClientModule, meshClientToken } from './mesh-client.module.js';
 import { createMeshClient, type MeshClient } from './typed-client.js';
 
 type Echo = MeshClient<typeof EchoServiceService>;
@@ -64,30 +61,10 @@ describe('mesh client: per-call compression', { timeout: 60_000 }, () => {
   ): Promise<{ peer: EncodingPeer; echo: Echo; app: INestApplicationContext }> {
     const peer = await EncodingPeer.start();
     peers.push(peer);
-    const registry = randomUUID();
-    await MemoryRegistry.named(registry).register({
-      id: 'echo-1',
-      name: 'echo',
-      address: '127.0.0.1',
-      port: peer.port,
-      tags: [],
-      metadata: {},
-    });
-    @Module({
-      imports: [
-        DiscoveryModule.forRoot({ url: `memory://${registry}` }),
-        MeshClientModule.register({
-          service: 'echo',
-          definition: EchoServiceService,
-          timeoutMs: 10_000,
-          ...options,
-        }),
-      ],
-    })
-    class CallerModule {}
-    const app = await startContext(CallerModule);
+    const url = await registryOf('echo', [peer.port]);
+    const { app, echo } = await startEchoClient(url, 'echo', { timeoutMs: 10_000, ...options });
     apps.push(app);
-    return { peer, app, echo: app.get<Echo>(meshClientToken(EchoServiceService)) };
+    return { peer, app, echo };
   }
 
   it('an identity channel sends a call with compression: gzip compressed, and the others plain', async () => {

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
-import { Module } from '@nestjs/common';
 import type { INestApplicationContext } from '@nestjs/common';
 import { status as Status } from '@grpc/grpc-js';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
-import { DiscoveryModule, MemoryRegistry } from '@nestmesh/discovery';
-import { ManualClock, startContext } from '@nestmesh/testing';
+import { ManualClock } from '@nestmesh/testing';
 
 import { InvalidGrpcOptionsError, RpcError } from '../../grpc.errors.js';
 import { FaultyEchoPeer, type PeerFault } from '../../test-fixtures/faulty-echo-peer.js';
-import { MeshClientModule, meshClientToken, type MeshClientOptions } from '../mesh-client.module.js';
+import { registryOf, startEchoClient } from '../../test-fixtures/retry-peers.js';
+import { MeshClientModule, type MeshClientOptions } from '../mesh-client.module.js';
 import type { MeshClient } from '../typed-client.js';
 import { BALANCER_CLOCK_CHANNEL_OPTION, p2cServiceConfig, type P2cSettings } from './p2c.config.js';
 
@@ -38,30 +36,15 @@ describe('p2c balancer over real gRPC', { timeout: 120_000 }, () => {
 
   /** Three peers with `faults`, registered in a fresh memory registry, and a mesh client of them. */
   async function start(faults: PeerFault[], client: Partial<MeshClientOptions> = {}): Promise<Echo> {
-    const name = randomUUID();
-    const registry = MemoryRegistry.named(name);
     peers = await Promise.all(faults.map((fault) => FaultyEchoPeer.start(fault)));
     started.peers.push(...peers);
-    for (const peer of peers) {
-      await registry.register({
-        id: `echo-${peer.port}`,
-        name: 'echo',
-        address: '127.0.0.1',
-        port: peer.port,
-        tags: [],
-        metadata: {},
-      });
-    }
-    @Module({
-      imports: [
-        DiscoveryModule.forRoot({ url: `memory://${name}` }),
-        MeshClientModule.register({ service: 'echo', definition: EchoServiceService, ...client }),
-      ],
-    })
-    class ClientApp {}
-    const app = await startContext(ClientApp);
+    const url = await registryOf(
+      'echo',
+      peers.map((peer) => peer.port),
+    );
+    const { app, echo } = await startEchoClient(url, 'echo', client);
     started.apps.push(app);
-    return app.get(meshClientToken(EchoServiceService));
+    return echo;
   }
 
   /** A client whose balancer runs on `clock` with `settings` (time moves only when the test says). */
