@@ -1,74 +1,33 @@
 import { status as Status } from '@grpc/grpc-js';
 
+import { SlidingCounts } from '../sliding-counts.js';
 import type { CircuitBreakerSettings } from './circuit-breaker.config.js';
 
-/**
- * Requests and accepts of one method over the last `windowMs`, in `buckets` equal buckets: a
- * bucket older than the window is dropped whole, so the window slides by `windowMs / buckets`
- * at a time. Totals are kept as buckets come and go, so reading them costs no loop over the
- * buckets except for the ones that expired since the last read. Times are in ms on one
- * monotonic clock; a clock going back counts into the newest bucket.
- */
-export class BreakerWindow {
-  private readonly bucketMs: number;
-  private readonly requestsByBucket: Uint32Array;
-  private readonly acceptsByBucket: Uint32Array;
-  /** The number (`floor(now / bucketMs)`) of the newest bucket written or read. */
-  private newest: number;
-  private requestTotal = 0;
-  private acceptTotal = 0;
+const REQUESTS = 0;
+const ACCEPTS = 1;
 
-  constructor(
-    windowMs: number,
-    private readonly buckets: number,
-    now: number,
-  ) {
-    this.bucketMs = windowMs / buckets;
-    this.requestsByBucket = new Uint32Array(buckets);
-    this.acceptsByBucket = new Uint32Array(buckets);
-    this.newest = Math.floor(now / this.bucketMs);
+/** Requests and accepts of one method over the last `windowMs`, in `buckets` buckets ({@link SlidingCounts}). */
+export class BreakerWindow {
+  private readonly counts: SlidingCounts;
+
+  constructor(windowMs: number, buckets: number, now: number) {
+    this.counts = new SlidingCounts(windowMs, buckets, 2, now);
   }
 
   /** One request at `now`, accepted by the backend or not. */
   record(now: number, accepted: boolean): void {
-    const slot = this.slide(now);
-    this.requestsByBucket[slot]++;
-    this.requestTotal++;
-    if (accepted) {
-      this.acceptsByBucket[slot]++;
-      this.acceptTotal++;
-    }
+    this.counts.add(now, REQUESTS);
+    if (accepted) this.counts.add(now, ACCEPTS);
   }
 
   /** Requests in the window ending at `now`. */
   requests(now: number): number {
-    this.slide(now);
-    return this.requestTotal;
+    return this.counts.total(now, REQUESTS);
   }
 
   /** Accepted requests in the window ending at `now`. */
   accepts(now: number): number {
-    this.slide(now);
-    return this.acceptTotal;
-  }
-
-  /** Drops the buckets that left the window by `now`; the slot of `now`'s bucket. */
-  private slide(now: number): number {
-    const current = Math.floor(now / this.bucketMs);
-    if (current > this.newest) {
-      // Past a whole window every bucket is stale: clear each once, not once per bucket passed.
-      const expired = Math.min(current - this.newest, this.buckets);
-      for (let step = 1; step <= expired; step++) this.clear((this.newest + step) % this.buckets);
-      this.newest = current;
-    }
-    return this.newest % this.buckets;
-  }
-
-  private clear(slot: number): void {
-    this.requestTotal -= this.requestsByBucket[slot] ?? 0;
-    this.acceptTotal -= this.acceptsByBucket[slot] ?? 0;
-    this.requestsByBucket[slot] = 0;
-    this.acceptsByBucket[slot] = 0;
+    return this.counts.total(now, ACCEPTS);
   }
 }
 

@@ -1,5 +1,6 @@
 import { experimental } from '@grpc/grpc-js';
 
+import { SlidingCounts } from '../sliding-counts.js';
 import type { RetryBudgetSettings } from './retry-options.js';
 
 /**
@@ -11,6 +12,8 @@ export const RETRY_BUDGET_CHANNEL_OPTION = `${experimental.SUBCHANNEL_ARGS_EXCLU
 
 /** Slices of the window: the budget forgets the oldest slice at once, so 10 keeps that step small. */
 const SLICES = 10;
+const REQUESTS = 0;
+const RETRIES = 1;
 
 /**
  * A retry budget as Finagle's: over the last `windowMs`, extra attempts (retries and hedges)
@@ -21,62 +24,31 @@ const SLICES = 10;
  * Time comes from `now` (ms, monotonic), so tests move it by hand.
  */
 export class RetryBudget {
-  private readonly requests = new Array<number>(SLICES).fill(0);
-  private readonly retries = new Array<number>(SLICES).fill(0);
-  /** The slice index (time ÷ slice length) the arrays were last moved to. */
-  private currentSlice: number;
+  private readonly counts: SlidingCounts;
 
   constructor(
     readonly settings: RetryBudgetSettings,
     private readonly now: () => number,
   ) {
-    this.currentSlice = this.sliceAt(now());
+    this.counts = new SlidingCounts(settings.windowMs, SLICES, 2, now());
   }
 
   /** A first attempt was sent: it adds `ratio` of an extra attempt to the budget. */
   recordRequest(): void {
-    this.requests[this.advance()]++;
+    this.counts.add(this.now(), REQUESTS);
   }
 
   /** Takes one extra attempt from the budget if there is one left; false: refuse the attempt. */
   tryRetry(): boolean {
-    const slot = this.advance();
-    if (sum(this.retries) + 1 > this.allowance()) return false;
-    this.retries[slot]++;
+    const now = this.now();
+    if (this.counts.total(now, RETRIES) + 1 > this.allowance(now)) return false;
+    this.counts.add(now, RETRIES);
     return true;
   }
 
   /** Extra attempts the window allows now, spent or not. */
-  allowance(): number {
+  allowance(now = this.now()): number {
     const { ratio, minRetriesPerSecond, windowMs } = this.settings;
-    return ratio * sum(this.requests) + (minRetriesPerSecond * windowMs) / 1000;
+    return ratio * this.counts.total(now, REQUESTS) + (minRetriesPerSecond * windowMs) / 1000;
   }
-
-  /** Clears the slices that left the window since the last call; returns the current one. */
-  private advance(): number {
-    const slice = this.sliceAt(this.now());
-    const elapsed = Math.min(SLICES, Math.max(0, slice - this.currentSlice));
-    for (let step = 1; step <= elapsed; step++) {
-      const index = slotOf(this.currentSlice + step);
-      this.requests[index] = 0;
-      this.retries[index] = 0;
-    }
-    if (slice > this.currentSlice) this.currentSlice = slice;
-    return slotOf(this.currentSlice);
-  }
-
-  private sliceAt(time: number): number {
-    return Math.floor(time / (this.settings.windowMs / SLICES));
-  }
-}
-
-/** The array index of a slice (non-negative for any clock origin). */
-function slotOf(slice: number): number {
-  return ((slice % SLICES) + SLICES) % SLICES;
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const value of values) total += value;
-  return total;
 }
