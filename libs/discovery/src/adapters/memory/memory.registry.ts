@@ -75,7 +75,7 @@ export class MemoryRegistry implements Registrar, Discovery, Catalog {
           tags: [...instance.tags],
           metadata: { ...instance.metadata },
         }),
-        registeredAt: this.now(),
+        registeredAt: new Date(this.now()),
       });
       this.store.notify(instance.name);
     });
