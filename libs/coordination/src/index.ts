@@ -25,6 +25,13 @@ export {
   type LockBackendOptions,
   type LockBackends,
 } from './lock/lock-backend.factory.js';
+export {
+  createLockInspector,
+  lockInspectors,
+  type HeldLock,
+  type LockInspector,
+  type LockInspectors,
+} from './lock/lock-inspector.js';
 export { LockModule } from './lock/lock.module.js';
 export { currentLock, Locked, LOCKED_METADATA } from './lock/locked.decorator.js';
 export { LOCK_MODULE_OPTIONS, type LockModuleOptions } from './lock/lock.module-definition.js';

@@ -13,7 +13,7 @@ export function registerMemoryElectionScheme(backends: ElectionBackends): void {
         import('../../../lock/adapters/memory/memory.lock-backend.js'),
         import('../../lease-election.js'),
       ]);
-      processLeases ??= new MemoryLockBackend();
+      processLeases ??= new MemoryLockBackend({ listed: false });
       return new LeaseLeaderElection(processLeases, group, timing);
     },
   });

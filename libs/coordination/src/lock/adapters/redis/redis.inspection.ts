@@ -1,0 +1,84 @@
+import { redactUrl } from '@nestmesh/common';
+import { Redis } from 'ioredis';
+
+/** Deadline of an inspection command (and of connecting), in ms, unless the URL's `?timeout=` says. */
+export const DEFAULT_INSPECTION_TIMEOUT_MS = 2000;
+/** Keys asked for per SCAN step: small steps keep each one short for Redis. */
+const SCAN_COUNT = 200;
+
+/**
+ * The connection of an inspector: made on the first read (creating an inspector never waits
+ * for Redis), and while Redis is away a read fails at once or at `timeoutMs` instead of
+ * queueing; ioredis reconnects in the background, so reads work again once Redis is back.
+ */
+export function inspectionClient(url: string, timeoutMs: number): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+  });
+  client.on('error', () => undefined); // surfaced per read, as the lib's typed error
+  return client;
+}
+
+/** `text` for a MATCH pattern: Redis globs treat `* ? [ ] \` specially. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
+}
+
+/**
+ * Every key matching `pattern`, by SCAN: never KEYS, which blocks Redis for the whole
+ * keyspace. `read` gets each step's keys (so that their values are read in one pipeline per
+ * step). Aborting `signal` rejects with its reason at once.
+ */
+export async function scanKeys(
+  client: Redis,
+  pattern: string,
+  read: (keys: string[]) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let cursor = '0';
+  do {
+    signal?.throwIfAborted();
+    const [next, keys] = await abortable(client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT), signal);
+    if (keys.length > 0) await abortable(read(keys), signal);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts (the listener is removed either way). */
+export async function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  let onAbort = (): void => undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(signal.reason as Error);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A pipeline's answers, or its first error thrown. */
+export function answers(results: [Error | null, unknown][] | null): unknown[] {
+  return (results ?? []).map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/** An error's message, without a password even if it carried a URL. */
+export function errorText(error: unknown): string {
+  return redactUrl(error instanceof Error ? error.message : String(error));
+}
+
+/** What a node's failed read says, naming the node (redacted). */
+export function failureText(url: string, error: unknown): string {
+  return `${redactUrl(url)}: ${errorText(error)}`;
+}
