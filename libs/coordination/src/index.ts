@@ -56,6 +56,14 @@ export {
   type LeaderElectionOptions,
 } from './election/leader-election.factory.js';
 export { LeaseLeaderElection } from './election/lease-election.js';
+export {
+  createElectionInspector,
+  ELECTION_WATCH_INTERVAL_MS,
+  electionInspectors,
+  type ElectionGroupState,
+  type ElectionInspector,
+  type ElectionInspectors,
+} from './election/election-inspector.js';
 export { LeaderElectionModule } from './election/leader-election.module.js';
 export {
   DEFAULT_LEADER_DRAIN_TIMEOUT_MS,

@@ -5,7 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ElectionUnavailableError, InvalidElectionOptionsError } from '../../../coordination.errors.js';
 import {
   electionTiming,
+  leaderIdentity,
+  leadershipRecord,
+  sinceOf,
   validateName,
+  withSince,
   type CampaignOptions,
   type ElectionTiming,
   type LeaderElection,
@@ -35,6 +39,20 @@ export interface EtcdLeaderElectionOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 1000;
+
+/** Where candidates of `group` put their keys (the layout of Go's concurrency.Election). */
+export function electionPrefix(group: string): string {
+  return `nestmesh/election/${group}/`;
+}
+
+/**
+ * Where the winner of `group` records `<epoch>:<ms>`, when its leadership began: outside the
+ * candidates' prefix (Go's election and `etcdctl elect` see only candidate keys there), and
+ * under no lease, so that it also keeps the group's last epoch while nobody leads.
+ */
+export function sinceKey(group: string): string {
+  return `nestmesh/election-since/${group}`;
+}
 /**
  * etcd leases are whole seconds, and etcd 3.4 (default 100 ms heartbeat, 10 election ticks)
  * grants none shorter than 1.5 s, rounded up: a 1 s lease came back with TTL 2 and expired
@@ -52,7 +70,7 @@ async function delay(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** A candidate key: its value is the candidate id, its create revision the epoch. */
-function infoOf(kv: IKeyValue): LeaderInfo {
+export function infoOf(kv: IKeyValue): LeaderInfo {
   return { candidateId: kv.value.toString(), epoch: BigInt(kv.create_revision) };
 }
 
@@ -110,7 +128,7 @@ export class EtcdLeaderElection implements LeaderElection {
       throw new InvalidElectionOptionsError('hosts', 'must name at least one etcd client URL');
     this.ownsClient = !options.client;
     this.client = options.client ?? createEtcdClient(options.hosts, retryIntervalMs, options.auth);
-    this.namespace = this.client.namespace(`nestmesh/election/${this.group}/`);
+    this.namespace = this.client.namespace(electionPrefix(this.group));
   }
 
   /** Aborting `signal`, or close(), stops campaigning; campaign() then rejects with the reason. */
@@ -138,7 +156,15 @@ export class EtcdLeaderElection implements LeaderElection {
         .limit(1)
         .options(this.deadline())
         .exec();
-      return first.kvs[0] && infoOf(first.kvs[0]);
+      if (!first.kvs[0]) return undefined;
+      const leader = infoOf(first.kvs[0]);
+      // At the listing's revision: the record that goes with this leader, or none yet.
+      const record = await this.client
+        .get(sinceKey(this.group))
+        .revision(first.header.revision)
+        .options(this.deadline())
+        .string();
+      return withSince(leader, sinceOf(record, leader.epoch));
     } catch (error) {
       throw new ElectionUnavailableError(this.group, error);
     }
@@ -154,7 +180,7 @@ export class EtcdLeaderElection implements LeaderElection {
     let last: string | undefined;
     try {
       for await (const [leader] of leaders) {
-        const id = leader ? `${leader.candidateId}@${leader.epoch}` : '';
+        const id = leaderIdentity(leader);
         if (id !== last) yield leader;
         last = id;
       }
@@ -205,6 +231,7 @@ export class EtcdLeaderElection implements LeaderElection {
       const epoch = BigInt(put.header.revision);
       await this.waitForOlderKeys(epoch, AbortSignal.any([stop, candidate.lost]));
       // Won too late to act on (the lease unconfirmed for too long), or no longer wanted.
+      const since = new Date();
       const stale = performance.now() - candidate.confirmedAt >= this.timing.renewDeadlineMs;
       if (stale || stop.aborted || candidate.lost.aborted) return undefined;
       const watcher = this.namespace.watch().key(key).only('delete').startRevision(String(epoch)).watcher();
@@ -212,6 +239,7 @@ export class EtcdLeaderElection implements LeaderElection {
         this.group,
         candidateId,
         epoch,
+        since,
         candidate,
         watcher,
         this.timing.renewDeadlineMs,
@@ -221,10 +249,25 @@ export class EtcdLeaderElection implements LeaderElection {
         },
       );
       this.leaderships.add(leadership);
+      await this.recordSince(key, epoch, since);
       return leadership;
     } finally {
       if (!leadership) void this.release(candidate);
     }
+  }
+
+  /**
+   * Records when the leadership of `epoch` began, only while its key is still there (a txn):
+   * a newer leader needs that key gone first, so a late record never overwrites a newer one.
+   * Not recorded (etcd away for that request): `since` stays unknown.
+   */
+  private async recordSince(key: string, epoch: bigint, since: Date): Promise<void> {
+    await this.namespace
+      .if(key, 'Create', '==', String(epoch))
+      .then(this.client.put(sinceKey(this.group)).value(leadershipRecord(epoch, since)))
+      .options(this.deadline())
+      .commit()
+      .catch(() => undefined);
   }
 
   private release(candidate: CandidateLease): Promise<void> {
@@ -259,23 +302,41 @@ export class EtcdLeaderElection implements LeaderElection {
     }
   }
 
-  /** Lists the candidates, follows their keys, and lists again after a break. Never rejects. */
+  /**
+   * Lists the candidates and the leadership record, follows both, and lists again after a
+   * break. Never rejects.
+   */
   private async follow(stop: AbortSignal, publish: (leader: LeaderInfo | undefined) => void): Promise<void> {
     while (!stop.aborted) {
+      const round = new AbortController();
+      const watching: Promise<void>[] = [];
       try {
         const listing = await this.namespace.getAll().options(this.deadline()).exec();
+        let record = await this.client
+          .get(sinceKey(this.group))
+          .revision(listing.header.revision)
+          .options(this.deadline())
+          .string();
         const candidates = new Map(listing.kvs.map((kv) => [kv.key.toString(), infoOf(kv)]));
-        publish(oldest(candidates.values()));
+        const current = () => {
+          const leader = oldest(candidates.values());
+          return leader && withSince(leader, sinceOf(record, leader.epoch));
+        };
+        publish(current());
         const from = String(BigInt(listing.header.revision) + 1n);
-        const watcher = this.namespace.watch().prefix('').startRevision(from).watcher();
-        watcher.on('put', (kv) => publish(oldest(candidates.set(kv.key.toString(), infoOf(kv)).values())));
-        watcher.on(
-          'delete',
-          (kv) => (candidates.delete(kv.key.toString()), publish(oldest(candidates.values()))),
-        );
-        await watchUntil(watcher, stop);
+        const keys = this.namespace.watch().prefix('').startRevision(from).watcher();
+        keys.on('put', (kv) => publish((candidates.set(kv.key.toString(), infoOf(kv)), current())));
+        keys.on('delete', (kv) => publish((candidates.delete(kv.key.toString()), current())));
+        const records = this.client.watch().key(sinceKey(this.group)).startRevision(from).watcher();
+        records.on('put', (kv) => publish(((record = kv.value.toString()), current())));
+        const ended = AbortSignal.any([stop, round.signal]);
+        watching.push(watchUntil(keys, ended), watchUntil(records, ended));
+        await Promise.race(watching);
       } catch {
-        // etcd unreachable or the watch broke: the last answer stands until a new listing.
+        // etcd unreachable or a watch broke: the last answer stands until a new listing.
+      } finally {
+        round.abort();
+        await Promise.allSettled(watching);
       }
       await sleep(this.timing.retryIntervalMs, undefined, { signal: stop }).catch(() => undefined);
     }

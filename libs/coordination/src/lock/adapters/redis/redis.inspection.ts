@@ -1,8 +1,6 @@
-import { redactUrl } from '@nestmesh/common';
 import { Redis } from 'ioredis';
 
-/** Deadline of an inspection command (and of connecting), in ms, unless the URL's `?timeout=` says. */
-export const DEFAULT_INSPECTION_TIMEOUT_MS = 2000;
+import { abortable } from '../../../inspection.js';
 /** Keys asked for per SCAN step: small steps keep each one short for Redis. */
 const SCAN_COUNT = 200;
 
@@ -47,38 +45,10 @@ export async function scanKeys(
   } while (cursor !== '0');
 }
 
-/** `promise`, or a rejection with the signal's reason as soon as it aborts (the listener is removed either way). */
-export async function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  let onAbort = (): void => undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        onAbort = () => reject(signal.reason as Error);
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
-    ]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
 /** A pipeline's answers, or its first error thrown. */
 export function answers(results: [Error | null, unknown][] | null): unknown[] {
   return (results ?? []).map(([error, value]) => {
     if (error) throw error;
     return value;
   });
-}
-
-/** An error's message, without a password even if it carried a URL. */
-export function errorText(error: unknown): string {
-  return redactUrl(error instanceof Error ? error.message : String(error));
-}
-
-/** What a node's failed read says, naming the node (redacted). */
-export function failureText(url: string, error: unknown): string {
-  return `${redactUrl(url)}: ${errorText(error)}`;
 }

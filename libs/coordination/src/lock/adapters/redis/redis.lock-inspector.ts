@@ -4,15 +4,8 @@ import type { Redis } from 'ioredis';
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import { byKey, type HeldLock, type LockInspector } from '../../lock-inspector.js';
 import { LOCK_KEY_PREFIX } from './redis.lock-backend.js';
-import {
-  abortable,
-  answers,
-  errorText,
-  failureText,
-  globEscape,
-  inspectionClient,
-  scanKeys,
-} from './redis.inspection.js';
+import { abortable, failureText } from '../../../inspection.js';
+import { answers, globEscape, inspectionClient, scanKeys } from './redis.inspection.js';
 
 // One lock's owner, lease left and fence, read together (both keys in one slot): a pipeline of
 // plain reads could pair one holder's owner with the next holder's PTTL.
@@ -55,7 +48,7 @@ export class RedisLockInspector implements LockInspector {
     );
     signal?.throwIfAborted();
     const answered = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    if (answered.length < this.quorum) throw this.unavailable(settled);
+    if (answered.length < this.quorum) throw this.unavailable(prefix, settled);
     const held: HeldLock[] = [];
     for (const key of new Set(answered.flatMap((locks) => [...locks.keys()]))) {
       const lock = this.agreed(answered.flatMap((locks) => locks.get(key) ?? []));
@@ -110,24 +103,20 @@ export class RedisLockInspector implements LockInspector {
     return locks;
   }
 
-  /** Too few nodes answered: LockUnavailableError naming the URLs (redacted), with what each node said. */
-  private unavailable(settled: PromiseSettledResult<unknown>[]): LockUnavailableError {
-    const failed = settled.flatMap((result): unknown[] =>
-      result.status === 'rejected' ? [result.reason] : [],
-    );
-    if (this.urls.length === 1)
-      return new LockUnavailableError(redactUrl(this.urls[0]), new Error(errorText(failed[0])));
+  /**
+   * Too few nodes answered: LockUnavailableError for `<prefix>*`, naming the URLs (redacted)
+   * and what each node said.
+   */
+  private unavailable(prefix: string, settled: PromiseSettledResult<unknown>[]): LockUnavailableError {
     const nodes = settled.map((result, index) =>
       result.status === 'fulfilled'
         ? `${redactUrl(this.urls[index])}: answered`
         : failureText(this.urls[index], result.reason),
     );
-    const answered = settled.length - failed.length;
-    return new LockUnavailableError(
-      redactUrl(this.urls.join(',')),
-      new Error(`no quorum: ${answered} of ${this.urls.length} nodes answered, ${this.quorum} needed`),
-      nodes,
-    );
+    if (this.urls.length === 1) return new LockUnavailableError(`${prefix}*`, new Error(nodes[0]));
+    const answered = settled.filter((result) => result.status === 'fulfilled').length;
+    const cause = `no quorum: ${answered} of ${this.urls.length} nodes answered, ${this.quorum} needed (${nodes.join('; ')})`;
+    return new LockUnavailableError(`${prefix}*`, new Error(cause), nodes);
   }
 }
 

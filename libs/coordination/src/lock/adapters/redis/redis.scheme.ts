@@ -1,6 +1,7 @@
 import type { BackendUrl } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
+import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
 import type { LockInspectors } from '../../lock-inspector.js';
 
@@ -71,10 +72,7 @@ export function registerRedisLockInspectors(inspectors: LockInspectors): void {
         throw inspectors.invalid(
           `"${urls.join(',')}": quorum mode needs at least ${MIN_REDLOCK_NODES} Redis masters, got ${urls.length}`,
         );
-      const [{ RedisLockInspector }, { DEFAULT_INSPECTION_TIMEOUT_MS }] = await Promise.all([
-        import('./redis.lock-inspector.js'),
-        import('./redis.inspection.js'),
-      ]);
+      const { RedisLockInspector } = await import('./redis.lock-inspector.js');
       const timeoutMs =
         agreedTimeoutMs(urls, { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
       return new RedisLockInspector(clientUrls, timeoutMs);
