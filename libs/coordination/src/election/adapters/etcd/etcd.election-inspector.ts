@@ -3,9 +3,9 @@ import type { Etcd3 } from 'etcd3';
 import { ElectionUnavailableError } from '../../../coordination.errors.js';
 import { abortable, failureText } from '../../../inspection.js';
 import { PollingElectionInspector, type ElectionGroupState } from '../../election-inspector.js';
-import { parseLeadershipRecord, sinceOf, validateName, withSince } from '../../leader-election.js';
+import { validateName } from '../../leader-election.js';
 import { createEtcdClient } from './etcd.client.js';
-import { electionPrefix, infoOf, sinceKey } from './etcd.election.js';
+import { electionPrefix, readLeader, sinceKey } from './etcd.keys.js';
 
 const CANDIDATES = electionPrefix('');
 const RECORDS = sinceKey('');
@@ -71,23 +71,11 @@ export class EtcdElectionInspector extends PollingElectionInspector {
   }
 
   private async read(group: string): Promise<ElectionGroupState | undefined> {
-    const oldest = await this.client
-      .namespace(electionPrefix(group))
-      .getAll()
-      .sort('Create', 'Ascend')
-      .limit(1)
-      .options(this.deadline())
-      .exec();
-    const record = await this.client
-      .get(sinceKey(group))
-      .revision(oldest.header.revision)
-      .options(this.deadline())
-      .string();
-    const recorded = parseLeadershipRecord(record)?.epoch;
-    const leader = oldest.kvs[0] && infoOf(oldest.kvs[0]);
-    if (!leader) return recorded === undefined ? undefined : { group, lastEpoch: recorded };
-    const lastEpoch = recorded !== undefined && recorded > leader.epoch ? recorded : leader.epoch;
-    return { group, leader: withSince(leader, sinceOf(record, leader.epoch)), lastEpoch };
+    const { leader, recordedEpoch } = await readLeader(this.client, group, () => this.deadline());
+    if (!leader) return recordedEpoch === undefined ? undefined : { group, lastEpoch: recordedEpoch };
+    const lastEpoch =
+      recordedEpoch !== undefined && recordedEpoch > leader.epoch ? recordedEpoch : leader.epoch;
+    return { group, leader, lastEpoch };
   }
 
   private deadline(): { deadline: number } {

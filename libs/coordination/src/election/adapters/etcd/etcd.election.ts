@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
+import type { Etcd3, Namespace } from 'etcd3';
 import { EventEmitter, on } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -18,6 +18,7 @@ import {
   type ObserveOptions,
 } from '../../leader-election.js';
 import { createEtcdClient, watchUntil } from './etcd.client.js';
+import { electionPrefix, infoOf, oldest, readLeader, sinceKey } from './etcd.keys.js';
 import { CandidateLease, EtcdLeadership } from './etcd.leadership.js';
 
 export interface EtcdLeaderElectionOptions {
@@ -40,19 +41,6 @@ export interface EtcdLeaderElectionOptions {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 1000;
 
-/** Where candidates of `group` put their keys (the layout of Go's concurrency.Election). */
-export function electionPrefix(group: string): string {
-  return `nestmesh/election/${group}/`;
-}
-
-/**
- * Where the winner of `group` records `<epoch>:<ms>`, when its leadership began: outside the
- * candidates' prefix (Go's election and `etcdctl elect` see only candidate keys there), and
- * under no lease, so that it also keeps the group's last epoch while nobody leads.
- */
-export function sinceKey(group: string): string {
-  return `nestmesh/election-since/${group}`;
-}
 /**
  * etcd leases are whole seconds, and etcd 3.4 (default 100 ms heartbeat, 10 election ticks)
  * grants none shorter than 1.5 s, rounded up: a 1 s lease came back with TTL 2 and expired
@@ -67,17 +55,6 @@ async function delay(ms: number, signal: AbortSignal): Promise<void> {
   } catch {
     throw signal.reason;
   }
-}
-
-/** A candidate key: its value is the candidate id, its create revision the epoch. */
-export function infoOf(kv: IKeyValue): LeaderInfo {
-  return { candidateId: kv.value.toString(), epoch: BigInt(kv.create_revision) };
-}
-
-function oldest(candidates: Iterable<LeaderInfo>): LeaderInfo | undefined {
-  let leader: LeaderInfo | undefined;
-  for (const candidate of candidates) if (!leader || candidate.epoch < leader.epoch) leader = candidate;
-  return leader;
 }
 
 /**
@@ -150,21 +127,7 @@ export class EtcdLeaderElection implements LeaderElection {
 
   async leader(): Promise<LeaderInfo | undefined> {
     try {
-      const first = await this.namespace
-        .getAll()
-        .sort('Create', 'Ascend')
-        .limit(1)
-        .options(this.deadline())
-        .exec();
-      if (!first.kvs[0]) return undefined;
-      const leader = infoOf(first.kvs[0]);
-      // At the listing's revision: the record that goes with this leader, or none yet.
-      const record = await this.client
-        .get(sinceKey(this.group))
-        .revision(first.header.revision)
-        .options(this.deadline())
-        .string();
-      return withSince(leader, sinceOf(record, leader.epoch));
+      return (await readLeader(this.client, this.group, () => this.deadline())).leader;
     } catch (error) {
       throw new ElectionUnavailableError(this.group, error);
     }
