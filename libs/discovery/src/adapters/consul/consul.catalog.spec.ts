@@ -139,10 +139,24 @@ describe('consul catalog (stand-in agent)', { timeout: 60_000 }, () => {
     await registry.close();
   });
 
-  it(`an app's own metadata may not use the registered-at key`, async () => {
+  it(`an app's own metadata may not use the registered-at key, nor the last of Consul's 64 Meta pairs`, async () => {
     const registry = new ConsulRegistry({ host: host() });
-    const one = { ...testInstance(), metadata: { [CONSUL_REGISTERED_AT_META_KEY]: 'mine' } };
-    await assert.rejects(registry.register(one), InvalidServiceInstanceError);
+    const reserved = { ...testInstance(), metadata: { [CONSUL_REGISTERED_AT_META_KEY]: 'mine' } };
+    await assert.rejects(registry.register(reserved), InvalidServiceInstanceError);
+    const pairs = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, 'v']));
+    await assert.rejects(
+      registry.register({ ...testInstance(), metadata: pairs(64) }),
+      /64 metadata entries, at most 63 on Consul/,
+    );
+    await registry.register({ ...testInstance(), metadata: pairs(63) });
+    const [request] = agent.requestsTo('/v1/agent/service/register');
+    assert.equal(Object.keys((request.body as { Meta: object }).Meta).length, 64);
+    assert.equal(
+      agent.requestsTo('/v1/agent/service/register').length,
+      1,
+      'the refused ones were never sent',
+    );
     await registry.close();
   });
 

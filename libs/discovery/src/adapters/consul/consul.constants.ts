@@ -24,3 +24,5 @@ export const DEFAULT_CONSUL_REMOVE_AFTER_MS = 30_000;
  * when read back, and refused in an app's own metadata.
  */
 export const CONSUL_REGISTERED_AT_META_KEY = 'nestmesh_registered_at';
+/** Consul refuses a service with more Meta pairs than this; the registry uses one of them. */
+export const CONSUL_MAX_META_PAIRS = 64;
