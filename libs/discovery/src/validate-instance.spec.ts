@@ -40,13 +40,18 @@ describe('validateInstance', { timeout: 10_000 }, () => {
     // only when it first meets Consul.
     refused({ metadata: { 'http.port': '3000' } }, /metadata key "http\.port" is not portable/);
     refused({ metadata: { '': 'x' } }, /metadata key "" is not portable/);
-    refused({ metadata: { 'consul-version': '1' } }, /not starting with "consul-"/);
+    refused({ metadata: { 'consul-version': '1' } }, /consul-version is reserved/);
+    // The registry's own entry (Consul keeps the registration time in it).
+    refused({ metadata: { nestmesh_registered_at: 'mine' } }, /nestmesh_registered_at is reserved/);
     refused({ metadata: { ['k'.repeat(129)]: 'x' } }, /is not portable/);
   });
 
-  it('refuses oversized metadata values and too many pairs', () => {
+  it('refuses oversized metadata values and more pairs than Consul leaves an app', () => {
     refused({ metadata: { zone: 'x'.repeat(513) } }, /metadata zone must be a string of at most 512/);
-    const many = Object.fromEntries(Array.from({ length: 65 }, (_, index) => [`k${index}`, 'v']));
-    refused({ metadata: many }, /65 metadata entries, at most 64/);
+    const pairs = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 'v']));
+    // Consul holds 64 pairs and the registry takes one of them.
+    refused({ metadata: pairs(64) }, /64 metadata entries, at most 63/);
+    assert.doesNotThrow(() => validateInstance({ ...instance, metadata: pairs(63) }));
   });
 });

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
 import type { Discovery } from '../../discovery.js';
-import { InvalidServiceInstanceError } from '../../discovery.errors.js';
 import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
@@ -46,7 +45,6 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   async register(instance: ServiceInstance, { signal, healthy }: RegisterOptions = {}): Promise<void> {
     signal?.throwIfAborted();
     validateInstance(instance);
-    this.refuseReservedMeta(instance);
     const { options } = this;
     const ttl = options.check === 'ttl';
     const appHealthy = healthy ?? (() => true);
@@ -209,21 +207,6 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
           signal: feed.signal,
         }).catch(() => undefined);
       }
-    }
-  }
-
-  /** The registry adds its registered-at entry to Meta: an app may not use its key, nor fill Meta up. */
-  private refuseReservedMeta({ id, metadata }: ServiceInstance): void {
-    const reason =
-      CONSUL_REGISTERED_AT_META_KEY in metadata
-        ? `metadata key ${CONSUL_REGISTERED_AT_META_KEY} is reserved`
-        : Object.keys(metadata).length >= defaults.CONSUL_MAX_META_PAIRS
-          ? `${Object.keys(metadata).length} metadata entries, at most ${defaults.CONSUL_MAX_META_PAIRS - 1} on Consul`
-          : undefined;
-    if (reason) {
-      throw new InvalidServiceInstanceError(
-        `instance ${id}: ${reason} (the registry stores when it registered in ${CONSUL_REGISTERED_AT_META_KEY})`,
-      );
     }
   }
 
