@@ -2,9 +2,9 @@ import { redactUrl } from '@nestmesh/common';
 import type { Redis } from 'ioredis';
 
 import { LockUnavailableError } from '../../../coordination.errors.js';
+import { abortable, failureText } from '../../../inspection.js';
 import { byKey, type HeldLock, type LockInspector } from '../../lock-inspector.js';
 import { LOCK_KEY_PREFIX } from './redis.lock-backend.js';
-import { abortable, failureText } from '../../../inspection.js';
 import { answers, globEscape, inspectionClient, scanKeys } from './redis.inspection.js';
 
 // One lock's owner, lease left and fence, read together (both keys in one slot): a pipeline of
