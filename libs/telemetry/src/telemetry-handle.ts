@@ -62,9 +62,10 @@ export interface TelemetryHandle {
  * The instance metadata key under which an instance registers the port that serves its
  * telemetry over HTTP (`GET /metrics`, `GET /debug/traces[/:traceId]`) on its registered
  * address: the METRICS_PORT server, or an HTTP app's port with TelemetryHttpModule.
- * Operator tools (the mesh dashboard) read every instance's telemetry through it.
+ * Operator tools (the mesh dashboard) read every instance's telemetry through it. An underscore,
+ * not a dot: Consul refuses metadata keys outside `[A-Za-z0-9_-]`.
  */
-export const TELEMETRY_PORT_METADATA = 'telemetry.port';
+export const TELEMETRY_PORT_METADATA = 'telemetry_port';
 
 /** The port of the handle's METRICS_PORT server, if it started one. */
 export function metricsServerPort(handle: TelemetryHandle | undefined): number | undefined {
