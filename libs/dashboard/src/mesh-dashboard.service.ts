@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 
 import { DashboardNeedsHttpError } from './dashboard.errors.js';
@@ -15,12 +15,12 @@ import { MeshCollector } from './state/mesh-collector.js';
 import type { MeshSnapshot } from './state/mesh-snapshot.js';
 
 /**
- * Mounts the page on the app's HTTP server when the app starts, and ends its event streams
+ * Mounts the page on the app's HTTP server when the app initializes, and ends its event streams
  * and backend clients when the app closes (before the HTTP server stops, so that open pages
  * do not hold the server's close).
  */
 @Injectable()
-export class MeshDashboard implements OnApplicationBootstrap, OnModuleDestroy {
+export class MeshDashboard implements OnModuleInit, OnModuleDestroy {
   readonly options: ResolvedDashboardOptions;
   private readonly collector: MeshCollector;
   private readonly stream: SnapshotStream;
@@ -34,7 +34,8 @@ export class MeshDashboard implements OnApplicationBootstrap, OnModuleDestroy {
     this.stream = new SnapshotStream(() => this.collector.snapshot(), this.options.refreshMs);
   }
 
-  onApplicationBootstrap(): void {
+  /** On init: after the app's routes, before Nest's not-found handler (registered after the init hooks). */
+  onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter as { use?(...handlers: unknown[]): unknown } | undefined;
     if (!adapter?.use) throw new DashboardNeedsHttpError();
     adapter.use(dashboardHandler(this.options.path, this.collector, this.stream));

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parsePrometheusText } from '../prometheus/prometheus-text.js';
 import { quantileMs, RedTracker } from './red-tracker.js';
 
-const RESERVE = 'inventory.v1.InventoryService/Reserve';
+const RESERVE = 'inventory.v1.InventoryService/ReserveStock';
 const BOUNDS = ['0.005', '0.01', '0.025', '0.1', '+Inf'];
 
 /** A histogram series as the OpenTelemetry Prometheus exporter writes it. */

@@ -52,11 +52,15 @@ export class MeshCollector {
   private readonly red: RedTracker;
   private readonly reader: TelemetryReader;
   private instances: CatalogInstance[] = [];
+  private collecting: Promise<MeshSnapshot> | undefined;
+  private lastRed: { atMs: number; rows: MeshSnapshot['red'] } | undefined;
+  /** Aborted by close(): reads still running stop. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly options: ResolvedDashboardOptions,
     backends: MeshBackends,
-    clock: () => number = () => performance.now(),
+    private readonly clock: () => number = () => performance.now(),
   ) {
     this.catalog = new Lazy(() => backends.catalog());
     this.elections = new Lazy(() => backends.elections());
@@ -66,8 +70,19 @@ export class MeshCollector {
     this.reader = new TelemetryReader(options.sourceTimeoutMs);
   }
 
-  /** One snapshot; never rejects (each failure is reported in its section). */
-  async snapshot(signal?: AbortSignal): Promise<MeshSnapshot> {
+  /**
+   * One snapshot; never rejects (each failure is reported in its section). Callers at the same
+   * time (the event stream, a page's JSON request) share one collection.
+   */
+  snapshot(): Promise<MeshSnapshot> {
+    this.collecting ??= this.collect().finally(() => {
+      this.collecting = undefined;
+    });
+    return this.collecting;
+  }
+
+  private async collect(): Promise<MeshSnapshot> {
+    const { signal } = this.closing;
     const [services, leaders, locks] = await Promise.all([
       this.readServices(signal),
       this.readLeaders(signal),
@@ -103,6 +118,7 @@ export class MeshCollector {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     this.leaders.close();
     await Promise.allSettled([this.catalog.close(), this.elections.close(), this.locks.close()]);
   }
@@ -172,12 +188,23 @@ export class MeshCollector {
     });
     return {
       sources: sources.map((source, index) => sourceView(source, results[index])),
-      red: this.red.round(scrapes),
+      red: this.redRound(scrapes),
       traces: mergeTraceLists(
         scrapes.map((scrape) => ({ source: scrape.source, traces: scrape.traces })),
         this.options.traceLimit,
       ),
     };
+  }
+
+  /**
+   * A RED round, unless the last one is younger than half a refresh period (a page's request
+   * between two stream rounds): a shorter window would make the figures jump.
+   */
+  private redRound(scrapes: Parameters<RedTracker['round']>[0]): MeshSnapshot['red'] {
+    const now = this.clock();
+    if (this.lastRed && now - this.lastRed.atMs < this.options.refreshMs / 2) return this.lastRed.rows;
+    this.lastRed = { atMs: now, rows: this.red.round(scrapes) };
+    return this.lastRed.rows;
   }
 }
 
