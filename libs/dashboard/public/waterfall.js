@@ -137,24 +137,32 @@ export function renderWaterfall(container, trace) {
   const failed = trace.sources.filter((source) => !source.ok);
   show(
     container,
-    h('h2', {}, 'Trace ', h('span', { class: 'mono' }, trace.traceId)),
     h(
-      'p',
-      { class: 'legend' },
-      `${trace.spans.length} spans · ${milliseconds(total)} · `,
-      [...colours].map(([service, colour]) =>
-        h(
-          'span',
-          { class: 'legend-item' },
-          h('span', { class: 'swatch', style: { background: colour } }),
-          service,
+      'div',
+      { class: 'trace-head' },
+      h('h2', {}, 'Trace ', h('span', { class: 'mono' }, trace.traceId)),
+      h(
+        'p',
+        { class: 'legend' },
+        `${trace.spans.length} spans · ${milliseconds(total)} · `,
+        [...colours].map(([service, colour]) =>
+          h(
+            'span',
+            { class: 'legend-item' },
+            h('span', { class: 'swatch', style: { background: colour } }),
+            service,
+          ),
         ),
       ),
     ),
     failed.length
       ? note(`Not read: ${failed.map((source) => `${source.id} (${source.error})`).join('; ')}`, 'error')
       : undefined,
-    h('div', { class: 'waterfall', dataset: { traceId: trace.traceId } }, rows),
-    panel,
+    h(
+      'div',
+      { class: 'trace-body' },
+      h('div', { class: 'waterfall', dataset: { traceId: trace.traceId } }, rows),
+      panel,
+    ),
   );
 }
