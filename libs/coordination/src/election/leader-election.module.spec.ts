@@ -122,6 +122,7 @@ describe('LeaderElectionModule', () => {
       assert.deepEqual(await service.leader(), {
         candidateId: leader.candidateId,
         epoch: leader.leadership!.epoch,
+        since: leader.leadership!.since,
       });
       assert.equal(service.group, group);
     }
