@@ -22,6 +22,7 @@ function inspectorOf(
   const inspector = {
     watches: 0,
     groups: () => Promise.resolve(['inventory']),
+    group: () => Promise.resolve(states.at(-1)),
     async *watch(_name: string, { signal }: { signal?: AbortSignal } = {}) {
       inspector.watches++;
       for (const each of states) yield each;
