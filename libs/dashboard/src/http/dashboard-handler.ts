@@ -41,7 +41,7 @@ export function dashboardHandler(
       return;
     }
     const route = url.pathname.slice(path.length);
-    void answer(route, request, response, collector, stream).catch((error: unknown) => {
+    void answer(path, route, request, response, collector, stream).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, { message: 'dashboard: internal error' });
       else response.destroy(error as Error);
     });
@@ -49,6 +49,7 @@ export function dashboardHandler(
 }
 
 async function answer(
+  path: string,
   route: string,
   request: IncomingMessage,
   response: ServerResponse,
@@ -56,8 +57,8 @@ async function answer(
   stream: SnapshotStream,
 ): Promise<void> {
   if (route === '') {
-    const location = `${request.url?.split('?')[0] ?? ''}/`;
-    response.writeHead(302, { location }).end();
+    // Relative (`mesh/`), so that it still lands right behind a proxy that adds a prefix.
+    response.writeHead(302, { location: `${path.split('/').pop()}/` }).end();
   } else if (route === '/events') {
     stream.add(response);
   } else if (route === '/api/snapshot') {
