@@ -43,4 +43,10 @@ export default tseslint.config(
       ],
     },
   },
+  // The dashboard's page: plain browser modules served as they are (no build, no types), so
+  // linted by the syntax rules only.
+  {
+    files: ['libs/dashboard/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
 );

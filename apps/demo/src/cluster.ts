@@ -85,6 +85,7 @@ Try:
   kill -9 <an inventory pid>   # its lease expires; calls move to the others
 One more inventory (same registry, same election), from another terminal in this folder:
   ${joinCommand()}
+Mesh dashboard: ${url}/mesh/
 Prometheus can scrape: ${[`${url}/metrics`, ...inventories.map((app) => app.ready[3])].join(' ')}
 Note: without REDIS_URL each inventory process keeps its own in-memory stock.`);
 

@@ -70,7 +70,8 @@ console.log(`NestMesh demo ready: order → mesh:///inventory (2 instances, roun
 if (!elections) console.log('The restock job is off (RESTOCK_INTERVAL_MS=0).');
 console.log(`Try:
   curl -s -X POST http://${host}:${httpPort}/orders -H 'content-type: application/json' -d '{"items":[{"sku":"A-1","quantity":2}]}'
-  curl -s http://${host}:${httpPort}/stock/A-1`);
+  curl -s http://${host}:${httpPort}/stock/A-1
+Mesh dashboard (services, leaders, locks, RED, trace waterfalls): http://${host}:${httpPort}/mesh/`);
 if (telemetry?.enabled) {
   // Every hop of the demo is in this one process, so its spans share the service.name.
   const traces = telemetry.traces

@@ -4,9 +4,10 @@ import { descriptorSet } from '@nestmesh/contracts';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { OrderServiceService } from '@nestmesh/contracts/order/v1';
 import { TerminusModule } from '@nestjs/terminus';
+import { MeshDashboardModule, type MeshDashboardModuleOptions } from '@nestmesh/dashboard';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshClientModule, MeshGrpcModule, type ServerBinding } from '@nestmesh/grpc';
-import { TelemetryHttpModule } from '@nestmesh/telemetry';
+import { TELEMETRY_PORT_METADATA, TelemetryHttpModule } from '@nestmesh/telemetry';
 
 import { GrpcServingIndicator, RegistrationIndicator } from '@nestmesh/grpc/terminus';
 import { HealthController } from './health/health.controller.js';
@@ -45,12 +46,23 @@ export interface OrderOptions {
   redisUrl?: string;
   /** How long Redis remembers a placed idempotency key, in ms (default 24 h). */
   idempotencyRetentionMs?: number;
+  /**
+   * The mesh dashboard (@nestmesh/dashboard) on the HTTP server; default at `/mesh`, reading
+   * the same registry as the app (`discoveryUrl`). `false` leaves it out.
+   */
+  dashboard?: MeshDashboardModuleOptions | false;
+}
+
+/** The HTTP side of the instance (TelemetryHttpModule serves its telemetry there too). */
+function httpMetadata(httpPort: number): Record<string, string> {
+  return { [HTTP_PORT_METADATA]: String(httpPort), [TELEMETRY_PORT_METADATA]: String(httpPort) };
 }
 
 /**
  * The order service: HTTP API and gRPC OrderService; reserves stock on inventory by name.
  * `/healthz` and `/readyz` (HealthController) come with it, and `/metrics` and `/debug/traces`
- * (TelemetryHttpModule; they answer 503 unless main.ts started telemetry).
+ * (TelemetryHttpModule; they answer 503 unless main.ts started telemetry), and the mesh dashboard
+ * at `/mesh/` (MeshDashboardModule).
  */
 @Module({})
 export class OrderModule {
@@ -61,6 +73,9 @@ export class OrderModule {
       imports: [
         TerminusModule.forRoot(),
         TelemetryHttpModule,
+        ...(options.dashboard === false
+          ? []
+          : [MeshDashboardModule.forRoot({ discoveryUrl: options.discoveryUrl, ...options.dashboard })]),
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
         MeshGrpcModule.forRoot({
           name: 'order',
@@ -68,7 +83,7 @@ export class OrderModule {
           services: [OrderServiceService],
           port: options.grpcPort,
           ...options.binding,
-          ...(options.httpPort ? { metadata: { [HTTP_PORT_METADATA]: String(options.httpPort) } } : {}),
+          ...(options.httpPort ? { metadata: httpMetadata(options.httpPort) } : {}),
           descriptorSet,
           drainTimeoutMs: options.drainTimeoutMs,
           deregisterDelayMs: options.deregisterDelayMs,

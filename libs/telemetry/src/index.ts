@@ -3,7 +3,9 @@ export { activeTraceIds, type TraceIds } from './active-trace.js';
 export { meshMeter, meshTracer, secondsSince } from './mesh-telemetry.js';
 export {
   currentTelemetry,
+  metricsServerPort,
   setCurrentTelemetry,
+  TELEMETRY_PORT_METADATA,
   type BufferedSpan,
   type TelemetryHandle,
   type TraceStore,
@@ -12,6 +14,13 @@ export {
 export { InvalidTelemetryConfigError } from './telemetry.errors.js';
 export { TelemetryHttpModule } from './http/telemetry-http.module.js';
 export { TelemetryHttpController } from './http/telemetry-http.controller.js';
+export {
+  traceDetail,
+  traceListing,
+  type TraceDetail,
+  type TraceListing,
+  type TraceReply,
+} from './http/trace-endpoints.js';
 export {
   DEFAULT_UNTRACED_HTTP_PATHS,
   httpServerTracing,

@@ -58,6 +58,21 @@ export interface TelemetryHandle {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The instance metadata key under which an instance registers the port that serves its
+ * telemetry over HTTP (`GET /metrics`, `GET /debug/traces[/:traceId]`) on its registered
+ * address: the METRICS_PORT server, or an HTTP app's port with TelemetryHttpModule.
+ * Operator tools (the mesh dashboard) read every instance's telemetry through it. An underscore,
+ * not a dot: Consul refuses metadata keys outside `[A-Za-z0-9_-]`.
+ */
+export const TELEMETRY_PORT_METADATA = 'telemetry_port';
+
+/** The port of the handle's METRICS_PORT server, if it started one. */
+export function metricsServerPort(handle: TelemetryHandle | undefined): number | undefined {
+  if (!handle?.metricsUrl) return undefined;
+  return Number(new URL(handle.metricsUrl).port);
+}
+
 const KEY = Symbol.for('nestmesh.telemetry');
 type Holder = { [KEY]?: TelemetryHandle };
 

@@ -199,6 +199,7 @@ try {
     `haproxy      edge ${edge}  grpc-edge ${grpcEdge}  stats http://127.0.0.1:${haproxy.ports.stats}/stats`,
   );
   console.log(`prometheus   ${prometheus.url}`);
+  console.log(`dashboard    ${edge}/mesh/ (served by each order instance)`);
   console.log(
     `faults       npm run mesh -- status | kill|pause|resume|start <name> | pause-leader | restart-redis`,
   );

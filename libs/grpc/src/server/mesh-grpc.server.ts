@@ -6,6 +6,7 @@ import {
   type HealthServer,
 } from '@nestmesh/contracts/grpc/health/v1';
 import { Registrar, type ServiceInstance } from '@nestmesh/discovery';
+import { currentTelemetry, metricsServerPort, TELEMETRY_PORT_METADATA } from '@nestmesh/telemetry';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,7 +131,7 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       address: advertised,
       port: this.boundPort,
       tags: [...(options.tags ?? [])],
-      metadata: { ...options.metadata, grpcServices: bound.services.join(',') },
+      metadata: { ...telemetryMetadata(), ...options.metadata, grpcServices: bound.services.join(',') },
     };
     this.self = instance;
     endpoint.address = advertised;
@@ -221,4 +222,10 @@ function tracedHealth(implementation: HealthServer, telemetry: ServerTelemetry):
       telemetry.method(HealthServiceDefinition.watch.path),
     ),
   };
+}
+
+/** Where operator tools read this process's telemetry: its METRICS_PORT server, if started. */
+function telemetryMetadata(): Record<string, string> {
+  const port = metricsServerPort(currentTelemetry());
+  return port ? { [TELEMETRY_PORT_METADATA]: String(port) } : {};
 }

@@ -68,6 +68,8 @@ export const DEFAULT_UNTRACED_HTTP_PATHS: readonly string[] = [
   '/debug/traces',
   '/healthz',
   '/readyz',
+  // The mesh dashboard's default path: an open page (its event stream, its reads) is not traffic.
+  '/mesh',
 ];
 
 export interface HttpServerTracingOptions {

@@ -7,10 +7,22 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 
-import { currentTelemetry, type BufferedSpan, type TraceSummary } from '../telemetry-handle.js';
+import { currentTelemetry } from '../telemetry-handle.js';
+import {
+  NOT_STARTED,
+  traceDetail,
+  traceListing,
+  type TraceDetail,
+  type TraceListing,
+  type TraceReply,
+} from './trace-endpoints.js';
 
-const NOT_STARTED =
-  'telemetry is not started in this process: call startTelemetry() from @nestmesh/telemetry/sdk first in main.ts';
+function bodyOf<Body>(reply: TraceReply<Body>): Body {
+  if (reply.ok) return reply.body;
+  throw reply.status === 503
+    ? new ServiceUnavailableException(reply.message)
+    : new NotFoundException(reply.message);
+}
 
 /** `GET /metrics` (Prometheus text) and `GET /debug/traces[/:traceId]` (the in-process buffer). */
 @Controller()
@@ -28,30 +40,13 @@ export class TelemetryHttpController {
 
   @Get('debug/traces')
   @Header('cache-control', 'no-store')
-  traces(): { service: string; capacity: number; traces: TraceSummary[] } {
-    const store = this.store();
-    return { service: currentTelemetry()!.serviceName, capacity: store.capacity, traces: store.list() };
+  traces(): TraceListing {
+    return bodyOf(traceListing(currentTelemetry()));
   }
 
   @Get('debug/traces/:traceId')
   @Header('cache-control', 'no-store')
-  trace(@Param('traceId') traceId: string): { traceId: string; spans: BufferedSpan[] } {
-    if (!/^[0-9a-f]{32}$/.test(traceId)) {
-      throw new NotFoundException(`"${traceId.slice(0, 64)}" is not a trace id (32 lowercase hex digits)`);
-    }
-    const spans = this.store().get(traceId);
-    if (!spans) throw new NotFoundException(`trace ${traceId} is not (or no longer) in the buffer`);
-    return { traceId, spans };
-  }
-
-  private store() {
-    const telemetry = currentTelemetry();
-    if (!telemetry) throw new ServiceUnavailableException(NOT_STARTED);
-    if (!telemetry.traces) {
-      throw new NotFoundException(
-        `traces are not kept in this process: they go to ${telemetry.traceDestination}`,
-      );
-    }
-    return telemetry.traces;
+  trace(@Param('traceId') traceId: string): TraceDetail {
+    return bodyOf(traceDetail(currentTelemetry(), traceId));
   }
 }

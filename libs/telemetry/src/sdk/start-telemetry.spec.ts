@@ -106,6 +106,34 @@ describe('startTelemetry', { timeout: 60_000 }, () => {
     await assert.rejects(fetch(telemetry.metricsUrl!), 'the port is closed after shutdown');
   });
 
+  it('the METRICS_PORT server serves /debug/traces and /debug/traces/:traceId as the HTTP app does', async () => {
+    const telemetry = await start({ METRICS_PORT: '0' }, { instanceId: 'inventory-1' });
+    const base = telemetry.metricsUrl!.replace('/metrics', '');
+    const span = meshTracer('test').startSpan('Reserve');
+    span.end();
+    const { traceId } = span.spanContext();
+    const list = (await (await fetch(`${base}/debug/traces`)).json()) as {
+      service: string;
+      traces: { traceId: string; root: string }[];
+    };
+    assert.equal(list.service, 'order');
+    assert.deepEqual(
+      list.traces.map((summary) => [summary.traceId, summary.root]),
+      [[traceId, 'Reserve']],
+    );
+    const one = await fetch(`${base}/debug/traces/${traceId}`);
+    assert.equal(one.headers.get('cache-control'), 'no-store');
+    const detail = (await one.json()) as { traceId: string; spans: { name: string }[] };
+    assert.deepEqual([detail.traceId, detail.spans.map((each) => each.name)], [traceId, ['Reserve']]);
+    const missing = await fetch(`${base}/debug/traces/${'0'.repeat(32)}`);
+    assert.equal(missing.status, 404);
+    assert.match(
+      ((await missing.json()) as { message: string }).message,
+      /not \(or no longer\) in the buffer/,
+    );
+    assert.equal((await fetch(`${base}/debug/traces/not-an-id`)).status, 404);
+  });
+
   it('a METRICS_PORT in use is refused with InvalidTelemetryConfigError, and nothing stays registered', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
