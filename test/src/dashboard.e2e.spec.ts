@@ -165,7 +165,7 @@ async function leaderOf(page: Page): Promise<{ candidateId: string; epoch: strin
   };
 }
 
-/** Candidate ids are `<host>-<pid>-<random>` (LeaderElectionModule's default). */
+/** An inventory campaigns under its registered instance id (InventoryModule passes it). */
 function isProcessOf(inventory: InventoryProcess, candidateId: string): boolean {
-  return candidateId.includes(`-${inventory.process.child.pid}-`);
+  return candidateId === inventory.id;
 }

@@ -75,7 +75,10 @@ export interface InventoryOptions {
   /** Shutdown drain timings (see MeshGrpcModule). */
   drainTimeoutMs?: number;
   deregisterDelayMs?: number;
-  /** Discovery id of this instance; main.ts passes telemetry's `service.instance.id`. Default: generated. */
+  /**
+   * Discovery id of this instance, and its candidate id in the election; main.ts passes
+   * telemetry's `service.instance.id`. Default: generated.
+   */
   instanceId?: string;
 }
 
@@ -94,7 +97,13 @@ export class InventoryModule {
         ...(restock || reconcile
           ? [
               ScheduleModule.forRoot(),
-              LeaderElectionModule.forRoot({ group: 'inventory', ...options.election, isGlobal: false }),
+              LeaderElectionModule.forRoot({
+                group: 'inventory',
+                // The registered instance id, so that operators see which instance leads.
+                ...(options.instanceId ? { candidateId: options.instanceId } : {}),
+                ...options.election,
+                isGlobal: false,
+              }),
             ]
           : []),
         DiscoveryModule.forRoot({ url: options.discoveryUrl }),
