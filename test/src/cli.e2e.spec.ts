@@ -273,7 +273,7 @@ describe('nestmesh CLI on a running mesh', { timeout: 240_000 }, () => {
         2,
         /--deadline.*whole number of milliseconds/,
       ],
-      ['an unknown command', ['servies'], 'cluster', 2, /^nestmesh: unknown command 'servies'/],
+      ['an unknown command', ['frobnicate'], 'cluster', 2, /^nestmesh: unknown command 'frobnicate'/],
       [
         'a missing argument',
         ['call', 'inventory'],
