@@ -2,14 +2,19 @@
 // processes): `call` through server reflection, `health`, `watch`, `new service`, and every
 // error path with its exit code, run as a user runs the built bin.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { freePort } from '@nestmesh/testing';
 
 import { startMeshCluster, type MeshCluster } from './fixtures/mesh-cluster.js';
-import { runCli, startCli } from './support/cli-process.js';
+import { cliMain, runCli, startCli } from './support/cli-process.js';
+
+const run = promisify(execFile);
+const repositoryRoot = join(cliMain, '../../../..');
 
 const GET_STOCK = 'inventory.v1.InventoryService/GetStock';
 
@@ -307,6 +312,14 @@ describe('nestmesh CLI on a running mesh', { timeout: 240_000 }, () => {
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, new RegExp(`^Usage: nestmesh ${command.join(' ')}`.trimEnd()));
     }
+  });
+
+  it('`npx nestmesh` runs the bin in this repository (the root package names it)', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'nestmesh', '--version'], { cwd: repositoryRoot });
+    const { version } = JSON.parse(readFileSync(join(repositoryRoot, 'tools/cli/package.json'), 'utf8')) as {
+      version: string;
+    };
+    assert.equal(stdout.trim(), version);
   });
 
   describe('new service', () => {
