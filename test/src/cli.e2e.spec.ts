@@ -8,6 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import {
+  HealthCheckResponse_ServingStatus as ServingStatus,
+  HealthService,
+  type HealthServer,
+} from '@nestmesh/contracts/grpc/health/v1';
+import { discoveryBackends, type DiscoveryBackend, type ServiceInstance } from '@nestmesh/discovery';
 import { freePort } from '@nestmesh/testing';
 
 import { startMeshCluster, type MeshCluster } from './fixtures/mesh-cluster.js';
@@ -338,6 +345,46 @@ describe('nestmesh CLI on a running mesh', { timeout: 240_000 }, () => {
       } finally {
         rmSync(outside, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('a server without reflection', () => {
+    let server: Server;
+    let backend: DiscoveryBackend;
+    let instance: ServiceInstance;
+
+    before(async () => {
+      server = new Server();
+      server.addService(HealthService, {
+        check: (_call, callback) => callback(null, { status: ServingStatus.NOT_SERVING }),
+        watch: (call) => call.end(),
+      } satisfies HealthServer);
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        ),
+      );
+      backend = await discoveryBackends.create(cluster.discoveryUrl);
+      instance = { id: 'bare-1', name: 'bare', address: '127.0.0.1', port, tags: [], metadata: {} };
+      await backend.register(instance);
+    });
+    after(async () => {
+      await backend?.deregister(instance);
+      await backend?.close?.();
+      server?.forceShutdown();
+    });
+
+    it('call: exit 6, saying the server offers no reflection', async () => {
+      const run = await runCli(['call', 'bare', 'grpc.health.v1.Health/Check', '{}'], { env });
+      assert.equal(run.code, 6, run.stderr);
+      assert.match(run.stderr, /^nestmesh: 127\.0\.0\.1:\d+ offers no gRPC server reflection/);
+    });
+
+    it('health: the server as a whole only; NOT_SERVING exits 1', async () => {
+      const run = await runCli(['health', 'bare'], { env });
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, /\nbare-1\s+127\.0\.0\.1:\d+\s+\(server\)\s+NOT_SERVING\s+-\n$/);
+      assert.match(run.stderr, /^nestmesh: 1 of 1 health checks of "bare" are not SERVING\n$/);
     });
   });
 
