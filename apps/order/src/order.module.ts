@@ -17,13 +17,13 @@ import { OrdersService } from './orders.service.js';
 import { orderStoreProviders } from './store/order-store.providers.js';
 
 /** The instance metadata key that carries the order app's HTTP port. */
-export const HTTP_PORT_METADATA = 'http.port';
+export const HTTP_PORT_METADATA = 'http_port';
 
 export interface OrderOptions {
   /** gRPC port; 0 (default) picks a free one. */
   grpcPort?: number;
   /**
-   * The HTTP port, registered as the instance's `http.port` metadata so that an edge fed from
+   * The HTTP port, registered as the instance's `http_port` metadata so that an edge fed from
    * discovery (HAProxy through its runtime API, `npm run start:stack`) finds the HTTP side.
    * main.ts passes PORT when it is not 0.
    */

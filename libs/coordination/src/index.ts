@@ -25,6 +25,13 @@ export {
   type LockBackendOptions,
   type LockBackends,
 } from './lock/lock-backend.factory.js';
+export {
+  createLockInspector,
+  lockInspectors,
+  type HeldLock,
+  type LockInspector,
+  type LockInspectors,
+} from './lock/lock-inspector.js';
 export { LockModule } from './lock/lock.module.js';
 export { currentLock, Locked, LOCKED_METADATA } from './lock/locked.decorator.js';
 export { LOCK_MODULE_OPTIONS, type LockModuleOptions } from './lock/lock.module-definition.js';
@@ -49,6 +56,14 @@ export {
   type LeaderElectionOptions,
 } from './election/leader-election.factory.js';
 export { LeaseLeaderElection } from './election/lease-election.js';
+export {
+  createElectionInspector,
+  ELECTION_WATCH_INTERVAL_MS,
+  electionInspectors,
+  type ElectionGroupState,
+  type ElectionInspector,
+  type ElectionInspectors,
+} from './election/election-inspector.js';
 export { LeaderElectionModule } from './election/leader-election.module.js';
 export {
   DEFAULT_LEADER_DRAIN_TIMEOUT_MS,

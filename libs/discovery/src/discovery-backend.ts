@@ -3,6 +3,7 @@ import { BackendRegistry } from '@nestmesh/common';
 import { registerConsulScheme } from './adapters/consul/consul.scheme.js';
 import { registerEtcdScheme } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryScheme } from './adapters/memory/memory.scheme.js';
+import { type Catalog, rememberScheme } from './catalog.js';
 import { DEFAULT_DISCOVERY_URL, DISCOVERY_URL_ENV } from './discovery.constants.js';
 import { InvalidDiscoveryOptionsError } from './discovery.errors.js';
 import type { Discovery } from './discovery.js';
@@ -10,11 +11,13 @@ import type { DiscoveryModuleOptions } from './discovery.module-definition.js';
 import type { Registrar } from './registrar.js';
 
 /**
- * A registry client: a Registrar and a Discovery. `close()` (called by the DiscoveryModule on
- * shutdown, after the app has deregistered and drained) ends every open watch and releases
- * the client, leaving no timer behind.
+ * A registry client: a Registrar and a Discovery, and — for operator tools — a Catalog when
+ * the backend can list its whole registry (the built-in ones can; read it through
+ * `catalogOf`). `close()` (called by the DiscoveryModule on shutdown, after the app has
+ * deregistered and drained) ends every open watch and releases the client, leaving no timer
+ * behind.
  */
-export type DiscoveryBackend = Registrar & Discovery & { close?(): void | Promise<void> };
+export type DiscoveryBackend = Registrar & Discovery & Partial<Catalog> & { close?(): void | Promise<void> };
 
 /**
  * Discovery URL scheme → backend, as grpc-js registers resolvers. The built-in adapters
@@ -44,5 +47,8 @@ export type DiscoveryBackends = typeof discoveryBackends;
 export async function createDiscoveryBackend(options: DiscoveryModuleOptions): Promise<DiscoveryBackend> {
   if (options.backend) return options.backend;
   const url = options.url ?? process.env[DISCOVERY_URL_ENV] ?? DEFAULT_DISCOVERY_URL;
-  return discoveryBackends.create(url);
+  const { urls, factory } = discoveryBackends.resolve(url);
+  const backend = await factory.create(urls);
+  rememberScheme(backend, urls[0].scheme);
+  return backend;
 }

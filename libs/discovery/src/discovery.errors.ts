@@ -1,3 +1,5 @@
+import { redactUrl } from '@nestmesh/common';
+
 /** Base of every error @nestmesh/discovery throws; `code` is stable, the message starts `discovery: `. */
 export class DiscoveryError extends Error {
   constructor(
@@ -24,15 +26,16 @@ export class InvalidServiceInstanceError extends DiscoveryError {
   }
 }
 
-/** The registry did not answer (down, unreachable, timed out); the operation may be retried. */
+/**
+ * The registry did not answer (down, unreachable, timed out); the operation may be retried.
+ * The message never shows a password or token that a client's error might quote in a URL.
+ */
 export class RegistryUnavailableError extends DiscoveryError {
   constructor(registry: string, operation: string, cause: unknown) {
     super(
       'REGISTRY_UNAVAILABLE',
-      `${registry} ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
+      redactUrl(`${registry} ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`),
+      { cause },
     );
   }
 }

@@ -1,4 +1,5 @@
-export { MemoryRegistry } from './adapters/memory/memory.registry.js';
+export { MemoryRegistry, type MemoryRegistryOptions } from './adapters/memory/memory.registry.js';
+export { catalogOf, type Catalog, type CatalogInstance, type InstanceHealth } from './catalog.js';
 export {
   DEFAULT_DISCOVERY_URL,
   DISCOVERY_URL_ENV,

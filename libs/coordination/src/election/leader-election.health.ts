@@ -15,6 +15,8 @@ export interface LeaderElectionHealth {
   leader: string | null;
   /** The leader's epoch; null likewise. */
   epoch: string | null;
+  /** When the current leadership began (ISO 8601), when the backend knows; null otherwise. */
+  since: string | null;
   /** Why it is down. */
   message?: string;
 }
@@ -43,6 +45,7 @@ export class LeaderElectionHealthIndicator {
         isLeader: this.election.isLeader,
         leader: leader?.candidateId ?? null,
         epoch: leader ? String(leader.epoch) : null,
+        since: leader?.since?.toISOString() ?? null,
       };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -53,6 +56,7 @@ export class LeaderElectionHealthIndicator {
         isLeader: this.election.isLeader,
         leader: null,
         epoch: null,
+        since: null,
         message,
       };
     }

@@ -122,6 +122,7 @@ describe('LeaderElectionModule', () => {
       assert.deepEqual(await service.leader(), {
         candidateId: leader.candidateId,
         epoch: leader.leadership!.epoch,
+        since: leader.leadership!.since,
       });
       assert.equal(service.group, group);
     }
@@ -186,13 +187,14 @@ describe('LeaderElectionModule', () => {
     const app = await start(candidate({ group, candidateId: 'only' }));
     const service = app.get(LeaderElectionService);
     await waitFor(() => service.isLeader);
-    const epoch = service.leadership!.epoch;
+    const { epoch, since } = service.leadership!;
+    assert.ok(since instanceof Date, 'the memory backend knows when the leadership began');
     assert.deepEqual(await service.status(), {
       group,
       candidateId: 'only',
       isLeader: true,
       epoch,
-      leader: { candidateId: 'only', epoch },
+      leader: { candidateId: 'only', epoch, since },
     });
     const health = await app.get(LeaderElectionHealthIndicator).check();
     assert.deepEqual(health, {
@@ -203,6 +205,7 @@ describe('LeaderElectionModule', () => {
         isLeader: true,
         leader: 'only',
         epoch: String(epoch),
+        since: since.toISOString(),
       },
     });
     assert.doesNotThrow(() => JSON.stringify(health), 'health output is JSON (no bigint)');

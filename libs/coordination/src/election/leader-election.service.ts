@@ -113,7 +113,7 @@ export class LeaderElectionService
       candidateId: this.candidateId,
       isLeader: own !== undefined,
       ...(own && { epoch: own.epoch }),
-      ...(leader && { leader: { candidateId: leader.candidateId, epoch: leader.epoch } }),
+      ...(leader && { leader }),
     };
   }
 

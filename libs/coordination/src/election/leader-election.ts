@@ -5,6 +5,12 @@ export interface LeaderInfo {
   readonly candidateId: string;
   /** Grows with every new leadership of the group; writes carry it as their fencing value. */
   readonly epoch: bigint;
+  /**
+   * When this leadership began (the winner's wall clock), as the backend recorded it; absent
+   * when it cannot be known (a backend that does not record it, or a read in the moment
+   * between the win and its record) — never a guess.
+   */
+  readonly since?: Date;
 }
 
 /** Leadership won by {@link LeaderElection.campaign}. */
@@ -46,8 +52,9 @@ export interface LeaderElection {
   /** The current leader, or undefined; ElectionUnavailableError when the backend cannot answer. */
   leader(): Promise<LeaderInfo | undefined>;
   /**
-   * The current leader (or undefined) at once, then each change. While the backend cannot be
-   * reached nothing is yielded (the last answer stands).
+   * The current leader (or undefined) at once, then each change: of leader or epoch, or its
+   * `since` becoming known (recorded just after the win). While the backend cannot be reached
+   * nothing is yielded (the last answer stands).
    */
   observe(options?: ObserveOptions): AsyncIterable<LeaderInfo | undefined>;
   /** Ends campaigns and leaderships of this instance (resigning them) and frees its connections. */
@@ -129,4 +136,33 @@ export function validateName(option: 'group' | 'candidateId', value: unknown): s
       `must be 1–128 characters of A–Z a–z 0–9 . _ : @ -, got ${JSON.stringify(value)}`,
     );
   return value;
+}
+
+/** What tells two observed leaders apart: candidate, epoch and `since` (it becomes known after the win). */
+export function leaderIdentity(leader: LeaderInfo | undefined): string {
+  return leader ? `${leader.candidateId}@${leader.epoch}@${leader.since?.getTime() ?? ''}` : '';
+}
+
+/** The record of when a leadership began: `<epoch>:<ms since 1970>` (Redis, etcd). */
+export function leadershipRecord(epoch: bigint, since: Date): string {
+  return `${epoch}:${since.getTime()}`;
+}
+
+/** A leadership record's epoch and start, or undefined when absent or unreadable. */
+export function parseLeadershipRecord(
+  record: string | null | undefined,
+): { epoch: bigint; since: Date } | undefined {
+  const match = record ? /^(\d+):(\d+)$/.exec(record) : null;
+  return match ? { epoch: BigInt(match[1]), since: new Date(Number(match[2])) } : undefined;
+}
+
+/** The start a record gives, when it is the record of `epoch` (a stale one says nothing). */
+export function sinceOf(record: string | null | undefined, epoch: bigint): Date | undefined {
+  const parsed = parseLeadershipRecord(record);
+  return parsed?.epoch === epoch ? parsed.since : undefined;
+}
+
+/** `info` with `since` when known (no `since: undefined` member). */
+export function withSince(info: LeaderInfo, since: Date | undefined): LeaderInfo {
+  return since ? { ...info, since } : info;
 }

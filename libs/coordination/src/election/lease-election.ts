@@ -8,7 +8,9 @@ import type { LeaseBackend } from '../lock/lock-backend.js';
 import { LockHandle } from '../lock/lock-handle.js';
 import {
   electionTiming,
+  leaderIdentity,
   validateName,
+  withSince,
   type CampaignOptions,
   type ElectionTiming,
   type LeaderElection,
@@ -22,7 +24,7 @@ function ownerOf(candidateId: string): string {
   return `${candidateId}/${randomUUID()}`;
 }
 
-function candidateOf(owner: string): string {
+export function candidateOf(owner: string): string {
   const slash = owner.lastIndexOf('/');
   return slash < 0 ? owner : owner.slice(0, slash);
 }
@@ -38,6 +40,7 @@ class LeaseLeadership implements Leadership, DeadlineChecked {
   constructor(
     readonly group: string,
     readonly candidateId: string,
+    readonly since: Date,
     private readonly handle: LockHandle,
     private readonly forget: (leadership: LeaseLeadership) => void,
   ) {
@@ -126,6 +129,7 @@ export class LeaseLeaderElection implements LeaderElection {
         // Backend unreachable: a campaign outlives outages; try again next interval.
       }
       if (epoch !== undefined) {
+        const since = new Date();
         if (stop.aborted || this.clock.now() - requestedAt >= renewDeadlineMs) {
           // Won too late to act on, or no longer wanted: give it back at once.
           await this.backend.release(this.group, owner).catch(() => undefined);
@@ -137,10 +141,13 @@ export class LeaseLeaderElection implements LeaderElection {
           retryIntervalMs,
           clock: this.clock,
         });
-        const leadership = new LeaseLeadership(this.group, candidateId, handle, (l) =>
+        const leadership = new LeaseLeadership(this.group, candidateId, since, handle, (l) =>
           this.leaderships.delete(l),
         );
         if (leadership.active) this.leaderships.add(leadership);
+        // Before it is handed out, so that leader() answers with `since` once campaign() has
+        // resolved. Not recorded (backend away for that one command): `since` stays unknown.
+        await this.backend.recordLeadership?.(this.group, epoch, since).catch(() => undefined);
         return leadership;
       }
       // Jittered so that followers started together do not try in lockstep. A backend that can
@@ -158,7 +165,9 @@ export class LeaseLeaderElection implements LeaderElection {
   async leader(): Promise<LeaderInfo | undefined> {
     try {
       const holder = await this.backend.holder(this.group);
-      return holder && { candidateId: candidateOf(holder.owner), epoch: holder.token };
+      return (
+        holder && withSince({ candidateId: candidateOf(holder.owner), epoch: holder.token }, holder.since)
+      );
     } catch (error) {
       throw new ElectionUnavailableError(this.group, error);
     }
@@ -170,7 +179,7 @@ export class LeaseLeaderElection implements LeaderElection {
     while (!stop.aborted) {
       try {
         const current = await this.leader();
-        const id = current ? `${current.candidateId}@${current.epoch}` : '';
+        const id = leaderIdentity(current);
         if (id !== last) {
           last = id;
           yield current;

@@ -17,8 +17,17 @@ export interface LockBackend {
 
 /** A lock backend that can say who holds a key: what lease-based leader election runs on. */
 export interface LeaseBackend extends LockBackend {
-  /** The current holder of `key` and the token it was issued, or undefined when free. */
-  holder(key: string): Promise<{ owner: string; token: bigint } | undefined>;
+  /**
+   * The current holder of `key` and the token it was issued, or undefined when free; `since`,
+   * when the backend recorded it (recordLeadership), is when that holder started leading.
+   */
+  holder(key: string): Promise<{ owner: string; token: bigint; since?: Date } | undefined>;
+  /**
+   * Optional: records `since` (wall clock) as the start of the leadership that `token` carries
+   * on `key`, for holder() to report; a no-op once a newer token was issued. Elections call it
+   * when a candidate wins; locks never do, so the lock path does not pay for it.
+   */
+  recordLeadership?(key: string, token: bigint, since: Date): Promise<void>;
   /**
    * Optional: resolves when `key` may be free (released, or its lease ran out), after `maxMs`
    * at the latest, or when `signal` aborts; never rejects. Followers wait on it instead of

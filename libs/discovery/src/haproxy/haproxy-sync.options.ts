@@ -23,7 +23,7 @@ export interface HaproxySyncOptions extends ServerSettings {
   /**
    * The port a server sends traffic to; default the registered port (the gRPC one). An HTTP
    * backend reads the instance's HTTP port from its metadata:
-   * `(instance) => Number(instance.metadata['http.port']) || undefined`. `undefined`: no server.
+   * `(instance) => Number(instance.metadata['http_port']) || undefined`. `undefined`: no server.
    */
   portOf?: (instance: ServiceInstance) => number | undefined;
   /** Default `mesh-`. Only servers whose name starts with it are managed (added, drained, deleted). */

@@ -121,9 +121,9 @@ describe('syncHaproxyBackend (a real haproxy, a memory registry)', { timeout: 12
   it('portOf: servers send to the port it reads (an HTTP port in metadata); an instance without one gets none', async () => {
     const [a, b] = [await instance('a'), await instance('b')];
     // Registered on another port (its gRPC side), with its HTTP port in metadata; b has none.
-    await registry.register({ ...a.instance, port: 1, metadata: { 'http.port': String(a.instance.port) } });
+    await registry.register({ ...a.instance, port: 1, metadata: { http_port: String(a.instance.port) } });
     await registry.register({ ...b.instance, port: 1 });
-    sync({ portOf: (registered) => Number(registered.metadata['http.port']) || undefined });
+    sync({ portOf: (registered) => Number(registered.metadata['http_port']) || undefined });
     await namesBecome(['mesh-a', 'static-keep']);
     assert.equal((await serversOf(haproxy, 'orders')).get('mesh-a')?.port, a.instance.port);
     await waitFor(async () => (await answersThrough(haproxy, 2)).size === 1, { timeoutMs: SETTLE_MS });

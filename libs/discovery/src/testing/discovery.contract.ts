@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DiscoveryBackend } from '../discovery-backend.js';
 import { InvalidServiceInstanceError } from '../discovery.errors.js';
 import type { ServiceInstance } from '../service-instance.js';
+import { catalogContract } from './catalog.contract.js';
 import { endingContract } from './ending.contract.js';
 import { outageContract } from './outage.contract.js';
 import { until } from './until.js';
@@ -44,6 +45,13 @@ export interface DiscoveryContractSubject {
   outage?: { stop(): Promise<void>; start(): Promise<void>; failWithinMs: number; recoverWithinMs: number };
   /** The registry takes the instance's health from `register(…, { healthy })` (a Consul TTL check), within this many ms. */
   healthFromAppWithinMs?: number;
+  /**
+   * What the Catalog cases expect of a backend that has one (a backend without is skipped):
+   * by default `registeredAt` is recorded and a deregistered instance leaves the catalog at
+   * once. `removedWithinMs`: it leaves within this many ms instead (Consul keeps it, in
+   * maintenance, until the registry removes it).
+   */
+  catalog?: { withoutRegisteredAt?: boolean; removedWithinMs?: number };
 }
 
 /** A fresh instance of `service` (unique id) for the suites. */
@@ -161,5 +169,6 @@ export function discoveryContract(adapter: string, setup: () => Promise<Discover
 
     endingContract(() => subject);
     outageContract(() => subject);
+    catalogContract(() => subject);
   });
 }

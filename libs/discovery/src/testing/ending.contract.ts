@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
 
 import { RegistryUnavailableError } from '../discovery.errors.js';
 import type { DiscoveryContractSubject } from './discovery.contract.js';
 import { contractInstance } from './discovery.contract.js';
+import { startSilentServer } from './silent-server.js';
 import { within } from './until.js';
 
 /** How a watch ends: by abort, `close()`, or an unanswered registry (part of discoveryContract). */
@@ -94,10 +93,8 @@ export function endingContract(subjectOf: () => DiscoveryContractSubject): void 
   it('a registry that accepts connections and never answers: the watch fails with RegistryUnavailableError in time, and an abort ends it at once', async (t) => {
     const subject = subjectOf();
     if (!subject.unresponsive) return t.skip('an in-process registry always answers');
-    const sockets = new Set<Socket>();
-    const server = createServer((socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const backend = subject.unresponsive.connect(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const server = await startSilentServer();
+    const backend = subject.unresponsive.connect(server.hostPort);
     try {
       const controller = new AbortController();
       const aborted = backend.watch('svc', { signal: controller.signal })[Symbol.asyncIterator]().next();
@@ -117,7 +114,6 @@ export function endingContract(subjectOf: () => DiscoveryContractSubject): void 
       );
     } finally {
       await backend.close?.();
-      for (const socket of sockets) socket.destroy();
       server.close();
     }
   });

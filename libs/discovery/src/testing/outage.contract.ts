@@ -58,6 +58,10 @@ export function outageContract(subjectOf: () => DiscoveryContractSubject): void 
         'a watch cannot start while the registry is down',
       );
       await assert.rejects(backend.instances(service), RegistryUnavailableError);
+      if (backend.services && backend.catalog) {
+        await assert.rejects(backend.services(), RegistryUnavailableError, 'services() while down');
+        await assert.rejects(backend.catalog(service), RegistryUnavailableError, 'catalog() while down');
+      }
       const controller = new AbortController();
       const aborted = backend.watch(service, { signal: controller.signal })[Symbol.asyncIterator]().next();
       controller.abort();

@@ -18,3 +18,9 @@ export const DEFAULT_CONSUL_REQUEST_TIMEOUT_MS = 5_000;
 export const CONSUL_MIN_QUERY_INTERVAL_MS = 50;
 /** A deregistered (maintenance) instance is removed from the catalog by close(), or this long after. */
 export const DEFAULT_CONSUL_REMOVE_AFTER_MS = 30_000;
+/**
+ * The Meta entry in which the registry stores when an instance registered (ISO 8601, wall
+ * clock): a key Consul accepts (`^[A-Za-z0-9_-]+$`, not `consul-`), left out of `metadata`
+ * when read back; validateInstance refuses `nestmesh_` keys in an app's own metadata.
+ */
+export const CONSUL_REGISTERED_AT_META_KEY = 'nestmesh_registered_at';

@@ -45,6 +45,7 @@ describe('consul TTL checks (stand-in agent)', { timeout: 30_000 }, () => {
     const [request] = agent.requestsTo('/v1/agent/service/register');
     assert.deepEqual((request.body as { Check: unknown }).Check, {
       TTL: '300ms',
+      Status: 'passing', // healthy at registration: passing at once, not after the first beat
       DeregisterCriticalServiceAfter: '60s',
     });
     await waitFor(() => agent.requestsTo(`/v1/agent/check/pass/service:${one.id}`).length >= 2, {

@@ -10,13 +10,16 @@ import { discoveryContract, type DiscoveryContractSubject } from '../../testing/
 import { watchWithRetry } from '../../watch-with-retry.js';
 import { ConsulRegistry } from './consul.registry.js';
 import { within } from '../../testing/until.js';
-import { CONSUL_CLIENT_TIMEOUT_MARGIN_MS } from './consul.constants.js';
+import { CONSUL_CLIENT_TIMEOUT_MARGIN_MS, CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
 import { fakeAgentForSuite, FakeConsulAgent, testInstance } from './fake-consul-agent.fixture.js';
 
 const agentAddress = process.env.CONSUL_HTTP_ADDR?.replace(/^https?:\/\//, '');
 /** Deadline of non-blocking requests, and `wait` of blocking ones: only an abort or close() ends a watch in half. */
 const REQUEST_TIMEOUT_MS = 4_000;
 const WAIT_MS = 8_000;
+/** A deregistered instance stays in the catalog, in maintenance, this long. */
+const REMOVE_AFTER_MS = 100;
+const TTL_MS = 3_000;
 
 /** The contract subject for an agent at `host` (the fake one unless CONSUL_HTTP_ADDR is set). */
 function subject(host: string): DiscoveryContractSubject {
@@ -24,10 +27,10 @@ function subject(host: string): DiscoveryContractSubject {
     new ConsulRegistry({
       host: at,
       check: 'ttl',
-      ttlMs: 3000,
+      ttlMs: TTL_MS,
       waitMs: WAIT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      removeAfterMs: 100,
+      removeAfterMs: REMOVE_AFTER_MS,
     });
   const backend = connect(host);
   return {
@@ -37,6 +40,7 @@ function subject(host: string): DiscoveryContractSubject {
     endsWithinMs: REQUEST_TIMEOUT_MS / 2,
     // The first query of a watch does not block: it fails at the request deadline.
     unresponsive: { connect, failWithinMs: 2 * REQUEST_TIMEOUT_MS },
+    catalog: { removedWithinMs: REMOVE_AFTER_MS + REQUEST_TIMEOUT_MS },
   };
 }
 
@@ -62,6 +66,9 @@ discoveryContract('consul (the stand-in agent)', async () => {
   const own = subject(host);
   return {
     ...own,
+    // The stand-in keeps TTL checks as Consul does: a failing heartbeat (one every TTL/3) makes
+    // the instance critical, out of `passing` results.
+    healthFromAppWithinMs: 2 * (TTL_MS / 3) + REQUEST_TIMEOUT_MS,
     close: async () => {
       await own.close();
       await agent.stop();
@@ -79,11 +86,19 @@ discoveryContract('consul (the stand-in agent)', async () => {
 describe('consul registry at the HTTP level (documented API shapes, no agent)', { timeout: 60_000 }, () => {
   const { agent, host: agentHost } = fakeAgentForSuite();
 
-  it('registers with ID, Name, Address, Port, Tags, Meta and a native gRPC health check; token and dc go where Consul reads them', async () => {
+  it('registers with ID, Name, Address, Port, Tags, Meta (plus when it registered) and a native gRPC health check; token and dc go where Consul reads them', async () => {
     const registry = new ConsulRegistry({ host: agentHost(), token: 'secret-token', datacenter: 'dc2' });
     const one = testInstance();
+    const before = Date.now();
     await registry.register(one);
     const [request] = agent.requestsTo('/v1/agent/service/register');
+    const stamp = (request.body as { Meta: Record<string, string> }).Meta[CONSUL_REGISTERED_AT_META_KEY];
+    assert.match(CONSUL_REGISTERED_AT_META_KEY, /^[A-Za-z0-9_-]+$/, 'a Meta key Consul accepts');
+    assert.equal(new Date(stamp).toISOString(), stamp, 'ISO 8601');
+    assert.ok(
+      before <= Date.parse(stamp) && Date.parse(stamp) <= Date.now(),
+      `${stamp} is the time of register()`,
+    );
     assert.equal(request.method, 'PUT');
     assert.equal(request.headers['x-consul-token'], 'secret-token');
     assert.equal(request.query.get('dc'), 'dc2');
@@ -93,7 +108,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       Address: '127.0.0.1',
       Port: 7100,
       Tags: ['v1'],
-      Meta: { zone: 'a' },
+      Meta: { zone: 'a', [CONSUL_REGISTERED_AT_META_KEY]: stamp },
       Check: {
         GRPC: '127.0.0.1:7100',
         Interval: '10s',

@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
-import Consul from 'consul';
-import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
 import type { Discovery } from '../../discovery.js';
-import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
-import { validateInstance } from '../../validate-instance.js';
+import { isServiceName, validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
+import { ConsulRequests, createConsulClient, type ConsulClient } from './consul.client.js';
 import * as defaults from './consul.constants.js';
-import { duration, toInstance, type HealthEntry } from './consul.health.js';
+import { CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
+import { duration, toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
 import { TtlHeartbeats } from './consul.heartbeat.js';
 import type { ConsulRegistryOptions } from './consul.options.js';
 
@@ -23,44 +23,23 @@ export type { ConsulRegistryOptions } from './consul.options.js';
  * `deregister` puts the instance into maintenance: it leaves `passing` results at once, without
  * waiting for the next check, while the app drains. It is removed from the catalog by `close()`
  * (which the DiscoveryModule calls after the app has drained) or `removeAfterMs` later.
+ * The Catalog reads `/v1/catalog/services` and `/v1/health/service/<name>` without `passing`,
+ * so instances failing their checks (or in maintenance) are listed, as `critical` or `warning`.
  */
-export class ConsulRegistry implements Registrar, Discovery {
+export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private readonly logger = new Logger('ConsulRegistry');
-  private readonly consul: InstanceType<typeof Consul>;
+  private readonly consul: ConsulClient;
   private readonly heartbeats: TtlHeartbeats;
   private readonly watches = new WatchSessions();
   /** Set by close(): requests cancelled from then on are not worth a warning. */
   private closed = false;
-  private readonly requests = new Set<EventEmitter>();
+  private readonly requests = new ConsulRequests();
   /** Instances in maintenance, to be removed once the app has drained (close) or after a delay. */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
     this.heartbeats = new TtlHeartbeats(options.heartbeatScheduler);
-    const [host, port] = (options.host ?? defaults.DEFAULT_CONSUL_HOST).split(':');
-    this.consul = new Consul({
-      host,
-      port: Number(port ?? 8500),
-      secure: options.secure ?? false,
-      defaults: {
-        ...(options.token ? { token: options.token } : {}),
-        ...(options.datacenter ? { dc: options.datacenter } : {}),
-      },
-    });
-    if (options.namespace) {
-      // The client has no namespace option: add `ns` to every request's query (Enterprise).
-      const namespace = options.namespace;
-      const client = this.consul as unknown as {
-        _ext(
-          event: string,
-          hook: (request: { opts: { query?: Record<string, string> } }, next: () => void) => void,
-        ): void;
-      };
-      client._ext('onCreate', (request, next) => {
-        request.opts.query = { ...request.opts.query, ns: namespace };
-        next();
-      });
-    }
+    this.consul = createConsulClient(options);
   }
 
   async register(instance: ServiceInstance, { signal, healthy }: RegisterOptions = {}): Promise<void> {
@@ -68,12 +47,16 @@ export class ConsulRegistry implements Registrar, Discovery {
     validateInstance(instance);
     const { options } = this;
     const ttl = options.check === 'ttl';
+    const appHealthy = healthy ?? (() => true);
     const deregisterAfter = duration(
       options.deregisterCriticalAfterMs ?? defaults.DEFAULT_CONSUL_DEREGISTER_CRITICAL_AFTER_MS,
     );
     const check = ttl
       ? {
           ttl: duration(options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS),
+          // Consul starts a check critical: an app that registers once it serves is passing at
+          // once, instead of missing from `passing` results until its first heartbeat lands.
+          ...(appHealthy() ? { status: 'passing' } : {}),
           deregistercriticalserviceafter: deregisterAfter,
         }
       : {
@@ -82,29 +65,28 @@ export class ConsulRegistry implements Registrar, Discovery {
           timeout: duration(options.checkTimeoutMs ?? defaults.DEFAULT_CONSUL_CHECK_TIMEOUT_MS),
           deregistercriticalserviceafter: deregisterAfter,
         };
-    await this.call(`registering ${instance.id}`, (ctx) =>
+    await this.requests.call(`registering ${instance.id}`, (ctx) =>
       this.consul.agent.service.register({
         id: instance.id,
         name: instance.name,
         address: instance.address,
         port: instance.port,
         tags: [...instance.tags],
-        meta: { ...instance.metadata },
+        meta: { ...instance.metadata, [CONSUL_REGISTERED_AT_META_KEY]: new Date().toISOString() },
         check,
         ctx,
         timeout: this.requestTimeoutMs,
       } as never),
     );
     const intervalMs = (options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3;
-    if (ttl)
-      this.heartbeats.start(instance.id, this.heartbeat(instance, healthy ?? (() => true)), intervalMs);
+    if (ttl) this.heartbeats.start(instance.id, this.heartbeat(instance, appHealthy), intervalMs);
     else this.heartbeats.stop(instance.id);
   }
 
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
     this.heartbeats.stop(instance.id);
-    await this.call(`putting ${instance.id} into maintenance`, (ctx) =>
+    await this.requests.call(`putting ${instance.id} into maintenance`, (ctx) =>
       this.consul.agent.service.maintenance({
         id: instance.id,
         enable: true,
@@ -124,14 +106,14 @@ export class ConsulRegistry implements Registrar, Discovery {
   private async remove(id: string): Promise<void> {
     clearTimeout(this.leaving.get(id));
     this.leaving.delete(id);
-    await this.call(`deregistering ${id}`, (ctx) =>
+    await this.requests.call(`deregistering ${id}`, (ctx) =>
       this.consul.agent.service.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
     );
   }
 
   async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
     signal?.throwIfAborted();
-    const [, body] = await this.call(`listing ${name}`, (ctx) =>
+    const [, body] = await this.requests.call(`listing ${name}`, (ctx) =>
       this.consul.health.service({
         service: name,
         passing: true,
@@ -140,6 +122,29 @@ export class ConsulRegistry implements Registrar, Discovery {
       } as never),
     );
     return (body as HealthEntry[]).map(toInstance);
+  }
+
+  /** `/v1/catalog/services`: every service with a registered instance, whatever its health. */
+  async services({ signal }: { signal?: AbortSignal } = {}): Promise<string[]> {
+    signal?.throwIfAborted();
+    const [, body] = await this.requests.read(
+      'listing services',
+      (ctx) => this.consul.catalog.service.list({ ctx, timeout: this.requestTimeoutMs } as never),
+      signal,
+    );
+    return sortedNames(Object.keys(body as Record<string, string[]>));
+  }
+
+  /** `/v1/health/service/<name>` without `passing`: health is the worst of each instance's checks. */
+  async catalog(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<CatalogInstance[]> {
+    signal?.throwIfAborted();
+    if (!isServiceName(name)) return []; // cannot be registered, nor be a path segment
+    const [, body] = await this.requests.read(
+      `listing ${name}`,
+      (ctx) => this.consul.health.service({ service: name, ctx, timeout: this.requestTimeoutMs } as never),
+      signal,
+    );
+    return byId((body as HealthEntry[]).map(toCatalogInstance));
   }
 
   /**
@@ -162,7 +167,7 @@ export class ConsulRegistry implements Registrar, Discovery {
     this.closed = true;
     this.watches.close();
     this.heartbeats.stopAll();
-    for (const ctx of this.requests) ctx.emit('cancel');
+    this.requests.cancelAll();
     const removals = await Promise.allSettled([...this.leaving.keys()].map((id) => this.remove(id)));
     for (const removal of removals) {
       if (removal.status === 'rejected') {
@@ -178,7 +183,7 @@ export class ConsulRegistry implements Registrar, Discovery {
       const started = performance.now();
       const wait = Math.round(waitMs + (Math.random() * waitMs) / 16);
       const blocking = index > 0n;
-      const [response, body] = await this.call(
+      const [response, body] = await this.requests.call(
         `watching ${name}`,
         (ctx) =>
           this.consul.health.service({
@@ -209,39 +214,21 @@ export class ConsulRegistry implements Registrar, Discovery {
     return this.options.requestTimeoutMs ?? defaults.DEFAULT_CONSUL_REQUEST_TIMEOUT_MS;
   }
 
-  /** Runs one request with a cancel context (and the response included), mapping failures. */
-  private async call<T>(
-    operation: string,
-    run: (ctx: EventEmitter) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<[{ headers: Record<string, string> }, unknown]> {
-    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
-    const onAbort = () => ctx.emit('cancel');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    this.requests.add(ctx);
-    try {
-      return (await run(ctx)) as unknown as [{ headers: Record<string, string> }, unknown];
-    } catch (error) {
-      throw new RegistryUnavailableError('consul', operation, error);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      this.requests.delete(ctx);
-    }
-  }
-
   /** One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. */
   private heartbeat(instance: ServiceInstance, healthy: () => boolean): () => Promise<void> {
     // Through call(), so that close() cancels a heartbeat in flight.
     return async () => {
       const passing = healthy();
-      await this.call(`the TTL check of ${instance.id}`, (ctx) =>
-        this.consul.agent.check[passing ? 'pass' : 'fail']({
-          id: `service:${instance.id}`,
-          note: passing ? 'healthy' : 'the app reports NOT_SERVING',
-          ctx,
-          timeout: this.requestTimeoutMs,
-        } as never),
-      ).catch((error: unknown) => this.closed || this.logger.warn(String(error)));
+      await this.requests
+        .call(`the TTL check of ${instance.id}`, (ctx) =>
+          this.consul.agent.check[passing ? 'pass' : 'fail']({
+            id: `service:${instance.id}`,
+            note: passing ? 'healthy' : 'the app reports NOT_SERVING',
+            ctx,
+            timeout: this.requestTimeoutMs,
+          } as never),
+        )
+        .catch((error: unknown) => this.closed || this.logger.warn(String(error)));
     };
   }
 }

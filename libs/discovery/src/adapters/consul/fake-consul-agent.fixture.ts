@@ -1,7 +1,10 @@
 // A stand-in for a Consul agent's HTTP API, for tests on machines where Consul cannot run. It
 // answers with the request and response shapes of Consul's documented API (agent service
-// register/deregister/maintenance, check pass/fail, /v1/health/service blocking queries with
-// X-Consul-Index) and records every request so tests can assert exactly what was sent.
+// register/deregister/maintenance, check pass/warn/fail, /v1/health/service with `Checks` and
+// `?passing`, /v1/catalog/services, blocking queries with X-Consul-Index) and records every
+// request so tests can assert exactly what was sent. Checks behave as fake-consul-checks says
+// (TTL expiry included). One node, and no `consul` service of its own (a real agent lists the
+// servers as one).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +12,7 @@ import { once } from 'node:events';
 import { after, before, beforeEach } from 'node:test';
 
 import type { ServiceInstance } from '../../service-instance.js';
+import { FAKE_NODE, FakeServiceChecks, SERF_HEALTH } from './fake-consul-checks.fixture.js';
 
 export interface RecordedRequest {
   method: string;
@@ -20,7 +24,7 @@ export interface RecordedRequest {
 
 interface Registered {
   body: Record<string, unknown>;
-  maintenance: boolean;
+  checks: FakeServiceChecks;
 }
 
 type Override = (request: RecordedRequest, response: ServerResponse) => boolean | Promise<boolean>;
@@ -41,6 +45,7 @@ export class FakeConsulAgent {
   async start(port = 0): Promise<string> {
     this.server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    for (const { checks } of this.services.values()) checks.armAll();
     return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -51,6 +56,7 @@ export class FakeConsulAgent {
     if (!server) return;
     server.close();
     server.closeAllConnections();
+    for (const { checks } of this.services.values()) checks.stopTimers();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
     await once(server, 'close');
@@ -81,49 +87,76 @@ export class FakeConsulAgent {
     this.requests.push(recorded);
     if (this.override && (await this.override(recorded, response))) return;
 
-    const [, , area, kind, action, id] = url.pathname.split('/'); // /v1/<area>/<kind>/<action>/<id>
-    if (recorded.method === 'PUT' && area === 'agent' && kind === 'service' && action === 'register') {
-      const body = recorded.body as Record<string, unknown>;
-      this.services.set(String(body.ID), { body, maintenance: false });
-      this.changed();
+    // /v1/<area>/<kind>/<action>/<id>; a check id such as `service:<id>` may arrive encoded.
+    const [, , area, kind, action, id] = url.pathname.split('/').map((part) => decodeURIComponent(part));
+    const route = `${recorded.method} ${area}/${kind}`;
+    if (route === 'PUT agent/service') return this.agentService(action, id, recorded, response);
+    if (route === 'PUT agent/check' && ['pass', 'warn', 'fail'].includes(action)) {
+      const status = ({ pass: 'passing', warn: 'warning', fail: 'critical' } as const)[action as 'pass'];
+      const service = [...this.services.values()].find(({ checks }) => checks.checks.has(id));
+      const changed = service?.checks.update(id, status, url.searchParams.get('note') ?? '');
+      if (changed === undefined) return void response.writeHead(404).end(`Unknown check ID "${id}"`);
+      if (changed) this.changed();
       return void response.end();
     }
-    if (recorded.method === 'PUT' && area === 'agent' && kind === 'service' && action === 'deregister') {
-      this.services.delete(id);
-      this.changed();
-      return void response.end();
-    }
-    if (recorded.method === 'PUT' && area === 'agent' && kind === 'service' && action === 'maintenance') {
-      const service = this.services.get(id);
-      if (!service) return void response.writeHead(404).end(`Unknown service ID "${id}"`);
-      service.maintenance = url.searchParams.get('enable') === 'true';
-      this.changed();
-      return void response.end();
-    }
-    if (recorded.method === 'PUT' && area === 'agent' && kind === 'check') return void response.end();
-    if (recorded.method === 'GET' && area === 'health' && kind === 'service') {
-      return this.healthService(action, url.searchParams, response);
-    }
+    if (route === 'GET health/service') return this.healthService(action, url.searchParams, response);
+    if (route === 'GET catalog/services') return this.catalogServices(url.searchParams, response);
     response.writeHead(404).end('not found');
   }
 
-  private async healthService(name: string, query: URLSearchParams, response: ServerResponse): Promise<void> {
-    const index = Number(query.get('index') ?? 0);
-    if (index > 0 && index >= this.index) {
-      const wait = /^(\d+)(ms|s)$/.exec(query.get('wait') ?? '');
-      const waitMs = wait ? Number(wait[1]) * (wait[2] === 's' ? 1000 : 1) : 300_000;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        this.waiters.add(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+  private agentService(
+    action: string,
+    id: string,
+    recorded: RecordedRequest,
+    response: ServerResponse,
+  ): void {
+    if (action === 'register') {
+      const body = recorded.body as Record<string, unknown>;
+      this.services.get(String(body.ID))?.checks.stopTimers();
+      this.services.set(String(body.ID), { body, checks: new FakeServiceChecks(body, () => this.changed()) });
+    } else if (action === 'deregister') {
+      this.services.get(id)?.checks.stopTimers();
+      this.services.delete(id);
+    } else if (action === 'maintenance') {
+      const service = this.services.get(id);
+      if (!service) return void response.writeHead(404).end(`Unknown service ID "${id}"`);
+      const enable = recorded.query.get('enable') === 'true';
+      service.checks.maintenance(service.body, enable, recorded.query.get('reason') ?? '');
+    } else {
+      return void response.writeHead(404).end('not found');
     }
+    this.changed();
+    response.end();
+  }
+
+  /** A blocking query (`index` at or past the current one) waits for a change or its `wait`. */
+  private async blockIfCurrent(query: URLSearchParams): Promise<void> {
+    const index = Number(query.get('index') ?? 0);
+    if (!(index > 0 && index >= this.index)) return;
+    const wait = /^(\d+)(ms|s)$/.exec(query.get('wait') ?? '');
+    const waitMs = wait ? Number(wait[1]) * (wait[2] === 's' ? 1000 : 1) : 300_000;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.waiters.add(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private answer(response: ServerResponse, body: unknown): void {
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'x-consul-index': String(this.index) })
+      .end(JSON.stringify(body));
+  }
+
+  /** Every instance of `name` with its node's and its own checks; `?passing`: only those all passing. */
+  private async healthService(name: string, query: URLSearchParams, response: ServerResponse): Promise<void> {
+    await this.blockIfCurrent(query);
     const entries = [...this.services.values()]
-      .filter(({ body, maintenance }) => body.Name === name && !(query.has('passing') && maintenance))
-      .map(({ body }) => ({
-        Node: { Node: 'agent-one', Address: '127.0.0.9' },
+      .filter(({ body }) => body.Name === name)
+      .map(({ body, checks }) => ({
+        Node: FAKE_NODE,
         Service: {
           ID: body.ID,
           Service: body.Name,
@@ -132,11 +165,23 @@ export class FakeConsulAgent {
           Tags: body.Tags ?? null,
           Meta: body.Meta ?? null,
         },
-        Checks: [],
-      }));
-    response
-      .writeHead(200, { 'content-type': 'application/json', 'x-consul-index': String(this.index) })
-      .end(JSON.stringify(entries));
+        Checks: [SERF_HEALTH, ...checks.list()],
+      }))
+      .filter(({ Checks }) => !query.has('passing') || Checks.every((check) => check.Status === 'passing'));
+    this.answer(response, entries);
+  }
+
+  /** `{ <service>: [tags…] }` for every service with a registered instance, healthy or not. */
+  private async catalogServices(query: URLSearchParams, response: ServerResponse): Promise<void> {
+    await this.blockIfCurrent(query);
+    const services: Record<string, string[]> = {};
+    for (const { body } of this.services.values()) {
+      const name = String(body.Name);
+      services[name] = [
+        ...new Set([...(services[name] ?? []), ...((body.Tags as string[] | undefined) ?? [])]),
+      ];
+    }
+    this.answer(response, services);
   }
 }
 

@@ -3,11 +3,13 @@ import { Etcd3, type IKeyValue, type IOptions, type Lease } from 'etcd3';
 import { Backoff } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { abortable } from '../../abortable.js';
+import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
 import type { Discovery } from '../../discovery.js';
 import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
-import { validateInstance } from '../../validate-instance.js';
+import { isServiceName, validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import {
   DEFAULT_ETCD_KEEPALIVE_MS,
@@ -17,6 +19,10 @@ import {
   ETCD_REREGISTER_BACKOFF,
   ETCD_WATCH_RECONNECT_MS,
 } from './etcd.constants.js';
+import type { EtcdRegistryOptions } from './etcd.options.js';
+import { decodeInstance, encodeInstance } from './etcd.value.js';
+
+export type { EtcdRegistryOptions } from './etcd.options.js';
 
 type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
 
@@ -26,26 +32,10 @@ function constantBackoff(ms: number): WatchBackoff {
   return backoff;
 }
 
-export interface EtcdRegistryOptions {
-  /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
-  hosts: string[];
-  /** Lease TTL of each registration, in seconds. Default 5; keep-alives go out every TTL/3. */
-  ttlSeconds?: number;
-  /** Key prefix. Default `/nestmesh/services`. */
-  prefix?: string;
-  /** Deadline of each etcd request, in ms. Default 3000. */
-  requestTimeoutMs?: number;
-  auth?: { username: string; password: string };
-  /**
-   * Keep-alive ping interval on open streams, in ms (default 10 000, at least 5 000: etcd's
-   * `--grpc-keepalive-min-time`). An etcd that does not answer a ping within
-   * `requestTimeoutMs` is taken as gone: watches end with RegistryUnavailableError.
-   */
-  keepaliveMs?: number;
-}
-
 interface Registration {
   instance: ServiceInstance;
+  /** Wall clock of register(); a re-registration after a lost lease keeps it. */
+  registeredAt: Date;
   lease: Lease | undefined;
   closed: boolean;
   /** One re-registration loop at a time: a lease that fails to attach also reports 'lost'. */
@@ -57,9 +47,9 @@ interface Registration {
  * client, with the instance as JSON under `<prefix>/<name>/<id>`. When the lease is lost (etcd
  * wiped or restarted past the TTL, a partition longer than the TTL) the instance registers
  * itself again, retrying until etcd answers. Watches list the prefix, then follow it from the
- * next revision.
+ * next revision. The catalog lists what is in etcd, all `passing`: the lease is the liveness.
  */
-export class EtcdRegistry implements Registrar, Discovery {
+export class EtcdRegistry implements Registrar, Discovery, Catalog {
   private readonly logger = new Logger('EtcdRegistry');
   private readonly client: Etcd3;
   private readonly ttlSeconds: number;
@@ -98,7 +88,13 @@ export class EtcdRegistry implements Registrar, Discovery {
     signal?.throwIfAborted();
     validateInstance(instance);
     await this.deregister(instance);
-    const registration: Registration = { instance, lease: undefined, closed: false, reattaching: false };
+    const registration: Registration = {
+      instance,
+      registeredAt: new Date(),
+      lease: undefined,
+      closed: false,
+      reattaching: false,
+    };
     this.registrations.set(instance.id, registration);
     try {
       await this.attach(registration);
@@ -123,11 +119,40 @@ export class EtcdRegistry implements Registrar, Discovery {
 
   async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
     signal?.throwIfAborted();
+    const values = await this.read(`${this.prefix}/${name}/`, `listing ${name}`);
+    return Object.values(values).flatMap((value) => this.parse(value));
+  }
+
+  /** One range read of the whole prefix; a service is listed while one of its keys holds an instance. */
+  async services({ signal }: { signal?: AbortSignal } = {}): Promise<string[]> {
+    signal?.throwIfAborted();
+    const values = await abortable(this.read(`${this.prefix}/`, 'listing services'), signal);
+    const names = Object.entries(values)
+      .filter(([, value]) => decodeInstance(value))
+      .map(([key]) => key.slice(this.prefix.length + 1).split('/')[0]);
+    return sortedNames(names);
+  }
+
+  /** One range read of the service's prefix; `registeredAt` is missing from values written before it existed. */
+  async catalog(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<CatalogInstance[]> {
+    signal?.throwIfAborted();
+    if (!isServiceName(name)) return []; // cannot be registered; and must not read another prefix
+    const values = await abortable(this.read(`${this.prefix}/${name}/`, `listing ${name}`), signal);
+    const instances = Object.values(values).flatMap((value) => {
+      const stored = decodeInstance(value);
+      if (!stored) return [];
+      const { instance, registeredAt } = stored;
+      return [{ ...instance, health: 'passing' as const, ...(registeredAt ? { registeredAt } : {}) }];
+    });
+    return byId(instances);
+  }
+
+  /** Every key under `prefix` with its value, in one range read. */
+  private async read(prefix: string, operation: string): Promise<Record<string, string>> {
     try {
-      const values = await this.client.getAll().prefix(`${this.prefix}/${name}/`).strings();
-      return Object.values(values).flatMap((value) => this.parse(value));
+      return await this.client.getAll().prefix(prefix).strings();
     } catch (error) {
-      throw new RegistryUnavailableError('etcd', `listing ${name}`, error);
+      throw new RegistryUnavailableError('etcd', operation, error);
     }
   }
 
@@ -188,11 +213,8 @@ export class EtcdRegistry implements Registrar, Discovery {
   }
 
   private parse(value: string): ServiceInstance[] {
-    try {
-      return [JSON.parse(value) as ServiceInstance];
-    } catch {
-      return []; // not ours, or corrupt: never route to it
-    }
+    const stored = decodeInstance(value);
+    return stored ? [stored.instance] : []; // not ours, or corrupt: never route to it
   }
 
   /** Grants a lease and puts the instance under it; re-attaches by itself if the lease is lost. */
@@ -204,7 +226,9 @@ export class EtcdRegistry implements Registrar, Discovery {
       void this.reattach(registration);
     });
     registration.lease = lease;
-    await lease.put(this.keyOf(registration.instance)).value(JSON.stringify(registration.instance));
+    await lease
+      .put(this.keyOf(registration.instance))
+      .value(encodeInstance(registration.instance, registration.registeredAt));
   }
 
   private async reattach(registration: Registration): Promise<void> {

@@ -39,3 +39,25 @@ describe('MemoryRegistry handles', { timeout: 10_000 }, () => {
     assert.deepEqual(await MemoryRegistry.named(`other-${randomUUID()}`).instances('svc'), []);
   });
 });
+
+describe('MemoryRegistry catalog', { timeout: 10_000 }, () => {
+  it('stamps registeredAt with its clock at register (again on a re-registration), copies it out, and lists only live services', async () => {
+    let now = new Date('2026-01-02T03:04:05.006Z');
+    const registry = MemoryRegistry.named(`catalog-${randomUUID()}`, { now: () => now });
+    const one = { id: 'a', name: 'svc', address: '127.0.0.1', port: 1, tags: [], metadata: {} };
+    await registry.register(one);
+    const [listed] = await registry.catalog('svc');
+    assert.deepEqual(listed, {
+      ...one,
+      health: 'passing',
+      registeredAt: new Date('2026-01-02T03:04:05.006Z'),
+    });
+    listed.registeredAt.setTime(0);
+    assert.deepEqual((await registry.catalog('svc'))[0].registeredAt, new Date('2026-01-02T03:04:05.006Z'));
+    now = new Date('2026-01-02T03:05:00.000Z');
+    await registry.register(one);
+    assert.deepEqual((await registry.catalog('svc'))[0].registeredAt, now);
+    await registry.deregister(one);
+    assert.deepEqual(await registry.services(), [], 'a service without instances is no longer listed');
+  });
+});

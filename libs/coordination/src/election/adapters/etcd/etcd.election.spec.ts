@@ -65,7 +65,11 @@ describe('EtcdLeaderElection (real etcd)', { timeout: 120_000 }, () => {
       description: 'three candidate keys',
     });
     for (const campaign of campaigns.values()) assert.equal(await peek(campaign), pending, 'a second leader');
-    assert.deepEqual(await c.leader(), { candidateId: leadership.candidateId, epoch: leadership.epoch });
+    assert.deepEqual(await c.leader(), {
+      candidateId: leadership.candidateId,
+      epoch: leadership.epoch,
+      since: leadership.since,
+    });
 
     while (campaigns.size > 0) {
       const resignedAt = performance.now();
@@ -82,29 +86,50 @@ describe('EtcdLeaderElection (real etcd)', { timeout: 120_000 }, () => {
       campaigns.delete(next.candidateId);
       for (const campaign of campaigns.values())
         assert.equal(await peek(campaign), pending, 'a second leader');
-      assert.deepEqual(await a.leader(), { candidateId: next.candidateId, epoch: next.epoch });
+      assert.deepEqual(await a.leader(), {
+        candidateId: next.candidateId,
+        epoch: next.epoch,
+        since: next.since,
+      });
+      assert.ok(next.since! >= leadership.since!, 'a later leadership began later');
       leadership = next;
     }
     await leadership.resign();
     assert.equal(await a.leader(), undefined);
   });
 
-  it('observe() yields the current leader at once, then each change, and ends when aborted', async () => {
+  it('observe() yields the current leader at once, then each change (its since once recorded), and ends when aborted', async () => {
     const [watching, first, second] = [election('observed'), election('observed'), election('observed')];
     const abort = new AbortController();
     const leaders = watching.observe({ signal: abort.signal })[Symbol.asyncIterator]();
-    const next = async () => ((await leaders.next()).value as LeaderInfo | undefined)?.candidateId;
-    assert.equal(await next(), undefined);
+    /** The next yield `wanted` accepts (the since of a new leader comes in a second yield). */
+    const until = async (wanted: (leader: LeaderInfo | undefined) => boolean) => {
+      for (;;) {
+        const next: IteratorResult<LeaderInfo | undefined> = await leaders.next();
+        assert.ok(!next.done, 'the observation ended early');
+        if (wanted(next.value)) return next.value;
+      }
+    };
+    assert.equal(await until(() => true), undefined);
     const one = await first.campaign('one');
-    assert.equal(await next(), 'one');
+    assert.deepEqual(await until((leader) => leader?.since !== undefined), {
+      candidateId: 'one',
+      epoch: one.epoch,
+      since: one.since,
+    });
     const twoCampaign = second.campaign('two');
     await waitFor(async () => (await candidateKeys('observed')).length === 2, {
       description: 'a waiting candidate',
     });
     await one.resign();
-    assert.equal(await next(), 'two');
-    await (await twoCampaign).resign();
-    assert.equal(await next(), undefined);
+    const two = await twoCampaign;
+    assert.deepEqual(await until((leader) => leader?.since !== undefined), {
+      candidateId: 'two',
+      epoch: two.epoch,
+      since: two.since,
+    });
+    await two.resign();
+    assert.equal(await until(() => true), undefined);
     abort.abort();
     assert.equal((await leaders.next()).done, true);
   });
@@ -214,7 +239,11 @@ describe('EtcdLeaderElection (real etcd)', { timeout: 120_000 }, () => {
     const next = await campaign;
     t.diagnostic(`follower led ${(performance.now() - startedAt).toFixed(0)} ms after etcd was back`);
     assert.ok(next.epoch > leadership.epoch);
-    assert.deepEqual(await leading.leader(), { candidateId: 'follower', epoch: next.epoch });
+    assert.deepEqual(await leading.leader(), {
+      candidateId: 'follower',
+      epoch: next.epoch,
+      since: next.since,
+    });
     await next.resign();
   });
 });

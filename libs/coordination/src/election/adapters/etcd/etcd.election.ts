@@ -1,11 +1,15 @@
-import type { Etcd3, IKeyValue, Namespace } from 'etcd3';
+import type { Etcd3, Namespace } from 'etcd3';
 import { EventEmitter, on } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ElectionUnavailableError, InvalidElectionOptionsError } from '../../../coordination.errors.js';
 import {
   electionTiming,
+  leaderIdentity,
+  leadershipRecord,
+  sinceOf,
   validateName,
+  withSince,
   type CampaignOptions,
   type ElectionTiming,
   type LeaderElection,
@@ -14,6 +18,7 @@ import {
   type ObserveOptions,
 } from '../../leader-election.js';
 import { createEtcdClient, watchUntil } from './etcd.client.js';
+import { electionPrefix, infoOf, oldest, readLeader, sinceKey } from './etcd.keys.js';
 import { CandidateLease, EtcdLeadership } from './etcd.leadership.js';
 
 export interface EtcdLeaderElectionOptions {
@@ -35,6 +40,7 @@ export interface EtcdLeaderElectionOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 1000;
+
 /**
  * etcd leases are whole seconds, and etcd 3.4 (default 100 ms heartbeat, 10 election ticks)
  * grants none shorter than 1.5 s, rounded up: a 1 s lease came back with TTL 2 and expired
@@ -49,17 +55,6 @@ async function delay(ms: number, signal: AbortSignal): Promise<void> {
   } catch {
     throw signal.reason;
   }
-}
-
-/** A candidate key: its value is the candidate id, its create revision the epoch. */
-function infoOf(kv: IKeyValue): LeaderInfo {
-  return { candidateId: kv.value.toString(), epoch: BigInt(kv.create_revision) };
-}
-
-function oldest(candidates: Iterable<LeaderInfo>): LeaderInfo | undefined {
-  let leader: LeaderInfo | undefined;
-  for (const candidate of candidates) if (!leader || candidate.epoch < leader.epoch) leader = candidate;
-  return leader;
 }
 
 /**
@@ -110,7 +105,7 @@ export class EtcdLeaderElection implements LeaderElection {
       throw new InvalidElectionOptionsError('hosts', 'must name at least one etcd client URL');
     this.ownsClient = !options.client;
     this.client = options.client ?? createEtcdClient(options.hosts, retryIntervalMs, options.auth);
-    this.namespace = this.client.namespace(`nestmesh/election/${this.group}/`);
+    this.namespace = this.client.namespace(electionPrefix(this.group));
   }
 
   /** Aborting `signal`, or close(), stops campaigning; campaign() then rejects with the reason. */
@@ -132,13 +127,7 @@ export class EtcdLeaderElection implements LeaderElection {
 
   async leader(): Promise<LeaderInfo | undefined> {
     try {
-      const first = await this.namespace
-        .getAll()
-        .sort('Create', 'Ascend')
-        .limit(1)
-        .options(this.deadline())
-        .exec();
-      return first.kvs[0] && infoOf(first.kvs[0]);
+      return (await readLeader(this.client, this.group, () => this.deadline())).leader;
     } catch (error) {
       throw new ElectionUnavailableError(this.group, error);
     }
@@ -154,7 +143,7 @@ export class EtcdLeaderElection implements LeaderElection {
     let last: string | undefined;
     try {
       for await (const [leader] of leaders) {
-        const id = leader ? `${leader.candidateId}@${leader.epoch}` : '';
+        const id = leaderIdentity(leader);
         if (id !== last) yield leader;
         last = id;
       }
@@ -205,6 +194,7 @@ export class EtcdLeaderElection implements LeaderElection {
       const epoch = BigInt(put.header.revision);
       await this.waitForOlderKeys(epoch, AbortSignal.any([stop, candidate.lost]));
       // Won too late to act on (the lease unconfirmed for too long), or no longer wanted.
+      const since = new Date();
       const stale = performance.now() - candidate.confirmedAt >= this.timing.renewDeadlineMs;
       if (stale || stop.aborted || candidate.lost.aborted) return undefined;
       const watcher = this.namespace.watch().key(key).only('delete').startRevision(String(epoch)).watcher();
@@ -212,6 +202,7 @@ export class EtcdLeaderElection implements LeaderElection {
         this.group,
         candidateId,
         epoch,
+        since,
         candidate,
         watcher,
         this.timing.renewDeadlineMs,
@@ -221,10 +212,25 @@ export class EtcdLeaderElection implements LeaderElection {
         },
       );
       this.leaderships.add(leadership);
+      await this.recordSince(key, epoch, since);
       return leadership;
     } finally {
       if (!leadership) void this.release(candidate);
     }
+  }
+
+  /**
+   * Records when the leadership of `epoch` began, only while its key is still there (a txn):
+   * a newer leader needs that key gone first, so a late record never overwrites a newer one.
+   * Not recorded (etcd away for that request): `since` stays unknown.
+   */
+  private async recordSince(key: string, epoch: bigint, since: Date): Promise<void> {
+    await this.namespace
+      .if(key, 'Create', '==', String(epoch))
+      .then(this.client.put(sinceKey(this.group)).value(leadershipRecord(epoch, since)))
+      .options(this.deadline())
+      .commit()
+      .catch(() => undefined);
   }
 
   private release(candidate: CandidateLease): Promise<void> {
@@ -259,23 +265,41 @@ export class EtcdLeaderElection implements LeaderElection {
     }
   }
 
-  /** Lists the candidates, follows their keys, and lists again after a break. Never rejects. */
+  /**
+   * Lists the candidates and the leadership record, follows both, and lists again after a
+   * break. Never rejects.
+   */
   private async follow(stop: AbortSignal, publish: (leader: LeaderInfo | undefined) => void): Promise<void> {
     while (!stop.aborted) {
+      const round = new AbortController();
+      const watching: Promise<void>[] = [];
       try {
         const listing = await this.namespace.getAll().options(this.deadline()).exec();
+        let record = await this.client
+          .get(sinceKey(this.group))
+          .revision(listing.header.revision)
+          .options(this.deadline())
+          .string();
         const candidates = new Map(listing.kvs.map((kv) => [kv.key.toString(), infoOf(kv)]));
-        publish(oldest(candidates.values()));
+        const current = () => {
+          const leader = oldest(candidates.values());
+          return leader && withSince(leader, sinceOf(record, leader.epoch));
+        };
+        publish(current());
         const from = String(BigInt(listing.header.revision) + 1n);
-        const watcher = this.namespace.watch().prefix('').startRevision(from).watcher();
-        watcher.on('put', (kv) => publish(oldest(candidates.set(kv.key.toString(), infoOf(kv)).values())));
-        watcher.on(
-          'delete',
-          (kv) => (candidates.delete(kv.key.toString()), publish(oldest(candidates.values()))),
-        );
-        await watchUntil(watcher, stop);
+        const keys = this.namespace.watch().prefix('').startRevision(from).watcher();
+        keys.on('put', (kv) => publish((candidates.set(kv.key.toString(), infoOf(kv)), current())));
+        keys.on('delete', (kv) => publish((candidates.delete(kv.key.toString()), current())));
+        const records = this.client.watch().key(sinceKey(this.group)).startRevision(from).watcher();
+        records.on('put', (kv) => publish(((record = kv.value.toString()), current())));
+        const ended = AbortSignal.any([stop, round.signal]);
+        watching.push(watchUntil(keys, ended), watchUntil(records, ended));
+        await Promise.race(watching);
       } catch {
-        // etcd unreachable or the watch broke: the last answer stands until a new listing.
+        // etcd unreachable or a watch broke: the last answer stands until a new listing.
+      } finally {
+        round.abort();
+        await Promise.allSettled(watching);
       }
       await sleep(this.timing.retryIntervalMs, undefined, { signal: stop }).catch(() => undefined);
     }

@@ -116,6 +116,8 @@ export class EtcdLeadership implements Leadership, DeadlineChecked {
     readonly group: string,
     readonly candidateId: string,
     readonly epoch: bigint,
+    /** When it won (wall clock). */
+    readonly since: Date,
     private readonly candidate: CandidateLease,
     /** Deletes of the leader key: an operator or a wipe can remove it while the lease lives. */
     private readonly watcher: Watcher,

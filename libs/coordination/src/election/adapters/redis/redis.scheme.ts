@@ -1,5 +1,7 @@
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { REDIS_URL_QUERY, redisClientUrl } from '../../../lock/adapters/redis/redis.scheme.js';
+import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
 
 /**
@@ -14,6 +16,24 @@ export function registerRedisElectionSchemes(backends: ElectionBackends): void {
       const requestTimeoutMs = agreedTimeoutMs(urls, { name: 'requestTimeoutMs', value: option });
       const { RedisLeaderElection } = await import('./redis.election.js');
       return new RedisLeaderElection({ url, group, timing, requestTimeoutMs });
+    },
+  });
+}
+
+/**
+ * `redis://` and `rediss://` election inspection: reads the keys of RedisLeaderElection.
+ * `?timeout=` is the deadline of each read (default 2000 ms). ioredis is imported only when
+ * such a URL is used.
+ */
+export function registerRedisElectionInspector(inspectors: ElectionInspectors): void {
+  inspectors.register(['redis', 'rediss'], {
+    query: REDIS_URL_QUERY,
+    create: async ([url]) => {
+      const clientUrl = redisClientUrl(url);
+      const timeoutMs =
+        agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const { RedisElectionInspector } = await import('./redis.election-inspector.js');
+      return new RedisElectionInspector(clientUrl, timeoutMs);
     },
   });
 }

@@ -2,6 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { createHash } from 'node:crypto';
 
 import { LockUnavailableError } from '../../../coordination.errors.js';
+import { leadershipRecord, sinceOf } from '../../../election/leader-election.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { ReleaseWaiters } from '../../release-waiters.js';
 import { ReleaseSubscription } from './release.subscription.js';
@@ -43,6 +44,12 @@ local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`;
 
+// Record when the leadership of token ARGV[1] began (ARGV[2], `<token>:<ms>`), unless a newer
+// token was issued since (elections only: see recordLeadership).
+const RECORD_LEADERSHIP = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) end
+return 1`;
+
 /** A script run by EVALSHA, loaded with EVAL when Redis answers NOSCRIPT (after a restart, SCRIPT FLUSH). */
 interface Script {
   readonly lua: string;
@@ -62,6 +69,7 @@ const SCRIPTS = {
   release: script(RELEASE, 1),
   releaseAnnounced: script(RELEASE_ANNOUNCED, 1),
   raiseFence: script(RAISE_FENCE, 1),
+  recordLeadership: script(RECORD_LEADERSHIP, 2),
 } as const;
 
 export interface RedisLockBackendOptions {
@@ -169,6 +177,11 @@ export class RedisLockBackend implements LockBackend {
     return `${this.prefix}{${key}}:fence`;
   }
 
+  /** When the current leadership began (elections): `<token>:<ms>`, valid while its token is the fence's. */
+  private sinceKey(key: string): string {
+    return `${this.prefix}{${key}}:since`;
+  }
+
   // acquire/extend/release chain on script() instead of awaiting it: one async frame less per
   // command on the hot path.
   acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
@@ -195,13 +208,35 @@ export class RedisLockBackend implements LockBackend {
     return released.then(() => undefined);
   }
 
-  /** Who holds `key` and the token they were issued (one MGET: both keys in one slot), or undefined. */
-  async holder(key: string): Promise<{ owner: string; token: bigint } | undefined> {
-    const [owner, token] = await this.command(key, () =>
-      this.client.mget(this.lockKey(key), this.fenceKey(key)),
+  /**
+   * Who holds `key`, the token they were issued and, when recorded, since when they lead (one
+   * MGET: the keys share a slot), or undefined.
+   */
+  async holder(key: string): Promise<{ owner: string; token: bigint; since?: Date } | undefined> {
+    const [owner, token, record] = await this.command(key, () =>
+      this.client.mget(this.lockKey(key), this.fenceKey(key), this.sinceKey(key)),
     );
     // The counter only moves when the key is set, so while it is set it is the holder's token.
-    return owner && token ? { owner, token: BigInt(token) } : undefined;
+    if (!owner || !token) return undefined;
+    const since = sinceOf(record, BigInt(token));
+    return since ? { owner, token: BigInt(token), since } : { owner, token: BigInt(token) };
+  }
+
+  /**
+   * Records `since` as the start of the leadership of `token` on `key`, unless a newer token
+   * was issued meanwhile. Elections call it once per win, apart from the acquire script, so
+   * that locks never pay for it.
+   */
+  async recordLeadership(key: string, token: bigint, since: Date): Promise<void> {
+    const record = leadershipRecord(token, since);
+    await this.script(
+      key,
+      SCRIPTS.recordLeadership,
+      this.fenceKey(key),
+      this.sinceKey(key),
+      String(token),
+      record,
+    );
   }
 
   /** Raises the key's fence counter to at least `atLeast` (quorum mode). */

@@ -1,7 +1,9 @@
 import type { BackendUrl } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
+import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
+import type { LockInspectors } from '../../lock-inspector.js';
 
 /** The query options a Redis URL takes: `timeout`, the command deadline in ms. */
 export const REDIS_URL_QUERY = ['timeout'] as const;
@@ -51,6 +53,29 @@ export function registerRedisLockSchemes(backends: LockBackends): void {
       }
       const { RedlockBackend } = await import('./redlock.lock-backend.js');
       return new RedlockBackend({ urls: clientUrls, commandTimeoutMs });
+    },
+  });
+}
+
+/**
+ * `redis://` and `rediss://` lock inspection: one URL reads RedisLockBackend's keys, ≥ 3 read
+ * every Redlock node and list what a majority holds. `?timeout=` is the deadline of each read
+ * (default 2000 ms). ioredis is imported only when such a URL is used.
+ */
+export function registerRedisLockInspectors(inspectors: LockInspectors): void {
+  inspectors.register(['redis', 'rediss'], {
+    query: REDIS_URL_QUERY,
+    urls: { min: 1, max: Number.MAX_SAFE_INTEGER },
+    create: async (urls) => {
+      const clientUrls = urls.map(redisClientUrl);
+      if (urls.length > 1 && urls.length < MIN_REDLOCK_NODES)
+        throw inspectors.invalid(
+          `"${urls.join(',')}": quorum mode needs at least ${MIN_REDLOCK_NODES} Redis masters, got ${urls.length}`,
+        );
+      const { RedisLockInspector } = await import('./redis.lock-inspector.js');
+      const timeoutMs =
+        agreedTimeoutMs(urls, { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      return new RedisLockInspector(clientUrls, timeoutMs);
     },
   });
 }

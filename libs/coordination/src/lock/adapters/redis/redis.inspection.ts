@@ -1,0 +1,54 @@
+import { Redis } from 'ioredis';
+
+import { abortable } from '../../../inspection.js';
+/** Keys asked for per SCAN step: small steps keep each one short for Redis. */
+const SCAN_COUNT = 200;
+
+/**
+ * The connection of an inspector: made on the first read (creating an inspector never waits
+ * for Redis), and while Redis is away a read fails at once or at `timeoutMs` instead of
+ * queueing; ioredis reconnects in the background, so reads work again once Redis is back.
+ */
+export function inspectionClient(url: string, timeoutMs: number): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+  });
+  client.on('error', () => undefined); // surfaced per read, as the lib's typed error
+  return client;
+}
+
+/** `text` for a MATCH pattern: Redis globs treat `* ? [ ] \` specially. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
+}
+
+/**
+ * Every key matching `pattern`, by SCAN: never KEYS, which blocks Redis for the whole
+ * keyspace. `read` gets each step's keys (so that their values are read in one pipeline per
+ * step). Aborting `signal` rejects with its reason at once.
+ */
+export async function scanKeys(
+  client: Redis,
+  pattern: string,
+  read: (keys: string[]) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  let cursor = '0';
+  do {
+    signal?.throwIfAborted();
+    const [next, keys] = await abortable(client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT), signal);
+    if (keys.length > 0) await abortable(read(keys), signal);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** A pipeline's answers, or its first error thrown. */
+export function answers(results: [Error | null, unknown][] | null): unknown[] {
+  return (results ?? []).map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
