@@ -55,8 +55,12 @@ export class UnknownMethodError extends CliError {
 
 /** The election backend has never heard of the group. */
 export class UnknownGroupError extends CliError {
-  constructor(group: string) {
-    super('UNKNOWN_GROUP', EXIT_CODES.unknownGroup, `no election group "${group}" is known to the backend`);
+  constructor(group: string, known: readonly string[]) {
+    super(
+      'UNKNOWN_GROUP',
+      EXIT_CODES.unknownGroup,
+      `no election group "${group}" is known to the backend; known: ${known.length ? known.join(', ') : 'none'}`,
+    );
   }
 }
 

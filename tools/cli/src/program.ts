@@ -55,6 +55,32 @@ function addCallCommands(program: Command): void {
     });
 }
 
+function addInspectionCommands(program: Command): void {
+  program
+    .command('services')
+    .description('every service in the registry and its instances: address, health, since, tags, metadata')
+    .action(async (_options, command: Command) => {
+      const { servicesCommand } = await import('./commands/services.command.js');
+      await servicesCommand(globals(command));
+    });
+  program
+    .command('leader')
+    .description('the leader of an election group, its epoch and since when (every group when none is named)')
+    .argument('[group]', 'the election group (e.g. inventory)')
+    .action(async (group: string | undefined, _options, command: Command) => {
+      const { leaderCommand } = await import('./commands/leader.command.js');
+      await leaderCommand(group, globals(command));
+    });
+  program
+    .command('locks')
+    .description('the locks held now: owner, fencing token, lease left')
+    .argument('[prefix]', 'only keys starting with this (e.g. sku:)')
+    .action(async (prefix: string | undefined, _options, command: Command) => {
+      const { locksCommand } = await import('./commands/locks.command.js');
+      await locksCommand(prefix, globals(command));
+    });
+}
+
 function addToolCommands(program: Command): void {
   program
     .command('new')
@@ -91,6 +117,7 @@ export function createProgram(version: string): Command {
       outputError: (text, write) => write(`nestmesh: ${text.replace(/^error: /, '')}`),
     });
   program.configureHelp({ sortSubcommands: true });
+  addInspectionCommands(program);
   addCallCommands(program);
   addToolCommands(program);
   return program;
