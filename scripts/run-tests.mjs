@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled spec (libs/*/dist, apps/*/dist, test/dist) with node's test runner, four
+// Runs every compiled spec (libs/*/dist, tools/*/dist, apps/*/dist, test/dist) with node's test runner, four
 // files at a time, each in its own process. Arguments that name files or folders run only the
 // specs in them (`npm test -- libs/grpc test/dist/demo.e2e.spec.js`); other arguments are
 // passed to node's runner (e.g. `npm test -- --test-name-pattern=drain`).
@@ -30,9 +30,9 @@ const fileTimeoutMs = Number(process.env.NESTMESH_TEST_FILE_TIMEOUT_MS ?? 480_00
 process.env.NESTMESH_TEST_FILE_TIMEOUT_MS = String(fileTimeoutMs);
 
 const distDirs = [
-  ...['libs', 'apps'].flatMap((group) =>
-    readdirSync(join(root, group)).map((name) => join(root, group, name, 'dist')),
-  ),
+  ...['libs', 'tools', 'apps']
+    .filter((group) => existsSync(join(root, group)))
+    .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, 'dist'))),
   join(root, 'test/dist'),
 ].filter((dir) => existsSync(dir));
 const paths = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && existsSync(arg));

@@ -1,4 +1,4 @@
-// What `npm pack` makes of each lib under libs/, and what its shipped files need: the helpers of
+// What `npm pack` makes of each lib under libs/ (and tool under tools/), and what its shipped files need: the helpers of
 // packages.spec.ts and outside-consumer.e2e.spec.ts.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ export interface PackageJson {
 }
 
 export interface PackedLib {
-  /** The folder name under libs/. */
+  /** Its folder in the repository: `libs/grpc`, `tools/cli`. */
   folder: string;
   directory: string;
   manifest: PackageJson;
@@ -38,11 +38,16 @@ export interface PackedLib {
   filename: string;
 }
 
+/** The published packages' folders: the libs, and the tools (the nestmesh CLI). */
 export function libFolders(): string[] {
-  return readdirSync(join(repositoryRoot, 'libs')).filter((folder) =>
-    existsSync(join(repositoryRoot, 'libs', folder, 'package.json')),
-  );
+  return ['libs', 'tools']
+    .filter((group) => existsSync(join(repositoryRoot, group)))
+    .flatMap((group) => readdirSync(join(repositoryRoot, group)).map((name) => `${group}/${name}`))
+    .filter((folder) => existsSync(join(repositoryRoot, folder, 'package.json')));
 }
+
+/** A tool (tools/*) is an application: it owns its copy of what an app owns, unlike a lib. */
+export const isTool = (lib: PackedLib): boolean => lib.folder.startsWith('tools/');
 
 /**
  * Runs `npm pack --json` for every lib at once (`--dry-run` unless a destination is given, in
@@ -50,17 +55,12 @@ export function libFolders(): string[] {
  */
 export async function packLibs(destination?: string): Promise<PackedLib[]> {
   const folders = libFolders();
-  const args = [
-    'pack',
-    '--json',
-    '--ignore-scripts',
-    ...folders.map((folder) => `--workspace=libs/${folder}`),
-  ];
+  const args = ['pack', '--json', '--ignore-scripts', ...folders.map((folder) => `--workspace=${folder}`)];
   args.push(...(destination ? ['--pack-destination', destination] : ['--dry-run']));
   const { stdout } = await run('npm', args, { cwd: repositoryRoot, maxBuffer: 64 * 1024 * 1024 });
   const results = JSON.parse(stdout) as { name: string; filename: string; files: { path: string }[] }[];
   return folders.map((folder) => {
-    const directory = join(repositoryRoot, 'libs', folder);
+    const directory = join(repositoryRoot, folder);
     const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as PackageJson;
     const result = results.find((entry) => entry.name === manifest.name);
     if (!result) throw new Error(`npm pack gave nothing for ${manifest.name}`);
