@@ -59,22 +59,41 @@ describe('LeaderHistory', { timeout: 10_000 }, () => {
   it('follows each group once; a failed watch is shown (redacted) and restarted on the next follow', async () => {
     const history = new LeaderHistory(10);
     const failing = inspectorOf([state('a', 1n)], new Error('election: redis://u:pw@h:6379 unreachable'));
-    history.follow(failing, ['inventory']);
-    await new Promise((resolve) => setImmediate(resolve));
+    await history.follow(failing, ['inventory']);
+    await new Promise((resolve) => setImmediate(resolve)); // the watch fails after its first state
     const [group] = history.view();
     assert.equal(group.error, 'election: redis://u:***@h:6379 unreachable');
     assert.equal(group.leader?.candidateId, 'a');
 
     const healthy = inspectorOf([state('b', 2n)]);
-    history.follow(healthy, ['inventory']);
-    history.follow(healthy, ['inventory']);
-    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([history.follow(healthy, ['inventory']), history.follow(healthy, ['inventory'])]);
     assert.equal(healthy.watches, 1, 'one watch per group');
     assert.deepEqual(
       history.view()[0].history.map((entry) => entry.candidateId),
       ['b', 'a'],
     );
     assert.equal(history.view()[0].error, undefined);
+    history.close();
+  });
+
+  it('a newly followed group is in the next view with its state, and a view is not changed afterwards', async () => {
+    const history = new LeaderHistory(10);
+    // The first snapshot used to show a group's history without its leader: the view was taken
+    // before the watch's first state, and shared the history list the watch then filled in.
+    await history.follow(inspectorOf([state('a', 1n)]), ['inventory']);
+    const [first] = history.view();
+    assert.equal(first.leader?.candidateId, 'a');
+    assert.equal(first.lastEpoch, '1');
+    history.record('inventory', {
+      group: 'inventory',
+      leader: { candidateId: 'b', epoch: 2n },
+      lastEpoch: 2n,
+    });
+    assert.deepEqual(
+      first.history.map((entry) => entry.epoch),
+      ['1'],
+      'the earlier view keeps what it showed',
+    );
     history.close();
   });
 });

@@ -41,28 +41,41 @@ export class LeaderHistory {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Follows every group of `names` not followed yet (or whose watch ended); returns at once. */
-  follow(inspector: ElectionInspector, names: readonly string[]): void {
+  /**
+   * Follows every group of `names` not followed yet (or whose watch ended). Resolves once each
+   * newly followed group has its first state (or its watch failed), so that the snapshot taken
+   * next shows it; groups already followed do not wait.
+   */
+  follow(inspector: ElectionInspector, names: readonly string[]): Promise<void> {
+    const firstStates: Promise<void>[] = [];
     for (const name of names) {
       const followed = this.groups.get(name) ?? { history: [], running: false };
       this.groups.set(name, followed);
       if (followed.running || this.stopped.signal.aborted) continue;
       followed.running = true;
-      void this.watch(inspector, name, followed);
+      firstStates.push(new Promise((resolve) => void this.watch(inspector, name, followed, resolve)));
     }
+    return Promise.all(firstStates).then(() => undefined);
   }
 
-  private async watch(inspector: ElectionInspector, name: string, followed: Followed): Promise<void> {
+  private async watch(
+    inspector: ElectionInspector,
+    name: string,
+    followed: Followed,
+    onFirstState: () => void,
+  ): Promise<void> {
     try {
       for await (const state of inspector.watch(name, { signal: this.stopped.signal })) {
         this.record(name, state);
         followed.error = undefined;
+        onFirstState();
       }
     } catch (error) {
       if (!this.stopped.signal.aborted)
         followed.error = redactText(String((error as Error).message ?? error));
     } finally {
       followed.running = false;
+      onFirstState();
     }
   }
 
@@ -93,7 +106,8 @@ export class LeaderHistory {
         group,
         ...(state?.leader ? { leader: history[0] } : {}),
         lastEpoch: (state?.lastEpoch ?? 0n).toString(),
-        history,
+        // A copy: the watches go on changing the list after the snapshot is taken.
+        history: [...history],
         ...(error ? { error } : {}),
       }));
   }

@@ -138,7 +138,7 @@ export class MeshCollector {
   private async readLeaders(signal?: AbortSignal): Promise<MeshSnapshot['leaders']> {
     try {
       const inspector = await this.elections.get();
-      this.leaders.follow(inspector, await inspector.groups({ signal }));
+      await this.leaders.follow(inspector, await inspector.groups({ signal }));
       return { items: this.leaders.view() };
     } catch (error) {
       return { items: this.leaders.view(), error: messageOf(error) };
