@@ -2,8 +2,8 @@
 // (no repair), byte for byte those of the descriptor set, with their imports.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createFileRegistry, fromBinary, type DescMessage } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import { create, createFileRegistry, fromBinary, toBinary, type DescMessage } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import { descriptorSet } from '@nestmesh/contracts';
@@ -18,8 +18,10 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { startContext } from '@nestmesh/testing';
 
 import { rawClient, reflectionStream, type ReflectionStream } from '../../test-fixtures/raw-clients.js';
+import { InvalidGrpcOptionsError } from '../../grpc.errors.js';
 import { MeshGrpcModule } from '../mesh-grpc.module.js';
 import { MeshGrpcServer } from '../mesh-grpc.server.js';
+import { DescriptorIndex } from './descriptor-index.js';
 
 const SERVED = ['inventory.v1.InventoryService', 'order.v1.OrderService', 'echo.v1.EchoService'];
 const ADDED = [
@@ -259,5 +261,20 @@ describe('gRPC server reflection at shutdown', { timeout: 60_000 }, () => {
       stream.close();
       await app.close();
     }
+  });
+});
+
+describe('a descriptor set that misses an import', () => {
+  it('is refused when the index is built, naming the option', () => {
+    const set = fromBinary(FileDescriptorSetSchema, descriptorSet);
+    const file = set.file.filter((proto) => proto.name !== 'google/protobuf/timestamp.proto');
+    const incomplete = toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file }));
+    assert.throws(
+      () => new DescriptorIndex(incomplete),
+      (error: unknown) =>
+        error instanceof InvalidGrpcOptionsError &&
+        error.option === 'descriptorSet' &&
+        /google\/protobuf\/timestamp\.proto/.test(error.message),
+    );
   });
 });
