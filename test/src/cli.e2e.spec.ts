@@ -17,6 +17,13 @@ import {
 import { discoveryBackends, type DiscoveryBackend, type ServiceInstance } from '@nestmesh/discovery';
 import { freePort } from '@nestmesh/testing';
 
+import {
+  LEGACY_AVAILABLE,
+  LEGACY_UPDATED_AT,
+  reflectedFiles,
+  startLegacyReflectionServer,
+  type LegacyServer,
+} from './fixtures/legacy-reflection-server.js';
 import { startMeshCluster, type MeshCluster } from './fixtures/mesh-cluster.js';
 import { cliMain, runCli, startCli } from './support/cli-process.js';
 
@@ -385,6 +392,48 @@ describe('nestmesh CLI on a running mesh', { timeout: 240_000 }, () => {
       assert.equal(run.code, 1);
       assert.match(run.stdout, /\nbare-1\s+127\.0\.0\.1:\d+\s+\(server\)\s+NOT_SERVING\s+-\n$/);
       assert.match(run.stderr, /^nestmesh: 1 of 1 health checks of "bare" are not SERVING\n$/);
+    });
+  });
+
+  describe('a server whose reflection is @grpc/reflection (grpc/grpc-node#3034)', () => {
+    let legacy: LegacyServer;
+    let backend: DiscoveryBackend;
+    let instance: ServiceInstance;
+
+    before(async () => {
+      legacy = await startLegacyReflectionServer();
+      backend = await discoveryBackends.create(cluster.discoveryUrl);
+      instance = {
+        id: 'legacy-1',
+        name: 'legacy',
+        address: '127.0.0.1',
+        port: legacy.port,
+        tags: [],
+        metadata: {},
+      };
+      await backend.register(instance);
+    });
+    after(async () => {
+      await backend?.deregister(instance);
+      await backend?.close?.();
+      legacy?.stop();
+    });
+
+    it('call repairs its descriptors: imports, relative names, JSON names', async () => {
+      // What makes this test mean something: the server really sends the broken files.
+      const [file] = await reflectedFiles(legacy.port, 'inventory.v1.InventoryService');
+      assert.equal(file.name, 'inventory/v1/inventory.proto');
+      assert.deepEqual(file.dependency, [], 'the import of google/protobuf/timestamp.proto is lost');
+      const run = await runCli(['call', 'legacy', GET_STOCK, '{"sku":"L-1"}'], { env });
+      assert.equal(run.code, 0, run.stderr);
+      const response = JSON.parse(run.stdout) as {
+        stock: { sku: string; available: string; updatedAt: string };
+        servedBy: string;
+      };
+      assert.deepEqual(response.stock.sku, 'L-1');
+      assert.equal(response.stock.available, String(LEGACY_AVAILABLE));
+      assert.equal(response.stock.updatedAt, LEGACY_UPDATED_AT.toISOString());
+      assert.equal(response.servedBy, 'legacy-1');
     });
   });
 

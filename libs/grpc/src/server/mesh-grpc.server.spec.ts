@@ -168,12 +168,17 @@ describe('gRPC server and typed client over TCP', () => {
   });
 
   it('reflection lists the served services and health, and serves their files', async () => {
-    const listed = await reflect(port, { listServices: '' });
-    const names = listed.listServicesResponse!.service.map((service) => service.name);
+    const listed = await reflect(port, { $case: 'listServices', listServices: '' });
+    assert.equal(listed.messageResponse?.$case, 'listServicesResponse');
+    const names = listed.messageResponse.listServicesResponse.service.map((service) => service.name);
     assert.ok(names.includes('inventory.v1.InventoryService'), names.join(', '));
     assert.ok(names.includes('grpc.health.v1.Health'), names.join(', '));
     assert.ok(!names.includes('order.v1.OrderService'), 'services this server does not serve are not listed');
-    const files = await reflect(port, { fileContainingSymbol: 'inventory.v1.InventoryService' });
-    assert.ok(files.fileDescriptorResponse!.fileDescriptorProto.length >= 1);
+    const files = await reflect(port, {
+      $case: 'fileContainingSymbol',
+      fileContainingSymbol: 'inventory.v1.InventoryService',
+    });
+    assert.equal(files.messageResponse?.$case, 'fileDescriptorResponse');
+    assert.ok(files.messageResponse.fileDescriptorResponse.fileDescriptorProto.length >= 1);
   });
 });

@@ -23,7 +23,7 @@ import {
   DEFAULT_PORT,
 } from './mesh-grpc.constants.js';
 import { MESH_GRPC_OPTIONS, type MeshGrpcModuleOptions } from './mesh-grpc.module-definition.js';
-import { addReflection } from './reflection.js';
+import { REFLECTION_SERVICES, ServerReflection } from './reflection/reflection.service.js';
 import { bindServices } from './service-binder.js';
 import { serviceNameOf } from './service-definition.js';
 import { LoadShedder, type Refusal } from './shedding/load-shedder.js';
@@ -57,6 +57,7 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private boundPort: number | undefined;
   private self: ServiceInstance | undefined;
   private registered = false;
+  private reflection: ServerReflection | undefined;
   private stopping: Promise<void> | undefined;
   private readonly shedLoggedAt = new Map<string, number>();
 
@@ -110,8 +111,11 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
         ? tracedHealth(this.health.implementation, telemetry)
         : this.health.implementation,
     );
-    if (options.descriptorSet)
-      addReflection(server, options.descriptorSet, [...bound.services, HEALTH_SERVICE]);
+    if (options.descriptorSet) {
+      const listed = [...bound.services, HEALTH_SERVICE, ...REFLECTION_SERVICES];
+      this.reflection = new ServerReflection(options.descriptorSet, listed);
+      this.reflection.addToServer(server);
+    }
 
     const host = options.host ?? DEFAULT_HOST;
     const credentials = options.credentials ?? ServerCredentials.createInsecure();
@@ -174,6 +178,7 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       await sleep(this.options.deregisterDelayMs ?? DEFAULT_DEREGISTER_DELAY_MS);
     }
     this.health.endWatches();
+    this.reflection?.endStreams();
     const drainTimeoutMs = this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     const drained = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), drainTimeoutMs);

@@ -1,10 +1,20 @@
 // Plain grpc-js clients for tests that must step outside the typed client: unknown methods,
 // malformed payloads, health and reflection as any gRPC tool would call them.
-import { Client, credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  type ServiceError,
+  type status as Status,
+} from '@grpc/grpc-js';
 import { HealthService } from '@nestmesh/contracts/grpc/health/v1';
-import { loadSync } from '@grpc/proto-loader';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import {
+  ServerReflectionService as ReflectionV1,
+  type ServerReflectionRequest,
+  type ServerReflectionResponse,
+} from '@nestmesh/contracts/grpc/reflection/v1';
+import { ServerReflectionService as ReflectionV1alpha } from '@nestmesh/contracts/grpc/reflection/v1alpha';
 
 import { createMeshClient } from '../client/typed-client.js';
 
@@ -35,47 +45,62 @@ export function healthClient(port: number) {
   return createMeshClient(HealthService, rawClient(port), { timeoutMs: 5000, streamTimeoutMs: 0 });
 }
 
-interface ReflectionResponse {
-  listServicesResponse?: { service: { name: string }[] };
-  fileDescriptorResponse?: { fileDescriptorProto: Buffer[] };
-  errorResponse?: { errorCode: number; errorMessage: string };
+type Question = ServerReflectionRequest['messageRequest'];
+
+/** One reflection stream, asked one question at a time, as grpcurl or grpcui would. */
+export interface ReflectionStream {
+  ask(question: Question, host?: string): Promise<ServerReflectionResponse>;
+  /** The status the server ends the stream with. */
+  ended(): Promise<Status>;
+  close(): void;
 }
 
-/** Asks the server's reflection service (v1) one question, as grpcurl would. */
-export async function reflect(port: number, request: Record<string, string>): Promise<ReflectionResponse> {
-  const require = createRequire(import.meta.url);
-  const root = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto');
-  const definition = loadSync('grpc/reflection/v1/reflection.proto', {
-    includeDirs: [root],
-    keepCase: false,
-  });
-  const grpcPackage = loadPackageDefinition(definition) as unknown as {
-    grpc: {
-      reflection: {
-        v1: {
-          ServerReflection: new (
-            target: string,
-            creds: unknown,
-          ) => Client & Record<string, () => NodeJS.EventEmitter & { write(m: unknown): void; end(): void }>;
-        };
-      };
-    };
-  };
-  const client = new grpcPackage.grpc.reflection.v1.ServerReflection(
-    `127.0.0.1:${port}`,
-    credentials.createInsecure(),
+/** Opens a reflection stream (v1, or the older v1alpha) to the server on `port`. */
+export function reflectionStream(port: number, version: 'v1' | 'v1alpha' = 'v1'): ReflectionStream {
+  const definition = version === 'v1' ? ReflectionV1 : ReflectionV1alpha;
+  const Constructor = makeGenericClientConstructor(definition, 'ServerReflection');
+  const client = new Constructor(`127.0.0.1:${port}`, credentials.createInsecure());
+  const call = client.makeBidiStreamRequest(
+    definition.serverReflectionInfo.path,
+    ReflectionV1.serverReflectionInfo.requestSerialize,
+    ReflectionV1.serverReflectionInfo.responseDeserialize,
+    new Metadata(),
   );
+  let failure: Error | undefined;
+  const waiting: { resolve(response: ServerReflectionResponse): void; reject(error: Error): void }[] = [];
+  call.on('data', (response: ServerReflectionResponse) => waiting.shift()?.resolve(response));
+  call.on('error', (error: Error) => {
+    failure = error;
+    for (const pending of waiting.splice(0)) pending.reject(error);
+  });
+  call.on('end', () => {
+    failure ??= new Error('the stream ended');
+    for (const pending of waiting.splice(0)) pending.reject(new Error('the stream ended'));
+  });
+  const ended = new Promise<Status>((resolve) =>
+    call.on('status', ({ code }: { code: Status }) => resolve(code)),
+  );
+  return {
+    ask: (messageRequest, host = '') =>
+      new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        waiting.push({ resolve, reject });
+        call.write({ host, messageRequest });
+      }),
+    ended: () => ended,
+    close: () => {
+      call.cancel();
+      client.close();
+    },
+  };
+}
+
+/** Asks the server's reflection service (v1) one question on a stream of its own. */
+export async function reflect(port: number, question: Question): Promise<ServerReflectionResponse> {
+  const stream = reflectionStream(port);
   try {
-    return await new Promise((resolve, reject) => {
-      const call = client.serverReflectionInfo();
-      call.on('data', (response: ReflectionResponse) => {
-        resolve(response);
-        call.end();
-      });
-      call.on('error', reject);
-      call.write(request);
-    });
+    return await stream.ask(question);
   } finally {
-    client.close();
+    stream.close();
   }
 }
