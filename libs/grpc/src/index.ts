@@ -136,16 +136,8 @@ export {
 } from './server/shedding/load-shedder.js';
 export { serviceNameOf, type AnyServiceDefinition } from './server/service-definition.js';
 export { fieldViolationsOf, invalidArgument } from './status/bad-request.details.js';
-export {
-  decodeStatusDetails,
-  DETAIL_TYPE_URLS,
-  STATUS_DETAILS_KEY,
-  type BadRequestDetail,
-  type ErrorInfoDetail,
-  type FieldViolation,
-  type RetryInfoDetail,
-  type RichErrorDetails,
-} from './status/status-details.js';
+// The rich-details reader, also on its own subpath (@nestmesh/grpc/status).
+export * from './status/index.js';
 export { GrpcHttpExceptionFilter, PROBLEM_CONTENT_TYPE } from './status/grpc-http-exception.filter.js';
 export {
   problemOf,
