@@ -66,7 +66,9 @@ for (const [index, app] of inventories.entries()) {
   console.log(`inventory #${index + 1}  gRPC ${host}:${server.port}  (${server.instance?.id})${role}`);
 }
 console.log(`order        gRPC ${host}:${order.get(MeshGrpcServer).port}  HTTP http://${host}:${httpPort}`);
-console.log(`NestMesh demo ready: order → mesh:///inventory (2 instances, p2c: the less loaded of two). Ctrl-C stops.`);
+console.log(
+  `NestMesh demo ready: order → mesh:///inventory (2 instances, p2c: the less loaded of two). Ctrl-C stops.`,
+);
 if (!elections) console.log('The restock job is off (RESTOCK_INTERVAL_MS=0).');
 console.log(`Try:
   curl -s -X POST http://${host}:${httpPort}/orders -H 'content-type: application/json' -d '{"items":[{"sku":"A-1","quantity":2}]}'
