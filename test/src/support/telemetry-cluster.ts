@@ -11,6 +11,7 @@ import {
   type ReceivedSpan,
   type RedisServer,
 } from '@nestmesh/testing';
+import { parsePrometheusText, type PrometheusSample } from '@nestmesh/dashboard';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** Starting a Nest app is CPU-bound (about 3 s of CPU): on a machine at load 20 it took 30 s. */
@@ -136,27 +137,8 @@ export function treeOf(spans: ReceivedSpan[]): string {
   return lines.join('\n');
 }
 
-/** One sample of the Prometheus text format. */
-export interface MetricSample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses the Prometheus text exposition format (the subset the OpenTelemetry exporter writes). */
-export function parsePrometheusText(text: string): MetricSample[] {
-  const samples: MetricSample[] = [];
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key] = value.replace(/\\(.)/g, (_, char: string) => (char === 'n' ? '\n' : char));
-    }
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
-  }
-  return samples;
-}
+/** One sample of the Prometheus text format (as the dashboard's reader returns it). */
+export type MetricSample = PrometheusSample;
 
 /** The sum of `name` over the series whose labels include `labels`. */
 export function sumOf(samples: MetricSample[], name: string, labels: Record<string, string>): number {
