@@ -5,11 +5,6 @@ import { redactUrl } from '@nestmesh/common';
 
 const SECRET_KEY = /pass(word)?|secret|token|api[-_.]?key|credential|auth/i;
 
-/** Any text that may hold URLs (an error message, a backend URL): credentials masked. */
-export function redactText(text: string): string {
-  return redactUrl(text);
-}
-
 /** Instance metadata as shown: URL credentials masked in every value, secret-named keys hidden. */
 export function redactMetadata(
   metadata: Readonly<Record<string, string>> | undefined,

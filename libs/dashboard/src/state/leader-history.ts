@@ -1,6 +1,6 @@
 // Leaders per election group, and a short history of each group's leaderships, kept by
 // following ElectionInspector.watch for every group the backend knows.
-import { redactText } from '../redaction.js';
+import { redactUrl } from '@nestmesh/common';
 import type { ElectionGroupState, ElectionInspector } from '../sources/mesh-backends.js';
 
 /** One leadership as the page shows it (epochs as decimal strings: JSON has no bigint). */
@@ -71,8 +71,7 @@ export class LeaderHistory {
         onFirstState();
       }
     } catch (error) {
-      if (!this.stopped.signal.aborted)
-        followed.error = redactText(String((error as Error).message ?? error));
+      if (!this.stopped.signal.aborted) followed.error = redactUrl(String((error as Error).message ?? error));
     } finally {
       followed.running = false;
       onFirstState();

@@ -3,7 +3,9 @@
 // failure kept to its own part of the page.
 import { parsePrometheusText } from '../prometheus/prometheus-text.js';
 import { RedTracker } from '../red/red-tracker.js';
-import { redactMetadata, redactText } from '../redaction.js';
+import { redactUrl } from '@nestmesh/common';
+
+import { redactMetadata } from '../redaction.js';
 import type { ResolvedDashboardOptions } from '../dashboard.options.js';
 import type {
   Catalog,
@@ -24,7 +26,7 @@ import type { LockView, MeshSnapshot, Section, ServiceView, SourceView, TraceVie
 import type { TraceSummary } from '@nestmesh/telemetry';
 
 function messageOf(error: unknown): string {
-  return redactText(error instanceof Error ? error.message : String(error));
+  return redactUrl(error instanceof Error ? error.message : String(error));
 }
 
 /** A backend client created on first use; a failed creation is tried again next time. */
@@ -93,9 +95,9 @@ export class MeshCollector {
       generatedAt: new Date().toISOString(),
       refreshMs: this.options.refreshMs,
       backends: {
-        discovery: redactText(this.options.discoveryUrl),
-        election: redactText(this.options.electionUrl),
-        lock: redactText(this.options.lockUrl),
+        discovery: redactUrl(this.options.discoveryUrl),
+        election: redactUrl(this.options.electionUrl),
+        lock: redactUrl(this.options.lockUrl),
       },
       services,
       leaders,
@@ -214,7 +216,7 @@ function instanceView(instance: CatalogInstance): ServiceView['instances'][numbe
     address: instance.address,
     port: instance.port,
     health: instance.health,
-    ...(instance.healthDetail ? { healthDetail: redactText(instance.healthDetail) } : {}),
+    ...(instance.healthDetail ? { healthDetail: redactUrl(instance.healthDetail) } : {}),
     ...(instance.registeredAt ? { registeredAt: instance.registeredAt.toISOString() } : {}),
     tags: [...instance.tags],
     metadata: redactMetadata(instance.metadata),
@@ -225,7 +227,7 @@ function sourceView(source: TelemetrySource, result: PromiseSettledResult<unknow
   return {
     id: source.id,
     service: source.service,
-    from: source.baseUrl ? redactText(source.baseUrl) : 'in-process',
+    from: source.baseUrl ? redactUrl(source.baseUrl) : 'in-process',
     ok: result.status === 'fulfilled',
     ...(result.status === 'rejected' ? { error: messageOf(result.reason) } : {}),
   };
