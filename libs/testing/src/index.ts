@@ -1,5 +1,6 @@
 export { startAppProcess, type AppProcess, type StartAppProcessOptions } from './app-process.js';
 export { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
+export { createTestCa, type IssuedCertificate, type IssueOptions, type TestCa } from './test-ca.js';
 export { startEtcd, type EtcdServer } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startHaproxy, type HaproxyServer, type StartHaproxyOptions } from './haproxy-server.js';
