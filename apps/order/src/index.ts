@@ -5,6 +5,14 @@ export {
   HTTP_DEADLINE_ENV,
   type HttpEdgeOptions,
 } from './http/configure-http.js';
+export { HTTP_CORS_ORIGINS_ENV, parseCorsOrigins } from './http/edge-security.js';
+export {
+  DEFAULT_HTTP_RATE_LIMIT,
+  HTTP_RATE_LIMIT_ENV,
+  parseRateLimit,
+  RATE_LIMIT_EXEMPT_PATHS,
+  type RateLimit,
+} from './http/rate-limit.js';
 export { OrdersHttpController } from './http/orders.http-controller.js';
 export {
   IdempotencyKeyInUseError,
@@ -13,6 +21,7 @@ export {
   InvalidRequestError,
   ORDER_ERROR_CODES,
   ORDER_HTTP_STATUSES,
+  OrderConfigError,
   OrderError,
   OrderNotFoundError,
   OrderStoreUnavailableError,

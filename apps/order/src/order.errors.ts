@@ -94,3 +94,16 @@ export const ORDER_ERROR_CODES: ErrorCodeMap = { IDEMPOTENCY_KEY_REUSED: Status.
  * IETF Idempotency-Key header draft says (the request is well-formed, its key is not usable).
  */
 export const ORDER_HTTP_STATUSES: Readonly<Record<string, number>> = { IDEMPOTENCY_KEY_REUSED: 422 };
+
+/**
+ * A setting of the order app that cannot be used (an option or an environment variable such
+ * as HTTP_RATE_LIMIT); thrown at startup, naming the setting and the value refused.
+ */
+export class OrderConfigError extends Error {
+  readonly code = 'ORDER_CONFIG';
+
+  constructor(message: string) {
+    super(`order: ${message}`);
+    this.name = new.target.name;
+  }
+}

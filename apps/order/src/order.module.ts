@@ -12,6 +12,7 @@ import { TELEMETRY_PORT_METADATA, TelemetryHttpModule } from '@nestmesh/telemetr
 import { GrpcServingIndicator, RegistrationIndicator } from '@nestmesh/grpc/terminus';
 import { HealthController } from './health/health.controller.js';
 import { OrdersHttpController } from './http/orders.http-controller.js';
+import { rateLimitImports, resolveRateLimit, type RateLimit } from './http/rate-limit.js';
 import { ORDER_ERROR_CODES } from './order.errors.js';
 import { OrderGrpcController } from './order.grpc-controller.js';
 import { OrdersService } from './orders.service.js';
@@ -51,6 +52,12 @@ export interface OrderOptions {
    * the same registry as the app (`discoveryUrl`). `false` leaves it out.
    */
   dashboard?: MeshDashboardModuleOptions | false;
+  /**
+   * Requests per client address on the HTTP routes (@nestjs/throttler); beyond it, 429 with
+   * Retry-After. Default HTTP_RATE_LIMIT (`100/1s`, `false`/`0` = off), then 100 per second.
+   * `false` turns it off. /healthz, /readyz, /metrics and /debug/traces are never limited.
+   */
+  rateLimit?: RateLimit | false;
 }
 
 /** The HTTP side of the instance (TelemetryHttpModule serves its telemetry there too). */
@@ -68,11 +75,13 @@ function httpMetadata(httpPort: number): Record<string, string> {
 export class OrderModule {
   static forRoot(options: OrderOptions = {}): DynamicModule {
     const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
+    const rateLimit = rateLimitImports(resolveRateLimit(options.rateLimit));
     return {
       module: OrderModule,
       imports: [
         TerminusModule.forRoot(),
         TelemetryHttpModule,
+        ...rateLimit.imports,
         ...(options.dashboard === false
           ? []
           : [MeshDashboardModule.forRoot({ discoveryUrl: options.discoveryUrl, ...options.dashboard })]),
@@ -102,6 +111,7 @@ export class OrderModule {
         OrdersService,
         GrpcServingIndicator,
         RegistrationIndicator,
+        ...rateLimit.providers,
         ...orderStoreProviders({ ...options, redisUrl }),
       ],
     };

@@ -4,9 +4,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DEFAULT_HTTP_DEADLINE_MS, GrpcHttpExceptionFilter, httpDeadlineBudget } from '@nestmesh/grpc';
 import { httpServerTracing } from '@nestmesh/telemetry';
 
-import { InvalidRequestError, ORDER_ERROR_CODES, ORDER_HTTP_STATUSES } from '../order.errors.js';
+import {
+  InvalidRequestError,
+  ORDER_ERROR_CODES,
+  ORDER_HTTP_STATUSES,
+  OrderConfigError,
+} from '../order.errors.js';
 import { fieldViolations } from '../validation/field-violations.js';
 import { VALIDATION_OPTIONS } from '../validation/place-order.dto.js';
+import { applyEdgeSecurity, resolveCorsOrigins } from './edge-security.js';
 import { JsonBodyGuard } from './json-body.guard.js';
 
 /** Largest request body, in bytes (64 KiB: a full order of 100 items is about 6 KiB). */
@@ -22,6 +28,11 @@ export interface HttpEdgeOptions {
    * Default HTTP_DEADLINE_MS, then 10 000. A client's `Request-Timeout-Ms` header can shorten it.
    */
   deadlineMs?: number;
+  /**
+   * Origins (exact, `https://shop.example.com`) allowed to call the API from a browser.
+   * Default HTTP_CORS_ORIGINS (comma-separated), then none: CORS off.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** A positive whole number from `given`, else the environment, else `fallback`. */
@@ -29,7 +40,7 @@ function positiveWhole(given: number | undefined, env: string, fallback: number,
   const raw = given ?? process.env[env];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`order: ${what} must be a positive whole number, got "${String(raw)}"`);
+    throw new OrderConfigError(`${what} must be a positive whole number, got "${String(raw)}"`);
   }
   return value;
 }
@@ -37,6 +48,7 @@ function positiveWhole(given: number | undefined, env: string, fallback: number,
 /**
  * The HTTP edge, in one call before `listen()`: a SERVER span per request (httpServerTracing
  * from @nestmesh/telemetry, continuing the caller's trace), JSON bodies up to the limit (413 beyond it),
+ * security headers (helmet) without `x-powered-by`, CORS for the configured origins only,
  * a deadline budget per request (its gRPC calls get what is left of it; 504 once it is spent),
  * 415 for other content types, strict validation (unknown properties refused) whose field
  * errors come back as `errors`, and every error as an RFC 9457 problem (GrpcHttpExceptionFilter).
@@ -59,9 +71,12 @@ export function configureHttp(app: INestApplication, options: HttpEdgeOptions = 
     DEFAULT_HTTP_DEADLINE_MS,
     'the HTTP deadline (ms)',
   );
+  const corsOrigins = resolveCorsOrigins(options.corsOrigins);
   const express = app as NestExpressApplication;
   // First, so that the span covers body parsing and every error answer too.
   express.use(httpServerTracing());
+  // Before the routes and the dashboard (mounted at init), so that every answer has the headers.
+  applyEdgeSecurity(express, corsOrigins);
   // Registered before init, these replace Nest's default parsers (same names), so the one limit
   // holds for every body; urlencoded is parsed only for the 415 guard to refuse it cleanly.
   express.useBodyParser('json', { limit, type: ['application/json', 'application/*+json'] });
