@@ -7,5 +7,11 @@ export {
   type InvalidUrl,
 } from './backend-url.js';
 export { Backoff, jittered, type BackoffOptions, type Random } from './backoff.js';
-export { InvalidBackendUrlError } from './common.errors.js';
+export { BACKEND_TLS_QUERY, tlsOf, type BackendTls } from './backend-tls.js';
+export {
+  BackendAuthError,
+  BackendTlsFileError,
+  InvalidBackendUrlError,
+  type BackendKind,
+} from './common.errors.js';
 export { promiseTry } from './promise-try.js';

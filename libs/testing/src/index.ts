@@ -1,11 +1,11 @@
 export { startAppProcess, type AppProcess, type StartAppProcessOptions } from './app-process.js';
 export { requireBinary, signalAndWait, spawnOwned } from './child-process.js';
 export { createTestCa, type IssuedCertificate, type IssueOptions, type TestCa } from './test-ca.js';
-export { startEtcd, type EtcdServer } from './etcd-server.js';
+export { startEtcd, type EtcdServer, type StartEtcdOptions } from './etcd-server.js';
 export { freePort } from './free-port.js';
 export { startHaproxy, type HaproxyServer, type StartHaproxyOptions } from './haproxy-server.js';
 export type { UnexpectedExit } from './server-process.js';
-export { startRedis, type RedisServer } from './redis-server.js';
+export { startRedis, type RedisServer, type StartRedisOptions } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export { startWorkers, type StartWorkersOptions, type Workers } from './workers.js';

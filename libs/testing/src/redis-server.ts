@@ -1,14 +1,33 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 
 import { requireBinary, spawnOwned } from './child-process.js';
 import { freePort } from './free-port.js';
 import { serverProcess } from './server-process.js';
+import type { IssuedCertificate, TestCa } from './test-ca.js';
+
+export interface StartRedisOptions {
+  /** Keep every acknowledged write across a restart (appendfsync always). Default false. */
+  persistent?: boolean;
+  /**
+   * Clients must authenticate: without `user`, the default user's password (`requirepass`);
+   * with it, the password of that ACL user.
+   */
+  password?: string;
+  /** An ACL user (all keys, channels and commands) with `password`; the default user is off. */
+  user?: string;
+  /** TLS only (the plaintext port is off), with a certificate for 127.0.0.1 issued by `ca`. */
+  tls?: { ca: TestCa };
+}
 
 export interface RedisServer {
-  /** `redis://127.0.0.1:<port>`. */
+  /**
+   * `redis://127.0.0.1:<port>`; with TLS `rediss://…?ca=<CA file>`; with a password
+   * `redis[s]://[user]:<password>@…` (percent-encoded).
+   */
   readonly url: string;
   readonly port: number;
   /** Sends `signal` (default SIGKILL) and waits for the exit; `start()` brings it back, empty. */
@@ -24,28 +43,84 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-async function ping(port: number): Promise<boolean> {
+interface PingTarget {
+  port: number;
+  /** The CA that verifies the server, when it speaks TLS. */
+  ca?: string;
+  /** `AUTH` arguments sent before PING. */
+  auth?: readonly string[];
+}
+
+/** Whether Redis answers PING (after AUTH when given), over TLS when `ca` is given. */
+export async function ping({ port, ca, auth }: PingTarget): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+    const commands = (auth ? [command(['AUTH', ...auth])] : []).concat(command(['PING'])).join('');
+    const onConnect = () => socket.write(commands);
+    const socket: Socket =
+      ca === undefined
+        ? connect({ host: '127.0.0.1', port }, onConnect)
+        : connectTls({ host: '127.0.0.1', port, ca }, onConnect);
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (data: string) => {
+      answer += data;
+      // One reply per command sent; an error reply (-WRONGPASS, -LOADING) means not ready.
+      if (answer.includes('+PONG') || answer.startsWith('-')) {
+        socket.destroy();
+        resolve(answer.includes('+PONG') && !answer.startsWith('-'));
+      }
     });
     socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
   });
+}
+
+/** A command in RESP (bulk strings), so that a password is sent as it is, spaces and all. */
+function command(parts: readonly string[]): string {
+  return `*${parts.length}\r\n${parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`;
+}
+
+/** The redis-server arguments for authentication: requirepass, or an ACL user and no default user. */
+function authArguments({ password, user }: StartRedisOptions): string[] {
+  if (user === undefined) return password === undefined ? [] : ['--requirepass', password];
+  if (password === undefined) throw new Error('startRedis: an ACL user needs a password');
+  return ['--user', user, 'on', `>${password}`, '~*', '&*', '+@all', '--user', 'default', 'off'];
+}
+
+function tlsArguments(port: number, certificate: IssuedCertificate, caFile: string): string[] {
+  return [
+    ...['--port', '0', '--tls-port', String(port)],
+    ...['--tls-cert-file', certificate.certFile, '--tls-key-file', certificate.keyFile],
+    // Clients verify the server; the server does not ask for client certificates.
+    ...['--tls-ca-cert-file', caFile, '--tls-auth-clients', 'no'],
+  ];
+}
+
+/** The URL a client is given: scheme by TLS, credentials percent-encoded, `?ca=` with TLS. */
+function clientUrl(port: number, { password, user, tls }: StartRedisOptions): string {
+  const userInfo =
+    password === undefined ? '' : `${encodeURIComponent(user ?? '')}:${encodeURIComponent(password)}@`;
+  const query = tls ? `?ca=${encodeURIComponent(tls.ca.caFile)}` : '';
+  return `${tls ? 'rediss' : 'redis'}://${userInfo}127.0.0.1:${port}${query}`;
 }
 
 /**
  * A throwaway redis-server (Debian `redis-server`) on a free loopback port. Without
  * `persistent` it keeps nothing, so a restart starts empty; with it, every write is appended
  * and fsynced (appendfsync always) in a temporary folder, so a restart keeps every
- * acknowledged write. Resolves once it answers PING.
+ * acknowledged write. With `password` (and `user`) clients must authenticate; with `tls` it
+ * speaks TLS only. Resolves once it answers PING (over TLS, after AUTH, as a client would).
  */
-export async function startRedis({
-  persistent = false,
-}: { persistent?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  const { persistent = false, password, user, tls } = options;
   requireBinary('redis-server', 'redis-server');
   const port = await freePort();
+  const access = authArguments(options);
+  const certificate = tls
+    ? await tls.ca.issue(`redis-${port}`, { dns: ['localhost'], ips: ['127.0.0.1'] })
+    : undefined;
+  const listen =
+    certificate && tls ? tlsArguments(port, certificate, tls.ca.caFile) : ['--port', String(port)];
   const dataDir = persistent ? mkdtempSync(join(tmpdir(), 'nestmesh-redis-')) : undefined;
   const persistence = dataDir
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir]
@@ -55,20 +130,15 @@ export async function startRedis({
     spawn: () =>
       spawnOwned(
         'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          ...persistence,
-          '--loglevel',
-          'warning',
-        ],
+        [...listen, '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning', ...access],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       ),
-    ready: () => ping(port),
+    ready: () =>
+      ping({
+        port,
+        ca: tls?.ca.ca,
+        auth: password === undefined ? undefined : user === undefined ? [password] : [user, password],
+      }),
     // A bound for a loaded machine; it starts in milliseconds on a quiet one.
     timeoutMs: 30_000,
     intervalMs: 20,
@@ -77,7 +147,7 @@ export async function startRedis({
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: clientUrl(port, options),
     port,
     kill,
     start,
