@@ -157,6 +157,10 @@ function stockStoreProvider(
     inject: [LockService],
     useFactory: async (locks: LockService) => {
       const store = new RedisStockStore(redisUrl, locks, policy);
+      await store.credentialsChecked().catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      });
       await store.seed(seed);
       return store;
     },

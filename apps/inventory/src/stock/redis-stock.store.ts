@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { promiseTry } from '@nestmesh/common';
 import type { Reservation, StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
-import { Redis } from 'ioredis';
+import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from '@nestmesh/coordination/redis';
+import type { Redis } from 'ioredis';
 
 import {
   StaleEpochError,
@@ -69,7 +70,12 @@ export class RedisStockStore implements StockStore {
     private readonly locks: LockService,
     private readonly policy: ReservationPolicy = DEFAULT_RESERVATION_POLICY,
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    // Same connection as the locks (TLS, ACL user); a bad URL is refused here, at startup.
+    this.redis = createRedisClient(
+      url,
+      { maxRetriesPerRequest: 1 },
+      (message) => new Error(`inventory: REDIS_URL ${message}`),
+    );
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
     this.scripts = new StockScriptTelemetry(this.redis);
     this.reservations = new RedisReservations({
@@ -84,6 +90,14 @@ export class RedisStockStore implements StockStore {
 
   private skuKey(sku: string): string {
     return `${PREFIX}sku:{${sku}}`;
+  }
+
+  /**
+   * Startup check: rejects with BackendAuthError when Redis refuses the URL's credentials
+   * (then the client stops reconnecting), resolves once connected or when Redis is away.
+   */
+  credentialsChecked(): Promise<void> {
+    return redisCredentialsChecked(this.redis);
   }
 
   /** Creates the SKUs that do not exist yet (the first instance to start seeds; others keep the data). */
@@ -346,7 +360,8 @@ export class RedisStockStore implements StockStore {
     try {
       return await run();
     } catch (error) {
-      throw new StockUnavailableError(operation, error);
+      // A refused password is BackendAuthError (fix the URL), not an outage to retry.
+      throw redisAuthFailure(this.redis) ?? new StockUnavailableError(operation, error);
     }
   }
 

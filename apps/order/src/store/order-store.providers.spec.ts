@@ -8,16 +8,20 @@ import { orderStoreProviders } from './order-store.providers.js';
 import { OrderStore } from './order.store.js';
 import { RedisOrderStore } from './redis-order.store.js';
 
-/** The store the providers would inject (a Redis store is closed by the caller; it never connects here). */
-function storeOf(providers: readonly Provider[] | undefined): OrderStore {
+/**
+ * The store the providers would inject (a Redis store is closed by the caller). Its startup
+ * check finds nothing listening on port 1 and passes: only refused credentials stop startup.
+ */
+async function storeOf(providers: readonly Provider[] | undefined): Promise<OrderStore> {
   const provider = providers?.find(
     (candidate): candidate is FactoryProvider =>
       typeof candidate === 'object' && candidate.provide === OrderStore,
   );
-  return (provider!.useFactory as () => OrderStore)();
+  return (provider!.useFactory as () => Promise<OrderStore>)();
 }
 
-async function closed(store: OrderStore): Promise<OrderStore> {
+async function closed(storing: Promise<OrderStore>): Promise<OrderStore> {
+  const store = await storing;
   if (store instanceof RedisOrderStore) await store.close();
   return store;
 }
@@ -37,7 +41,7 @@ describe('the order store OrderModule chooses', { timeout: 10_000 }, () => {
   });
 
   it('takes ?timeout=<ms> as the Redis command deadline', async () => {
-    const store = storeOf(orderStoreProviders({ redisUrl: 'redis://127.0.0.1:1/2?timeout=750' }));
+    const store = await storeOf(orderStoreProviders({ redisUrl: 'redis://127.0.0.1:1/2?timeout=750' }));
     assert.ok(store instanceof RedisOrderStore);
     assert.equal(store.redis.options.commandTimeout, 750);
     assert.equal(store.redis.options.db, 2);

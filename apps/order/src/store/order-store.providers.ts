@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import type { OnApplicationShutdown, Provider } from '@nestjs/common';
 import { BackendUrl, splitBackendUrls } from '@nestmesh/common';
+import { redisOptionsOf } from '@nestmesh/coordination/redis';
 import { DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
 
 import { MemoryOrderStore } from './memory-order.store.js';
@@ -43,10 +44,16 @@ export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
     { provide: INVENTORY_TIMEOUT_MS, useValue: inventoryTimeoutMs },
     {
       provide: OrderStore,
-      useFactory: () =>
-        connection
-          ? new RedisOrderStore(connection.url, { idempotencyRetentionMs, ...connection })
-          : new MemoryOrderStore(),
+      useFactory: async () => {
+        if (!connection) return new MemoryOrderStore();
+        const store = new RedisOrderStore(connection.url, { idempotencyRetentionMs, ...connection });
+        // A refused password stops the app at startup (BackendAuthError), not every request later.
+        await store.credentialsChecked().catch(async (error: unknown) => {
+          await store.close();
+          throw error;
+        });
+        return store;
+      },
     },
     OrderStoreCloser,
   ];
@@ -54,10 +61,11 @@ export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
 
 /**
  * The one Redis the orders live in, checked at startup: `redis[s]://[user:password@]host[:port][/db]`
- * with the optional `?timeout=<ms>` command deadline the lock backend takes too. A Redlock list
- * of several URLs (locks only) or another query parameter is refused rather than half-used.
+ * with the TLS files (`?ca=&cert=&key=`) and the optional `?timeout=<ms>` command deadline the
+ * lock backend takes too. A Redlock list of several URLs (locks only) or another query
+ * parameter is refused rather than half-used; so is an unreadable TLS file.
  */
-function redisConnection(value: string): { url: string; commandTimeoutMs?: number } {
+function redisConnection(value: string): { url: BackendUrl; commandTimeoutMs?: number } {
   const invalid = (message: string) => new Error(`order: REDIS_URL ${message}`);
   const urls = splitBackendUrls(value);
   if (urls.length !== 1) {
@@ -66,12 +74,9 @@ function redisConnection(value: string): { url: string; commandTimeoutMs?: numbe
     );
   }
   const url = BackendUrl.parse(urls[0], invalid);
-  if (url.scheme !== 'redis' && url.scheme !== 'rediss') url.fail('is not a redis:// or rediss:// URL');
-  if (url.hosts.length !== 1) url.fail('names no Redis host, or several (redis://host:6379)');
-  if (url.path && !/^\/\d*$/.test(url.path)) url.fail('the path is a database number (redis://host:6379/0)');
-  url.onlyQuery(['timeout']);
+  redisOptionsOf(url); // scheme, one host, database path, known query, readable TLS files
   const commandTimeoutMs = url.positiveNumber('timeout', { integer: true });
-  return { url: url.href.split('?')[0], commandTimeoutMs };
+  return { url, commandTimeoutMs };
 }
 
 /** Closes the store's connection after the gRPC server has drained. */

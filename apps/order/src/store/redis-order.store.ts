@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Backoff, promiseTry } from '@nestmesh/common';
+import { Backoff, type BackendUrl, promiseTry } from '@nestmesh/common';
 import { Order } from '@nestmesh/contracts/order/v1';
-import { Redis } from 'ioredis';
+import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from '@nestmesh/coordination/redis';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -57,12 +58,16 @@ export class RedisOrderStore implements OrderStore {
   private readonly claimMarginMs: number;
   private readonly now: () => number;
 
-  constructor(url: string, options: RedisOrderStoreOptions = {}) {
+  /** `url`: `redis[s]://[user:password@]host[:port][/db][?ca=&cert=&key=]` (see createRedisClient). */
+  constructor(url: string | BackendUrl, options: RedisOrderStoreOptions = {}) {
     this.retentionMs = options.idempotencyRetentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
     this.claimMarginMs = options.claimMarginMs ?? DEFAULT_CLAIM_MARGIN_MS;
     this.now = options.now ?? (() => performance.now());
     // One retry per command: a request fails fast (503) while Redis is away instead of queueing.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs });
+    this.redis = createRedisClient(url, {
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs,
+    });
     this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
   }
 
@@ -100,6 +105,14 @@ export class RedisOrderStore implements OrderStore {
       if (waitedMs >= 2 * claimTtlMs) throw new IdempotencyKeyInUseError(waitedMs);
       await sleep(backoff.next(), undefined, { signal: placement.signal });
     }
+  }
+
+  /**
+   * Startup check: rejects with BackendAuthError when Redis refuses the URL's credentials
+   * (then the client stops reconnecting), resolves once connected or when Redis is away.
+   */
+  credentialsChecked(): Promise<void> {
+    return redisCredentialsChecked(this.redis);
   }
 
   close(): Promise<void> {
@@ -176,7 +189,8 @@ export class RedisOrderStore implements OrderStore {
     try {
       return await run();
     } catch (error) {
-      throw new OrderStoreUnavailableError(operation, error);
+      // A refused password is BackendAuthError (fix the URL), not an outage to retry.
+      throw redisAuthFailure(this.redis) ?? new OrderStoreUnavailableError(operation, error);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { BackendAuthError } from '@nestmesh/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -125,7 +126,9 @@ export class LeaseLeaderElection implements LeaderElection {
       let epoch: bigint | undefined;
       try {
         epoch = await this.backend.acquire(this.group, owner, ttlMs);
-      } catch {
+      } catch (error) {
+        // Refused credentials do not get better by waiting: the campaign fails with them.
+        if (error instanceof BackendAuthError) throw error;
         // Backend unreachable: a campaign outlives outages; try again next interval.
       }
       if (epoch !== undefined) {
@@ -169,6 +172,7 @@ export class LeaseLeaderElection implements LeaderElection {
         holder && withSince({ candidateId: candidateOf(holder.owner), epoch: holder.token }, holder.since)
       );
     } catch (error) {
+      if (error instanceof BackendAuthError) throw error;
       throw new ElectionUnavailableError(this.group, error);
     }
   }

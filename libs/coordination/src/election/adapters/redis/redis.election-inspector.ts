@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 
 import { ElectionUnavailableError } from '../../../coordination.errors.js';
 import { abortable, failureText } from '../../../inspection.js';
+import { redisAuthFailure } from '../../../lock/adapters/redis/redis.connection.js';
 import { globEscape, inspectionClient, scanKeys } from '../../../lock/adapters/redis/redis.inspection.js';
 import { PollingElectionInspector, type ElectionGroupState } from '../../election-inspector.js';
 import { sinceOf, validateName, withSince } from '../../leader-election.js';
@@ -78,9 +79,14 @@ export class RedisElectionInspector extends PollingElectionInspector {
     return Promise.resolve();
   }
 
-  /** An abort's reason as is; anything else is ElectionUnavailableError naming the URL (redacted). */
+  /**
+   * An abort's reason as is; a refused password BackendAuthError; anything else
+   * ElectionUnavailableError naming the URL (redacted).
+   */
   private unavailable(group: string, error: unknown, signal?: AbortSignal): unknown {
     if (signal?.aborted) return signal.reason;
+    const refused = redisAuthFailure(this.client);
+    if (refused) return refused;
     return new ElectionUnavailableError(group, new Error(failureText(this.url, error)));
   }
 }

@@ -8,7 +8,7 @@ export const ELECTION_KEY_PREFIX = 'nestmesh:election:';
 const DEFAULT_REQUEST_TIMEOUT_MS = 500;
 
 export interface RedisLeaderElectionOptions {
-  /** `redis[s]://[user:password@]host:6379[/db]`, as ioredis reads it (no query). */
+  /** `redis[s]://[user:password@]host:6379[/db][?ca=&cert=&key=]` (see createRedisClient). */
   url: string;
   group: string;
   /** Default DEFAULT_ELECTION_TIMING. */
@@ -40,5 +40,13 @@ export class RedisLeaderElection extends LeaseLeaderElection {
       commandTimeoutMs,
     });
     super(backend, group, timing, true);
+    this.leases = backend;
+  }
+
+  private readonly leases: RedisLockBackend;
+
+  /** Startup check: rejects with BackendAuthError when Redis refuses the URL's credentials. */
+  credentialsChecked(): Promise<void> {
+    return this.leases.credentialsChecked();
   }
 }

@@ -15,7 +15,13 @@ export function registerRedisElectionSchemes(backends: ElectionBackends): void {
       const url = redisClientUrl(urls[0]);
       const requestTimeoutMs = agreedTimeoutMs(urls, { name: 'requestTimeoutMs', value: option });
       const { RedisLeaderElection } = await import('./redis.election.js');
-      return new RedisLeaderElection({ url, group, timing, requestTimeoutMs });
+      const election = new RedisLeaderElection({ url, group, timing, requestTimeoutMs });
+      // A refused password stops the app at startup (BackendAuthError), not a silent campaign.
+      await election.credentialsChecked().catch(async (error: unknown) => {
+        await election.close();
+        throw error;
+      });
+      return election;
     },
   });
 }

@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 import { abortable } from '../../../inspection.js';
+import { createRedisClient } from './redis.connection.js';
 /** Keys asked for per SCAN step: small steps keep each one short for Redis. */
 const SCAN_COUNT = 200;
 
@@ -10,7 +11,7 @@ const SCAN_COUNT = 200;
  * queueing; ioredis reconnects in the background, so reads work again once Redis is back.
  */
 export function inspectionClient(url: string, timeoutMs: number): Redis {
-  const client = new Redis(url, {
+  const client = createRedisClient(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     connectTimeout: timeoutMs,

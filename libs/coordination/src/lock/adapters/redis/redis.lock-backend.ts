@@ -1,10 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { createHash } from 'node:crypto';
 
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import { leadershipRecord, sinceOf } from '../../../election/leader-election.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { ReleaseWaiters } from '../../release-waiters.js';
+import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 import { ReleaseSubscription } from './release.subscription.js';
 
 /** Lock keys live under their own prefix; `{…}` keeps a key and its fence counter in one cluster slot. */
@@ -73,7 +74,10 @@ const SCRIPTS = {
 } as const;
 
 export interface RedisLockBackendOptions {
-  /** `redis://[user:pass@]host:port[/db]`. */
+  /**
+   * `redis[s]://[user:password@]host:port[/db][?ca=&cert=&key=]` (see createRedisClient); a
+   * refused password fails commands with BackendAuthError.
+   */
   url: string;
   /**
    * Deadline of each command, in ms. Default 1000: a lock answer later than that is no answer;
@@ -117,7 +121,7 @@ export class RedisLockBackend implements LockBackend {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
     this.prefix = options.prefix ?? LOCK_KEY_PREFIX;
     this.announceReleases = options.announceReleases ?? false;
-    const client = new Redis(options.url, {
+    const client = createRedisClient(options.url, {
       enableOfflineQueue: false,
       // With no retries, a dropped connection rejects every command in flight at once.
       maxRetriesPerRequest: 0,
@@ -260,7 +264,7 @@ export class RedisLockBackend implements LockBackend {
         return await this.client.eval(script.lua, script.keys, ...args);
       }
     } catch (error) {
-      throw new LockUnavailableError(key, error);
+      throw this.failure(key, error);
     } finally {
       if (id !== undefined) this.inFlight.delete(id);
     }
@@ -274,10 +278,23 @@ export class RedisLockBackend implements LockBackend {
       id = this.sent();
       return await send();
     } catch (error) {
-      throw new LockUnavailableError(key, error);
+      throw this.failure(key, error);
     } finally {
       if (id !== undefined) this.inFlight.delete(id);
     }
+  }
+
+  /**
+   * Startup check: rejects with BackendAuthError when Redis refuses the URL's credentials;
+   * resolves once connected, or when Redis is away or slow (see redisCredentialsChecked).
+   */
+  credentialsChecked(): Promise<void> {
+    return redisCredentialsChecked(this.client);
+  }
+
+  /** A refused password is BackendAuthError (fix the URL); anything else LockUnavailableError (retry). */
+  private failure(key: string, error: unknown): Error {
+    return redisAuthFailure(this.client) ?? new LockUnavailableError(key, error);
   }
 
   private get releaseChannel(): string {

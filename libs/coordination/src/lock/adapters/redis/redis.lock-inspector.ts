@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import { abortable, failureText } from '../../../inspection.js';
 import { byKey, type HeldLock, type LockInspector } from '../../lock-inspector.js';
+import { redisAuthFailure } from './redis.connection.js';
 import { LOCK_KEY_PREFIX } from './redis.lock-backend.js';
 import { answers, globEscape, inspectionClient, scanKeys } from './redis.inspection.js';
 
@@ -105,9 +106,12 @@ export class RedisLockInspector implements LockInspector {
 
   /**
    * Too few nodes answered: LockUnavailableError for `<prefix>*`, naming the URLs (redacted)
-   * and what each node said.
+   * and what each node said; BackendAuthError when a node refused the credentials.
    */
-  private unavailable(prefix: string, settled: PromiseSettledResult<unknown>[]): LockUnavailableError {
+  private unavailable(prefix: string, settled: PromiseSettledResult<unknown>[]): Error {
+    // A refused password is not unavailability: BackendAuthError, so the operator fixes the URL.
+    const refused = this.clients.map(redisAuthFailure).find((failure) => failure !== undefined);
+    if (refused) return refused;
     const nodes = settled.map((result, index) =>
       result.status === 'fulfilled'
         ? `${redactUrl(this.urls[index])}: answered`

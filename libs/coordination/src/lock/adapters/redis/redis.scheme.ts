@@ -1,34 +1,34 @@
-import type { BackendUrl } from '@nestmesh/common';
+import { BACKEND_TLS_QUERY, type BackendUrl } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
 import type { LockInspectors } from '../../lock-inspector.js';
+import { REDIS_CONNECTION_QUERY, redisOptionsOf } from './redis.options.js';
 
-/** The query options a Redis URL takes: `timeout`, the command deadline in ms. */
-export const REDIS_URL_QUERY = ['timeout'] as const;
+/** The query options a Redis URL takes: TLS files (`ca`, `cert`, `key`, `servername`) and `timeout`, the command deadline in ms. */
+export const REDIS_URL_QUERY = REDIS_CONNECTION_QUERY;
 /** A quorum of fewer independent masters cannot outvote one lost node. */
 export const MIN_REDLOCK_NODES = 3;
 
 /**
- * The URL ioredis is given for `url`: `redis[s]://[user:password@]host[:port][/db]`, rebuilt
- * from what @nestmesh/common parsed, without the query (ioredis would take every query
- * parameter as a client option). Refuses what is not one Redis: no host or several hosts (a
- * quorum is a list of URLs), a path other than a database number.
+ * The URL a Redis client of this lib is given for `url`: the same Redis, credentials and TLS
+ * files, without `timeout` (read here, not by the connection). Checked now, through
+ * redisOptionsOf, so that a bad URL or an unreadable `?ca=` file fails at startup.
  */
 export function redisClientUrl(url: BackendUrl): string {
-  if (url.hosts.length !== 1)
-    url.fail(
-      url.hosts.length === 0
-        ? 'names no Redis host (redis://host:6379)'
-        : 'names one Redis per URL; a quorum is a list of URLs (redis://a:6379,redis://b:6379,redis://c:6379)',
-    );
-  if (url.path && !/^\/\d*$/.test(url.path)) url.fail('the path is a database number (redis://host:6379/0)');
+  redisOptionsOf(url);
   const { credentials } = url;
   const userInfo = credentials
     ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@`
     : '';
-  return `${url.scheme}://${userInfo}${url.hosts[0]}${url.path}`;
+  const tlsQuery = new URLSearchParams(
+    BACKEND_TLS_QUERY.flatMap((name) => {
+      const value = url.string(name);
+      return value === undefined ? [] : [[name, value] as [string, string]];
+    }),
+  ).toString();
+  return `${url.scheme}://${userInfo}${url.hosts[0]}${url.path}${tlsQuery ? `?${tlsQuery}` : ''}`;
 }
 
 /**
@@ -47,12 +47,22 @@ export function registerRedisLockSchemes(backends: LockBackends): void {
           `"${urls.join(',')}": quorum mode needs at least ${MIN_REDLOCK_NODES} Redis masters, got ${urls.length}`,
         );
       const commandTimeoutMs = agreedTimeoutMs(urls, { name: 'commandTimeoutMs', value: option });
-      if (urls.length === 1) {
-        const { RedisLockBackend } = await import('./redis.lock-backend.js');
-        return new RedisLockBackend({ url: clientUrls[0], commandTimeoutMs });
-      }
-      const { RedlockBackend } = await import('./redlock.lock-backend.js');
-      return new RedlockBackend({ urls: clientUrls, commandTimeoutMs });
+      const backend =
+        urls.length === 1
+          ? new (await import('./redis.lock-backend.js')).RedisLockBackend({
+              url: clientUrls[0],
+              commandTimeoutMs,
+            })
+          : new (await import('./redlock.lock-backend.js')).RedlockBackend({
+              urls: clientUrls,
+              commandTimeoutMs,
+            });
+      // A refused password stops the app at startup (BackendAuthError), not at the first lock.
+      await backend.credentialsChecked().catch(async (error: unknown) => {
+        await backend.close();
+        throw error;
+      });
+      return backend;
     },
   });
 }

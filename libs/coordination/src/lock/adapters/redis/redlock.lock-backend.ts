@@ -161,6 +161,11 @@ export class RedlockBackend implements LockBackend {
     );
   }
 
+  /** Startup check of every node's credentials: the first BackendAuthError rejects. */
+  async credentialsChecked(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.credentialsChecked()));
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.close()));
   }

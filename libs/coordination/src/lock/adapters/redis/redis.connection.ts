@@ -1,0 +1,86 @@
+import { BackendAuthError, BackendUrl, type InvalidUrl } from '@nestmesh/common';
+import { Redis, type RedisOptions } from 'ioredis';
+
+import { redisOptionsOf } from './redis.options.js';
+
+/** Replies of a Redis that refused the credentials (WRONGPASS, NOAUTH; `invalid password` before Redis 6). */
+const AUTH_REPLY = /^(?:WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i;
+
+/** ioredis' own backoff between reconnections, in ms, kept for every other failure. */
+const defaultRetry = (attempt: number): number => Math.min(attempt * 50, 2000);
+
+/** The credentials failure of each client made by {@link createRedisClient}, once Redis refused them. */
+const authFailures = new WeakMap<Redis, BackendAuthError>();
+
+/**
+ * The one way NestMesh connects to Redis (locks, Redlock, elections, inspectors, the sample
+ * apps' stores): options from {@link redisOptionsOf}, then `options` on top. When Redis refuses
+ * the credentials the client stops reconnecting (a wrong password does not get better by
+ * retrying) and {@link redisAuthFailure} holds the BackendAuthError naming redis and the
+ * redacted URL; {@link redisFailure} turns any later command error into it.
+ */
+export function createRedisClient(
+  url: string | BackendUrl,
+  options: RedisOptions = {},
+  invalid?: InvalidUrl,
+): Redis {
+  const parsed = typeof url === 'string' ? BackendUrl.parse(url, invalid) : url;
+  const retry = options.retryStrategy ?? defaultRetry;
+  const client: Redis = new Redis({
+    ...redisOptionsOf(parsed),
+    ...options,
+    retryStrategy: (attempt) => (authFailures.has(client) ? null : retry(attempt)),
+  });
+  client.on('error', (error: Error) => {
+    if (!authFailures.has(client) && AUTH_REPLY.test(error.message))
+      authFailures.set(client, new BackendAuthError('redis', parsed.toString(), error.message));
+  });
+  return client;
+}
+
+/** The BackendAuthError of a client whose credentials Redis refused, else undefined. */
+export function redisAuthFailure(client: Redis): BackendAuthError | undefined {
+  return authFailures.get(client);
+}
+
+/**
+ * `error` as callers should see it: the client's BackendAuthError when Redis refused its
+ * credentials (a command then fails with "Connection is closed" or the raw WRONGPASS reply),
+ * else `error` unchanged.
+ */
+export function redisFailure(client: Redis, error: unknown): unknown {
+  return authFailures.get(client) ?? error;
+}
+
+/**
+ * How long a startup check waits for Redis' first answer, in ms: past it the check passes
+ * (Redis slow or away is not a configuration error; commands report it later).
+ */
+export const CREDENTIALS_CHECK_MS = 5_000;
+
+/**
+ * Resolves once the client is ready, once a connection attempt fails for another reason than
+ * the credentials (Redis away: ioredis goes on reconnecting, commands fail until it is back), or
+ * after `timeoutMs`; rejects with BackendAuthError when Redis refuses the credentials. For
+ * startup: a wrong password stops the app with a typed error instead of failing every request
+ * later. Its timer and listeners are cleared whichever comes first.
+ */
+export function redisCredentialsChecked(client: Redis, timeoutMs = CREDENTIALS_CHECK_MS): Promise<void> {
+  const failure = authFailures.get(client);
+  if (failure) return Promise.reject(failure);
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const settle = (): void => {
+      clearTimeout(timer);
+      client.off('ready', settle).off('error', settle).off('end', settle);
+      const refused = authFailures.get(client);
+      if (refused) reject(refused);
+      else resolve();
+    };
+    const timer = setTimeout(settle, timeoutMs);
+    // Registered after createRedisClient's listener, so a refusal is recorded before this runs.
+    client.on('ready', settle).on('error', settle).on('end', settle);
+    // A lazy client has not tried yet: try now (its failure arrives as an 'error' event).
+    if (client.status === 'wait') void client.connect().catch(() => undefined);
+  });
+}
