@@ -1,0 +1,182 @@
+// No secret is ever printed: a mesh whose every backend URL carries credentials (Redis with an
+// ACL user, etcd with auth), read through everything an operator or a client sees — the
+// processes' stdout and stderr from start to shutdown, the HTTP probes, the dashboard's
+// snapshot, /metrics, /debug/traces, the `nestmesh` CLI, and the error paths of a wrong
+// password — and searched for the secrets. Each secret is distinctive, so a hit is a leak.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startAppProcess } from '@nestmesh/testing';
+
+import { startMeshCluster, type MeshCluster } from './fixtures/mesh-cluster.js';
+import { runCli } from './support/cli-process.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const nonce = randomBytes(6).toString('hex');
+const SECRETS = {
+  redis: `s3cret-redis-${nonce}`,
+  etcd: `s3cret-etcd-${nonce}`,
+  wrong: `s3cret-wrong-${nonce}`,
+};
+
+/** `url` with its password replaced by `password` (percent-encoding kept). */
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
+
+/** What Redis answers a client that does not authenticate. */
+function unauthenticatedPing(port: number): Promise<string> {
+  return new Promise((resolvePing, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    socket.setEncoding('utf8');
+    socket.once('data', (answer: string) => {
+      socket.destroy();
+      resolvePing(answer);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Where `secret` sits in `text`, the secret itself masked, for a readable failure. */
+function around(text: string, secret: string): string {
+  const at = text.indexOf(secret);
+  return `…${text.slice(Math.max(0, at - 120), at)}<SECRET>${text.slice(at + secret.length, at + secret.length + 60)}…`;
+}
+
+describe('no secret is ever printed', { timeout: 240_000 }, () => {
+  const captured: { source: string; text: string }[] = [];
+  const capture = (source: string, text: string) => captured.push({ source, text });
+  let cluster: MeshCluster;
+
+  before(async () => {
+    cluster = await startMeshCluster({
+      inventories: 2,
+      redis: { user: 'app', password: SECRETS.redis },
+      etcd: { auth: { user: 'mesh', password: SECRETS.etcd } },
+      env: { HTTP_RATE_LIMIT: 'false' },
+    });
+  });
+  after(() => cluster?.stop());
+
+  it('the run uses the credentials: the backends refuse a client without them, the mesh works with them', async () => {
+    assert.ok(cluster.redisUrl.includes(SECRETS.redis) && cluster.discoveryUrl.includes(SECRETS.etcd));
+    assert.match(await unauthenticatedPing(cluster.redis.port), /^-NOAUTH/);
+    const range = await fetch(`${cluster.etcd.endpoint}/v3/kv/range`, {
+      method: 'POST',
+      body: JSON.stringify({ key: Buffer.from('/').toString('base64') }),
+    });
+    const refusal = await range.text();
+    assert.match(refusal, /user name is empty|invalid auth token/, 'etcd refuses an anonymous read');
+
+    const order = await fetch(`${cluster.order!.httpUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ sku: 'A-1', quantity: 1 }] }),
+    });
+    capture('POST /orders', await order.text());
+    assert.equal(order.status, 201, 'an order placed through etcd discovery and the Redis stock');
+  });
+
+  it('HTTP: probes, the dashboard snapshot, metrics and traces', async () => {
+    const base = cluster.order!.httpUrl;
+    const answers = new Map<string, string>();
+    for (const path of ['/healthz', '/readyz', '/mesh/api/snapshot', '/metrics', '/debug/traces']) {
+      const response = await fetch(`${base}${path}`);
+      const text = await response.text();
+      capture(`GET ${path}`, text);
+      answers.set(path, text);
+      assert.equal(response.status, 200, `${path}: ${text.slice(0, 300)}`);
+    }
+    assert.match(
+      answers.get('/mesh/api/snapshot') ?? '',
+      /etcd:\/\/mesh:\*\*\*@/,
+      'the snapshot names the backends, redacted',
+    );
+    for (const inventory of cluster.inventories) {
+      capture(`GET ${inventory.metricsUrl}`, await (await fetch(inventory.metricsUrl)).text());
+    }
+  });
+
+  it('the nestmesh CLI: services, leader and locks, as text and --json', async () => {
+    const env = { DISCOVERY_URL: cluster.discoveryUrl, REDIS_URL: cluster.redisUrl };
+    for (const args of [
+      ['services'],
+      ['leader', 'inventory'],
+      ['locks'],
+      ['--json', 'services'],
+      ['--json', 'locks'],
+    ]) {
+      const run = await runCli(args, { env });
+      capture(`nestmesh ${args.join(' ')}`, run.stdout + run.stderr);
+      assert.equal(run.code, 0, `nestmesh ${args.join(' ')}: ${run.stderr}`);
+    }
+    const onEtcd = await runCli(['leader', 'inventory'], { env: { ...env, ELECTION_URL: cluster.etcd.url } });
+    capture('nestmesh leader (etcd)', onEtcd.stdout + onEtcd.stderr);
+  });
+
+  it('a wrong Redis password at startup: the process exits with an error naming Redis, without the password', async () => {
+    const started = startAppProcess(join(root, 'apps/inventory/dist/main.js'), {
+      env: {
+        DISCOVERY_URL: cluster.discoveryUrl,
+        REDIS_URL: withPassword(cluster.redisUrl, SECRETS.wrong),
+        METRICS_PORT: '0',
+      },
+      readyPattern: /inventory ready/,
+    });
+    const error = await started.then(
+      () => assert.fail('an inventory with a wrong Redis password got ready'),
+      (failure: unknown) => failure as Error,
+    );
+    capture('inventory with a wrong Redis password', error.message);
+    assert.match(error.message, /exited \(\d+\) before it was ready/);
+    assert.match(error.message, /redis:\/\/app:\*\*\*@127\.0\.0\.1:\d+/, 'names the backend, redacted');
+    assert.match(error.message, /WRONGPASS|authentication|NOAUTH/i);
+  });
+
+  it('a wrong etcd password at startup: the process exits with an error naming etcd, without the password', async () => {
+    const started = startAppProcess(join(root, 'apps/order/dist/main.js'), {
+      env: { PORT: '0', DISCOVERY_URL: withPassword(cluster.discoveryUrl, SECRETS.wrong) },
+      readyPattern: /order ready/,
+    });
+    const error = await started.then(
+      () => assert.fail('an order app with a wrong etcd password got ready'),
+      (failure: unknown) => failure as Error,
+    );
+    capture('order with a wrong etcd password', error.message);
+    assert.match(error.message, /exited \(\d+\) before it was ready/);
+    assert.match(error.message, /etcd/, 'names the backend');
+    assert.match(error.message, /authentication failed/);
+    assert.match(error.message, /code: '[A-Z_]+'/, 'a typed error');
+
+    const run = await runCli(['services'], {
+      env: { DISCOVERY_URL: withPassword(cluster.discoveryUrl, SECRETS.wrong) },
+    });
+    capture('nestmesh services with a wrong etcd password', run.stdout + run.stderr);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /etcd/);
+  });
+
+  it('none of the secrets appears in anything captured, the processes output up to their exit included', async () => {
+    const processes = [
+      ...cluster.inventories.map((inventory) => ({
+        name: `inventory ${inventory.id}`,
+        app: inventory.process,
+      })),
+      { name: 'order', app: cluster.order!.process },
+    ];
+    await cluster.stop();
+    for (const { name, app } of processes) capture(`${name} stdout+stderr`, app.output());
+    assert.ok(captured.length >= 15, `captured ${captured.length} outputs`);
+    const leaks = captured.flatMap(({ source, text }) =>
+      Object.entries(SECRETS)
+        .filter(([, secret]) => text.includes(secret) || text.includes(encodeURIComponent(secret)))
+        .map(([name, secret]) => `the ${name} secret in ${source}: ${around(text, secret)}`),
+    );
+    assert.deepEqual(leaks, []);
+  });
+});
