@@ -5,11 +5,11 @@
 // password — and searched for the secrets. Each secret is distinctive, so a hit is a leak.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { startAppProcess } from '@nestmesh/testing';
+import { createTestCa, startAppProcess, type TestCa } from '@nestmesh/testing';
 
 import { startMeshCluster, type MeshCluster } from './fixtures/mesh-cluster.js';
 import { runCli } from './support/cli-process.js';
@@ -29,10 +29,10 @@ function withPassword(url: string, password: string): string {
   return parsed.toString();
 }
 
-/** What Redis answers a client that does not authenticate. */
-function unauthenticatedPing(port: number): Promise<string> {
+/** What Redis (TLS, verified with `ca`) answers a client that does not authenticate. */
+function unauthenticatedPing(port: number, ca: string): Promise<string> {
   return new Promise((resolvePing, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    const socket = connect({ host: '127.0.0.1', port, ca }, () => socket.write('PING\r\n'));
     socket.setEncoding('utf8');
     socket.once('data', (answer: string) => {
       socket.destroy();
@@ -52,20 +52,25 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
   const captured: { source: string; text: string }[] = [];
   const capture = (source: string, text: string) => captured.push({ source, text });
   let cluster: MeshCluster;
+  let ca: TestCa;
 
   before(async () => {
+    ca = await createTestCa();
     cluster = await startMeshCluster({
       inventories: 2,
-      redis: { user: 'app', password: SECRETS.redis },
+      redis: { user: 'app', password: SECRETS.redis, tls: { ca } },
       etcd: { auth: { user: 'mesh', password: SECRETS.etcd } },
       env: { HTTP_RATE_LIMIT: 'false' },
     });
   });
-  after(() => cluster?.stop());
+  after(async () => {
+    await cluster?.stop();
+    await ca?.close();
+  });
 
   it('the run uses the credentials: the backends refuse a client without them, the mesh works with them', async () => {
     assert.ok(cluster.redisUrl.includes(SECRETS.redis) && cluster.discoveryUrl.includes(SECRETS.etcd));
-    assert.match(await unauthenticatedPing(cluster.redis.port), /^-NOAUTH/);
+    assert.match(await unauthenticatedPing(cluster.redis.port, ca.ca), /^-NOAUTH/);
     const range = await fetch(`${cluster.etcd.endpoint}/v3/kv/range`, {
       method: 'POST',
       body: JSON.stringify({ key: Buffer.from('/').toString('base64') }),
@@ -92,11 +97,9 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
       answers.set(path, text);
       assert.equal(response.status, 200, `${path}: ${text.slice(0, 300)}`);
     }
-    assert.match(
-      answers.get('/mesh/api/snapshot') ?? '',
-      /etcd:\/\/mesh:\*\*\*@/,
-      'the snapshot names the backends, redacted',
-    );
+    const snapshot = answers.get('/mesh/api/snapshot') ?? '';
+    assert.match(snapshot, /etcd:\/\/mesh:\*\*\*@/, 'the snapshot names the backends, redacted');
+    assert.match(snapshot, /rediss:\/\/app:\*\*\*@/);
     for (const inventory of cluster.inventories) {
       capture(`GET ${inventory.metricsUrl}`, await (await fetch(inventory.metricsUrl)).text());
     }
@@ -134,8 +137,15 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     );
     capture('inventory with a wrong Redis password', error.message);
     assert.match(error.message, /exited \(\d+\) before it was ready/);
-    assert.match(error.message, /redis:\/\/app:\*\*\*@127\.0\.0\.1:\d+/, 'names the backend, redacted');
+    assert.match(error.message, /rediss:\/\/app:\*\*\*@127\.0\.0\.1:\d+/, 'names the backend, redacted');
     assert.match(error.message, /WRONGPASS|authentication|NOAUTH/i);
+
+    const run = await runCli(['locks'], {
+      env: { REDIS_URL: withPassword(cluster.redisUrl, SECRETS.wrong) },
+    });
+    capture('nestmesh locks with a wrong Redis password', run.stdout + run.stderr);
+    assert.notEqual(run.code, 0, 'the CLI fails on a refused password');
+    assert.match(run.stderr, /redis/i);
   });
 
   it('a wrong etcd password at startup: the process exits with an error naming etcd, without the password', async () => {
