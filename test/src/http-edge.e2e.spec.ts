@@ -20,6 +20,7 @@ async function startOrder(env: Record<string, string>): Promise<{ app: AppProces
       DISCOVERY_URL: 'memory://',
       HTTP_RATE_LIMIT: undefined,
       HTTP_CORS_ORIGINS: undefined,
+      HTTP_TRUST_PROXY: undefined,
       ...env,
     },
     readyPattern: /order ready http=(\S+) grpc=/,
@@ -49,16 +50,18 @@ const postOrder = (url: string, body: string) =>
 describe('the order app HTTP edge', { timeout: 120_000 }, () => {
   let plain: { app: AppProcess; url: string };
   let limited: { app: AppProcess; url: string };
+  let proxied: { app: AppProcess; url: string };
   before(async () => {
-    [plain, limited] = await Promise.all([
+    [plain, limited, proxied] = await Promise.all([
       startOrder({}),
       startOrder({
         HTTP_RATE_LIMIT: `${LIMIT}/1m`,
         HTTP_CORS_ORIGINS: `${ALLOWED_ORIGIN}, http://localhost:5173`,
       }),
+      startOrder({ HTTP_RATE_LIMIT: '2/1m', HTTP_TRUST_PROXY: 'loopback' }),
     ]);
   });
-  after(() => Promise.all([plain?.app.stop(), limited?.app.stop()]));
+  after(() => Promise.all([plain?.app.stop(), limited?.app.stop(), proxied?.app.stop()]));
 
   it('sends security headers on API answers and the dashboard, and no x-powered-by', async () => {
     for (const path of ['/healthz', '/orders/none', '/mesh/', '/mesh/dashboard.js']) {
@@ -80,7 +83,10 @@ describe('the order app HTTP edge', { timeout: 120_000 }, () => {
 
   it('limits a burst from one client with 429 problems and Retry-After, never the probes', async () => {
     const statuses = await Promise.all(
-      Array.from({ length: LIMIT + 10 }, () => fetch(`${limited.url}/orders/none`)),
+      // Each claims another address: without trusted proxies the header changes nothing.
+      Array.from({ length: LIMIT + 10 }, (_, index) =>
+        fetch(`${limited.url}/orders/none`, { headers: { 'x-forwarded-for': `203.0.113.${index + 1}` } }),
+      ),
     ).then((responses) =>
       Promise.all(responses.map(async (response) => ({ response, body: await response.text() }))),
     );
@@ -106,6 +112,24 @@ describe('the order app HTTP edge', { timeout: 120_000 }, () => {
       assert.notEqual(answer.status, 429, `${probe} is never limited`);
     }
     assert.equal((await fetch(`${limited.url}/healthz`)).status, 200);
+  });
+
+  it('behind a trusted proxy, counts each client of X-Forwarded-For on its own', async () => {
+    // Whether each request was limited (429), as the client named by the proxy.
+    const limitedFor = (client: string) =>
+      fetch(`${proxied.url}/orders/none`, { headers: { 'x-forwarded-for': client } }).then(
+        async (response) => {
+          await response.arrayBuffer();
+          return response.status === 429;
+        },
+      );
+    const first = [
+      await limitedFor('198.51.100.1'),
+      await limitedFor('198.51.100.1'),
+      await limitedFor('198.51.100.1'),
+    ];
+    assert.deepEqual(first, [false, false, true], 'the first client: two, then limited');
+    assert.equal(await limitedFor('198.51.100.2'), false, 'another client behind the same proxy is not');
   });
 
   it('refuses a CORS preflight by default and allows it for a configured origin only', async () => {

@@ -13,6 +13,7 @@ export {
   RATE_LIMIT_EXEMPT_PATHS,
   type RateLimit,
 } from './http/rate-limit.js';
+export { HTTP_TRUST_PROXY_ENV, parseTrustedProxies, type TrustedProxies } from './http/trusted-proxies.js';
 export { OrdersHttpController } from './http/orders.http-controller.js';
 export {
   IdempotencyKeyInUseError,

@@ -14,6 +14,7 @@ import { fieldViolations } from '../validation/field-violations.js';
 import { VALIDATION_OPTIONS } from '../validation/place-order.dto.js';
 import { applyEdgeSecurity, resolveCorsOrigins } from './edge-security.js';
 import { JsonBodyGuard } from './json-body.guard.js';
+import { resolveTrustedProxies, type TrustedProxies } from './trusted-proxies.js';
 
 /** Largest request body, in bytes (64 KiB: a full order of 100 items is about 6 KiB). */
 export const DEFAULT_HTTP_BODY_LIMIT_BYTES = 65_536;
@@ -33,6 +34,12 @@ export interface HttpEdgeOptions {
    * Default HTTP_CORS_ORIGINS (comma-separated), then none: CORS off.
    */
   corsOrigins?: readonly string[];
+  /**
+   * The proxies in front of the app whose `X-Forwarded-For` names the client (for the rate
+   * limit and logs): hops, or addresses/CIDR ranges/`loopback`. Default HTTP_TRUST_PROXY, then
+   * none: the peer is the client, and a client cannot choose its address with a header.
+   */
+  trustProxy?: TrustedProxies;
 }
 
 /** A positive whole number from `given`, else the environment, else `fallback`. */
@@ -49,6 +56,7 @@ function positiveWhole(given: number | undefined, env: string, fallback: number,
  * The HTTP edge, in one call before `listen()`: a SERVER span per request (httpServerTracing
  * from @nestmesh/telemetry, continuing the caller's trace), JSON bodies up to the limit (413 beyond it),
  * security headers (helmet) without `x-powered-by`, CORS for the configured origins only,
+ * client addresses from X-Forwarded-For of trusted proxies only,
  * a deadline budget per request (its gRPC calls get what is left of it; 504 once it is spent),
  * 415 for other content types, strict validation (unknown properties refused) whose field
  * errors come back as `errors`, and every error as an RFC 9457 problem (GrpcHttpExceptionFilter).
@@ -72,7 +80,9 @@ export function configureHttp(app: INestApplication, options: HttpEdgeOptions = 
     'the HTTP deadline (ms)',
   );
   const corsOrigins = resolveCorsOrigins(options.corsOrigins);
+  const trustedProxies = resolveTrustedProxies(options.trustProxy);
   const express = app as NestExpressApplication;
+  express.set('trust proxy', typeof trustedProxies === 'object' ? [...trustedProxies] : trustedProxies);
   // First, so that the span covers body parsing and every error answer too.
   express.use(httpServerTracing());
   // Before the routes and the dashboard (mounted at init), so that every answer has the headers.

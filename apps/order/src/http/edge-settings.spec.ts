@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { OrderConfigError } from '../order.errors.js';
 import { parseCorsOrigins } from './edge-security.js';
 import { DEFAULT_HTTP_RATE_LIMIT, parseRateLimit, resolveRateLimit } from './rate-limit.js';
+import { parseTrustedProxies, resolveTrustedProxies } from './trusted-proxies.js';
 
 describe('HTTP_RATE_LIMIT', () => {
   it('reads <requests>/<window> with a unit', () => {
@@ -70,5 +71,34 @@ describe('HTTP_CORS_ORIGINS', () => {
         wrong,
       );
     }
+  });
+});
+
+describe('HTTP_TRUST_PROXY', () => {
+  it('reads hops, addresses, CIDR ranges and range names; empty, false and 0 are none', () => {
+    assert.equal(parseTrustedProxies(''), false);
+    assert.equal(parseTrustedProxies('false'), false);
+    assert.equal(parseTrustedProxies('0'), false);
+    assert.equal(parseTrustedProxies('2'), 2);
+    assert.deepEqual(parseTrustedProxies('loopback, 10.0.0.0/8,fd00::/8, 192.168.1.7'), [
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.168.1.7',
+    ]);
+    assert.deepEqual(resolveTrustedProxies(['uniquelocal']), ['uniquelocal']);
+    assert.equal(resolveTrustedProxies(false), false);
+  });
+
+  it('refuses true (any client could pick its address) and what is not an address', () => {
+    for (const wrong of ['true', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/2', 'loopback,*']) {
+      assert.throws(
+        () => parseTrustedProxies(wrong),
+        (error: unknown) =>
+          error instanceof OrderConfigError && error.message.startsWith('order: HTTP_TRUST_PROXY takes'),
+        wrong,
+      );
+    }
+    assert.throws(() => parseTrustedProxies('true'), /choose its own address/);
   });
 });
