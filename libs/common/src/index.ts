@@ -14,4 +14,10 @@ export {
   InvalidBackendUrlError,
   type BackendKind,
 } from './common.errors.js';
+export {
+  etcdAuthFailure,
+  etcdConnectionOf,
+  type EtcdConnection,
+  type EtcdTlsCredentials,
+} from './etcd-connection.js';
 export { promiseTry } from './promise-try.js';

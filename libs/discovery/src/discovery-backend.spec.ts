@@ -51,7 +51,7 @@ describe('discovery URLs', { timeout: 30_000 }, () => {
     await assert.rejects(
       createDiscoveryBackend({ url: 'etcd://root:hunter2@h:2379?tll=5' }),
       invalid(
-        /"etcd:\/\/root:\*\*\*@h:2379\?tll=5": unknown option "tll"; this scheme takes ttl, prefix, timeout, keepalive/,
+        /"etcd:\/\/root:\*\*\*@h:2379\?tll=5": unknown option "tll"; this scheme takes ttl, prefix, timeout, keepalive, ca, cert, key, servername/,
         'hunter2',
       ),
     );

@@ -53,11 +53,14 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
     const cases: [string, RegExp][] = [
       [
         'zk://u:s3cret@h:2181',
-        /unknown election scheme "zk:"; known: etcd:\/\/, memory:\/\/, redis:\/\/, rediss:\/\//,
+        /unknown election scheme "zk:"; known: etcd:\/\/, etcds:\/\/, memory:\/\/, redis:\/\/, rediss:\/\//,
       ],
       ['etcd://u:s3cret@', /names no etcd host/],
       ['etcd://u:s3cret@h:2379/prefix', /takes no path/],
-      ['etcd://u:s3cret@h:2379?ttl=5', /unknown option "ttl"; this scheme takes timeout/],
+      [
+        'etcd://u:s3cret@h:2379?ttl=5',
+        /unknown option "ttl"; this scheme takes timeout, ca, cert, key, servername/,
+      ],
       ['memory://somewhere', /takes no host or path/],
       ['', /no election URL given/],
     ];
@@ -73,7 +76,7 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
       createLeaderElection({ group: 'g', url: 'memory://', requestTimeoutMs: -1 }),
       (error: unknown) => error instanceof InvalidElectionOptionsError && error.option === 'requestTimeoutMs',
     );
-    assert.deepEqual(electionBackends.schemes(), ['etcd', 'memory', 'redis', 'rediss']);
+    assert.deepEqual(electionBackends.schemes(), ['etcd', 'etcds', 'memory', 'redis', 'rediss']);
   });
 
   it('bad timing with a Redis URL is refused before any connection is made: the app process exits by itself', async () => {

@@ -1,3 +1,5 @@
+import type { EtcdTlsCredentials } from '@nestmesh/common';
+
 /** Defaults are in etcd.constants.ts. */
 export interface EtcdRegistryOptions {
   /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
@@ -9,6 +11,12 @@ export interface EtcdRegistryOptions {
   /** Deadline of each etcd request, in ms. Default 3000. */
   requestTimeoutMs?: number;
   auth?: { username: string; password: string };
+  /** TLS to etcd (etcd3's `credentials`): the CA, and a client certificate and key for mTLS. */
+  credentials?: EtcdTlsCredentials;
+  /** Extra gRPC channel options (`grpc.ssl_target_name_override` for `?servername=`). */
+  grpcOptions?: Record<string, string>;
+  /** The URL as errors show it (redacted by them). Default `etcd://<hosts>`. */
+  url?: string;
   /**
    * Keep-alive ping interval on open streams, in ms (default 10 000, at least 5 000: etcd's
    * `--grpc-keepalive-min-time`). An etcd that does not answer a ping within

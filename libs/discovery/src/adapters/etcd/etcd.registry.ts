@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Etcd3, type IKeyValue, type IOptions, type Lease } from 'etcd3';
-import { Backoff } from '@nestmesh/common';
+import { Backoff, etcdAuthFailure } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { abortable } from '../../abortable.js';
@@ -52,6 +52,8 @@ interface Registration {
 export class EtcdRegistry implements Registrar, Discovery, Catalog {
   private readonly logger = new Logger('EtcdRegistry');
   private readonly client: Etcd3;
+  /** The URL as errors show it (redacted there). */
+  private readonly name: string;
   private readonly ttlSeconds: number;
   private readonly prefix: string;
   private readonly registrations = new Map<string, Registration>();
@@ -63,9 +65,12 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
   constructor(private readonly options: EtcdRegistryOptions) {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_ETCD_TTL_SECONDS;
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
+    this.name =
+      options.url ?? `etcd://${options.hosts.map((host) => host.replace(/^https?:\/\//, '')).join(',')}`;
     this.client = new Etcd3({
       hosts: options.hosts,
       auth: options.auth,
+      credentials: options.credentials,
       // Unary requests get a deadline so a down etcd fails them instead of hanging; the
       // watch and keep-alive streams live as long as the client.
       defaultCallOptions: (context) =>
@@ -74,10 +79,29 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
           : { deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS) },
       faultHandling: { watchBackoff: constantBackoff(ETCD_WATCH_RECONNECT_MS) },
       grpcOptions: {
+        ...options.grpcOptions,
         'grpc.keepalive_time_ms': options.keepaliveMs ?? DEFAULT_ETCD_KEEPALIVE_MS,
         'grpc.keepalive_timeout_ms': options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
       },
     });
+  }
+
+  /**
+   * Startup check: one read under the request deadline. Rejects with BackendAuthError when etcd
+   * refuses the credentials; resolves on anything else (etcd away is not a configuration error).
+   */
+  async credentialsChecked(): Promise<void> {
+    try {
+      await this.client.get(`${this.prefix}/`).exists();
+    } catch (error) {
+      const refused = etcdAuthFailure(this.name, error);
+      if (refused) throw refused;
+    }
+  }
+
+  /** A refused password is BackendAuthError (fix the URL); anything else RegistryUnavailableError. */
+  private failure(operation: string, error: unknown): Error {
+    return etcdAuthFailure(this.name, error) ?? new RegistryUnavailableError('etcd', operation, error);
   }
 
   private keyOf(instance: ServiceInstance): string {
@@ -100,7 +124,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
       await this.attach(registration);
     } catch (error) {
       this.registrations.delete(instance.id);
-      throw new RegistryUnavailableError('etcd', `registering ${instance.id}`, error);
+      throw this.failure(`registering ${instance.id}`, error);
     }
   }
 
@@ -113,7 +137,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     try {
       await registration.lease?.revoke();
     } catch (error) {
-      throw new RegistryUnavailableError('etcd', `deregistering ${instance.id}`, error);
+      throw this.failure(`deregistering ${instance.id}`, error);
     }
   }
 
@@ -152,7 +176,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     try {
       return await this.client.getAll().prefix(prefix).strings();
     } catch (error) {
-      throw new RegistryUnavailableError('etcd', operation, error);
+      throw this.failure(operation, error);
     }
   }
 
@@ -178,7 +202,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
 
   private async follow(name: string, feed: WatchFeed): Promise<void> {
     const prefix = `${this.prefix}/${name}/`;
-    const unavailable = (error: unknown) => new RegistryUnavailableError('etcd', `watching ${name}`, error);
+    const unavailable = (error: unknown) => this.failure(`watching ${name}`, error);
     let listing;
     try {
       listing = await this.client.getAll().prefix(prefix).exec();

@@ -1,3 +1,4 @@
+import type { EtcdConnection } from '@nestmesh/common';
 import { Etcd3, type IOptions, type Watcher } from 'etcd3';
 
 type FaultHandling = NonNullable<IOptions['faultHandling']>;
@@ -22,16 +23,18 @@ function constantBackoff(duration: number): NonNullable<FaultHandling['watchBack
  * back (0.6–2.2 s measured, up to 5 s; 4–12 ms without it) — longer than a lease. Requests
  * still fail over between hosts (etcd3's global retry). A broken watch stream reconnects
  * every retry interval, not after up to 30 s. Deadlines are set per request by the caller.
- * With `auth`, etcd3 authenticates and renews its token itself.
+ * With `auth`, etcd3 authenticates and renews its token itself; with `credentials` it speaks
+ * TLS (etcdConnectionOf of @nestmesh/common reads both from the URL).
  */
 export function createEtcdClient(
-  hosts: string[],
+  { hosts, auth, credentials, grpcOptions }: EtcdConnection,
   retryIntervalMs: number,
-  auth?: { username: string; password: string },
 ): Etcd3 {
   return new Etcd3({
     hosts,
     auth,
+    credentials,
+    grpcOptions,
     faultHandling: { host: () => passThrough, watchBackoff: constantBackoff(retryIntervalMs) },
   });
 }

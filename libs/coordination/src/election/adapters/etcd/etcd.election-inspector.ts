@@ -1,3 +1,4 @@
+import { etcdAuthFailure, type EtcdConnection } from '@nestmesh/common';
 import type { Etcd3 } from 'etcd3';
 
 import { ElectionUnavailableError } from '../../../coordination.errors.js';
@@ -23,12 +24,11 @@ export class EtcdElectionInspector extends PollingElectionInspector {
   constructor(
     /** The URL as shown in errors (redacted). */
     private readonly name: string,
-    hosts: string[],
+    connection: EtcdConnection,
     private readonly timeoutMs: number,
-    auth?: { username: string; password: string },
   ) {
     super();
-    this.client = createEtcdClient(hosts, timeoutMs, auth);
+    this.client = createEtcdClient(connection, timeoutMs);
   }
 
   async groups({ signal }: { signal?: AbortSignal } = {}): Promise<string[]> {
@@ -82,9 +82,14 @@ export class EtcdElectionInspector extends PollingElectionInspector {
     return { deadline: Date.now() + this.timeoutMs };
   }
 
-  /** An abort's reason as is; anything else is ElectionUnavailableError naming the URL (redacted). */
+  /**
+   * An abort's reason as is; refused credentials BackendAuthError; anything else
+   * ElectionUnavailableError naming the URL (redacted).
+   */
   private unavailable(group: string, error: unknown, signal?: AbortSignal): unknown {
     if (signal?.aborted) return signal.reason;
+    const refused = etcdAuthFailure(this.name, error);
+    if (refused) return refused;
     return new ElectionUnavailableError(group, new Error(failureText(this.name, error)));
   }
 }

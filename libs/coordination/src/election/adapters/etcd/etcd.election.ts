@@ -1,3 +1,4 @@
+import { etcdAuthFailure, type EtcdTlsCredentials } from '@nestmesh/common';
 import type { Etcd3, Namespace } from 'etcd3';
 import { EventEmitter, on } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +32,12 @@ export interface EtcdLeaderElectionOptions {
   requestTimeoutMs?: number;
   /** etcd user and password (etcd auth), for the client built from `hosts`. */
   auth?: { username: string; password: string };
+  /** TLS to etcd (etcd3's `credentials`), for the client built from `hosts` (https:// ones). */
+  credentials?: EtcdTlsCredentials;
+  /** Extra gRPC channel options of that client (`grpc.ssl_target_name_override`). */
+  grpcOptions?: Record<string, string>;
+  /** The URL as errors show it (redacted by them). Default `etcd://<hosts>`. */
+  url?: string;
   /**
    * A client to use instead of one built from `hosts`; close() leaves it open. Its fault
    * handling is used as is: etcd3's default circuit breaker can hold a campaign for up to 5 s
@@ -76,6 +83,8 @@ export class EtcdLeaderElection implements LeaderElection {
   readonly group: string;
   readonly timing: ElectionTiming;
   private readonly client: Etcd3;
+  /** The URL as errors show it (redacted there). */
+  private readonly name: string;
   private readonly ownsClient: boolean;
   private readonly namespace: Namespace;
   private readonly requestTimeoutMs: number;
@@ -104,7 +113,10 @@ export class EtcdLeaderElection implements LeaderElection {
     if (!options.client && !options.hosts?.length)
       throw new InvalidElectionOptionsError('hosts', 'must name at least one etcd client URL');
     this.ownsClient = !options.client;
-    this.client = options.client ?? createEtcdClient(options.hosts, retryIntervalMs, options.auth);
+    this.name =
+      options.url ??
+      `etcd://${(options.hosts ?? []).map((host) => host.replace(/^https?:\/\//, '')).join(',')}`;
+    this.client = options.client ?? createEtcdClient(options, retryIntervalMs);
     this.namespace = this.client.namespace(electionPrefix(this.group));
   }
 
@@ -117,7 +129,10 @@ export class EtcdLeaderElection implements LeaderElection {
       try {
         const leadership = await this.track(this.attempt(candidateId, stop));
         if (leadership) return leadership;
-      } catch {
+      } catch (error) {
+        // Refused credentials do not get better by waiting: the campaign fails with them.
+        const refused = etcdAuthFailure(this.name, error);
+        if (refused) throw refused;
         // etcd unreachable, or the lease lost while waiting: a campaign outlives outages.
       }
       // Jittered so that candidates started together do not retry in lockstep.
@@ -129,7 +144,20 @@ export class EtcdLeaderElection implements LeaderElection {
     try {
       return (await readLeader(this.client, this.group, () => this.deadline())).leader;
     } catch (error) {
-      throw new ElectionUnavailableError(this.group, error);
+      throw etcdAuthFailure(this.name, error) ?? new ElectionUnavailableError(this.group, error);
+    }
+  }
+
+  /**
+   * Startup check: one read under the request deadline. Rejects with BackendAuthError when etcd
+   * refuses the credentials; resolves on anything else (etcd away is not a configuration error).
+   */
+  async credentialsChecked(): Promise<void> {
+    try {
+      await this.client.get(sinceKey(this.group)).options(this.deadline()).exists();
+    } catch (error) {
+      const refused = etcdAuthFailure(this.name, error);
+      if (refused) throw refused;
     }
   }
 

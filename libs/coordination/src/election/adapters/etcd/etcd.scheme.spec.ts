@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEtcd, type EtcdServer } from '@nestmesh/testing';
 import { Etcd3 } from 'etcd3';
+import { BackendAuthError } from '@nestmesh/common';
 
-import { ElectionUnavailableError } from '../../../coordination.errors.js';
 import { createLeaderElection } from '../../leader-election.factory.js';
 import { EtcdLeaderElection } from './etcd.election.js';
 
@@ -40,15 +40,29 @@ describe('etcd://user:password@host elections (a real etcd with auth enabled)', 
     await leadership.resign();
   });
 
-  it('no credentials, or a wrong password: ElectionUnavailableError, and no message shows the password', async (t) => {
+  it('no credentials, or a wrong password: BackendAuthError naming etcd at startup, and no message shows the password', async () => {
+    // Before: ElectionUnavailableError on every read, and a campaign retrying forever, silently.
     for (const userInfo of ['', 'root:wrong-s3cret@']) {
-      const election = await createLeaderElection({ group: 'with-auth', url: url(userInfo) });
-      t.after(() => election.close());
-      await assert.rejects(election.leader(), (error: unknown) => {
-        assert.ok(error instanceof ElectionUnavailableError, String(error));
-        assert.ok(!error.message.includes('s3cret'), error.message);
-        return true;
-      });
+      await assert.rejects(
+        createLeaderElection({ group: 'with-auth', url: url(userInfo) }),
+        (error: unknown) => {
+          assert.ok(error instanceof BackendAuthError, String(error));
+          assert.equal(error.backend, 'etcd');
+          assert.ok(!error.message.includes('s3cret'), error.message);
+          return true;
+        },
+      );
     }
+  });
+
+  it('a campaign on an election built directly fails with BackendAuthError instead of retrying', async (t) => {
+    const election = new EtcdLeaderElection({
+      hosts: [etcd.endpoint],
+      auth: { username: 'root', password: 'wrong-s3cret' },
+      group: 'with-auth',
+    });
+    t.after(() => election.close());
+    await assert.rejects(election.campaign('c1', { signal: AbortSignal.timeout(30_000) }), BackendAuthError);
+    await assert.rejects(election.leader(), BackendAuthError);
   });
 });

@@ -1,29 +1,40 @@
+import { BACKEND_TLS_QUERY, etcdConnectionOf } from '@nestmesh/common';
+
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
 
+/** The query an etcd election URL takes: TLS files and `timeout`, the request deadline in ms. */
+const ETCD_URL_QUERY = ['timeout', ...BACKEND_TLS_QUERY];
+
 /**
- * `etcd://[user:password@]host:2379[,host:2379…][?timeout=<ms>]`: several hosts are members of
- * one cluster; user and password authenticate every request (etcd auth). etcd3 is imported
- * only when such a URL is used.
+ * `etcd[s]://[user:password@]host:2379[,host:2379…][?timeout=<ms>]`: several hosts are members
+ * of one cluster; user and password authenticate every request (etcd auth); `etcds://` is TLS
+ * (`?ca=`, `?cert=`, `?key=`, `?servername=`). A refused password fails at startup with
+ * BackendAuthError. etcd3 is imported only when such a URL is used.
  */
 export function registerEtcdElectionScheme(backends: ElectionBackends): void {
-  backends.register('etcd', {
-    query: ['timeout'],
+  backends.register(['etcd', 'etcds'], {
+    query: ETCD_URL_QUERY,
     create: async (urls, { group, timing, requestTimeoutMs: option }) => {
       const [url] = urls;
-      if (url.hosts.length === 0) url.fail('names no etcd host (etcd://host:2379)');
       if (url.path) url.fail('takes no path (etcd://host:2379[,host:2379])');
+      const connection = etcdConnectionOf(url);
       const requestTimeoutMs = agreedTimeoutMs(urls, { name: 'requestTimeoutMs', value: option });
       const { EtcdLeaderElection } = await import('./etcd.election.js');
-      return new EtcdLeaderElection({
-        hosts: url.hosts.map((host) => `http://${host}`),
-        auth: url.credentials,
+      const election = new EtcdLeaderElection({
+        ...connection,
+        url: String(url),
         group,
         timing,
         requestTimeoutMs,
       });
+      await election.credentialsChecked().catch(async (error: unknown) => {
+        await election.close();
+        throw error;
+      });
+      return election;
     },
   });
 }
@@ -33,16 +44,15 @@ export function registerEtcdElectionScheme(backends: ElectionBackends): void {
  * each read (default 2000 ms). etcd3 is imported only when such a URL is used.
  */
 export function registerEtcdElectionInspector(inspectors: ElectionInspectors): void {
-  inspectors.register('etcd', {
-    query: ['timeout'],
+  inspectors.register(['etcd', 'etcds'], {
+    query: ETCD_URL_QUERY,
     create: async ([url]) => {
-      if (url.hosts.length === 0) url.fail('names no etcd host (etcd://host:2379)');
       if (url.path) url.fail('takes no path (etcd://host:2379[,host:2379])');
+      const connection = etcdConnectionOf(url);
       const timeoutMs =
         agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
       const { EtcdElectionInspector } = await import('./etcd.election-inspector.js');
-      const hosts = url.hosts.map((host) => `http://${host}`);
-      return new EtcdElectionInspector(String(url), hosts, timeoutMs, url.credentials);
+      return new EtcdElectionInspector(String(url), connection, timeoutMs);
     },
   });
 }
