@@ -1,10 +1,11 @@
 // No secret is ever printed: a mesh whose every backend URL carries credentials (Redis with an
-// ACL user, etcd with auth), read through everything an operator or a client sees — the
+// ACL user, etcd with auth, both over TLS), read through everything an operator or a client sees — the
 // processes' stdout and stderr from start to shutdown, the HTTP probes, the dashboard's
 // snapshot, /metrics, /debug/traces, the `nestmesh` CLI, and the error paths of a wrong
 // password — and searched for the secrets. Each secret is distinctive, so a hit is a leak.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,19 @@ function around(text: string, secret: string): string {
   return `…${text.slice(Math.max(0, at - 120), at)}<SECRET>${text.slice(at + secret.length, at + secret.length + 60)}…`;
 }
 
+/** What etcd (TLS, verified with `ca`) answers a read without an auth token. */
+function anonymousEtcdRead(endpoint: string, ca: string): Promise<string> {
+  return new Promise((resolveRead, reject) => {
+    const read = request(`${endpoint}/v3/kv/range`, { method: 'POST', ca }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.once('end', () => resolveRead(body));
+    });
+    read.once('error', reject);
+    read.end(JSON.stringify({ key: Buffer.from('/').toString('base64') }));
+  });
+}
+
 describe('no secret is ever printed', { timeout: 240_000 }, () => {
   const captured: { source: string; text: string }[] = [];
   const capture = (source: string, text: string) => captured.push({ source, text });
@@ -59,7 +73,7 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     cluster = await startMeshCluster({
       inventories: 2,
       redis: { user: 'app', password: SECRETS.redis, tls: { ca } },
-      etcd: { auth: { user: 'mesh', password: SECRETS.etcd } },
+      etcd: { auth: { user: 'mesh', password: SECRETS.etcd }, tls: { ca } },
       env: { HTTP_RATE_LIMIT: 'false' },
     });
   });
@@ -71,11 +85,7 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
   it('the run uses the credentials: the backends refuse a client without them, the mesh works with them', async () => {
     assert.ok(cluster.redisUrl.includes(SECRETS.redis) && cluster.discoveryUrl.includes(SECRETS.etcd));
     assert.match(await unauthenticatedPing(cluster.redis.port, ca.ca), /^-NOAUTH/);
-    const range = await fetch(`${cluster.etcd.endpoint}/v3/kv/range`, {
-      method: 'POST',
-      body: JSON.stringify({ key: Buffer.from('/').toString('base64') }),
-    });
-    const refusal = await range.text();
+    const refusal = await anonymousEtcdRead(cluster.etcd.endpoint, ca.ca);
     assert.match(refusal, /user name is empty|invalid auth token/, 'etcd refuses an anonymous read');
 
     const order = await fetch(`${cluster.order!.httpUrl}/orders`, {
@@ -98,7 +108,7 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
       assert.equal(response.status, 200, `${path}: ${text.slice(0, 300)}`);
     }
     const snapshot = answers.get('/mesh/api/snapshot') ?? '';
-    assert.match(snapshot, /etcd:\/\/mesh:\*\*\*@/, 'the snapshot names the backends, redacted');
+    assert.match(snapshot, /etcds:\/\/mesh:\*\*\*@/, 'the snapshot names the backends, redacted');
     assert.match(snapshot, /rediss:\/\/app:\*\*\*@/);
     for (const inventory of cluster.inventories) {
       capture(`GET ${inventory.metricsUrl}`, await (await fetch(inventory.metricsUrl)).text());
@@ -120,6 +130,7 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     }
     const onEtcd = await runCli(['leader', 'inventory'], { env: { ...env, ELECTION_URL: cluster.etcd.url } });
     capture('nestmesh leader (etcd)', onEtcd.stdout + onEtcd.stderr);
+    assert.doesNotMatch(onEtcd.stderr, /authentication failed|BACKEND_AUTH/, 'the CLI authenticates to etcd');
   });
 
   it('a wrong Redis password at startup: the process exits with an error naming Redis, without the password', async () => {
@@ -137,7 +148,8 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     );
     capture('inventory with a wrong Redis password', error.message);
     assert.match(error.message, /exited \(\d+\) before it was ready/);
-    assert.match(error.message, /rediss:\/\/app:\*\*\*@127\.0\.0\.1:\d+/, 'names the backend, redacted');
+    assert.match(error.message, /BackendAuthError: redis rediss:\/\/app:\*\*\*@127\.0\.0\.1:\d+/);
+    assert.match(error.message, /code: 'BACKEND_AUTH'/, 'a typed error');
     assert.match(error.message, /WRONGPASS|authentication|NOAUTH/i);
 
     const run = await runCli(['locks'], {
@@ -159,9 +171,9 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     );
     capture('order with a wrong etcd password', error.message);
     assert.match(error.message, /exited \(\d+\) before it was ready/);
-    assert.match(error.message, /etcd/, 'names the backend');
+    assert.match(error.message, /BackendAuthError: etcd etcds:\/\/mesh:\*\*\*@127\.0\.0\.1:\d+/);
     assert.match(error.message, /authentication failed/);
-    assert.match(error.message, /code: '[A-Z_]+'/, 'a typed error');
+    assert.match(error.message, /code: 'BACKEND_AUTH'/, 'a typed error');
 
     const run = await runCli(['services'], {
       env: { DISCOVERY_URL: withPassword(cluster.discoveryUrl, SECRETS.wrong) },
