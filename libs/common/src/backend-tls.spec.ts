@@ -47,7 +47,7 @@ describe('tlsOf', { timeout: 10_000 }, () => {
       (error: unknown) =>
         error instanceof BackendTlsFileError &&
         error.code === 'BACKEND_TLS_FILE' &&
-        error.parameter === 'ca' &&
+        error.parameter === '?ca' &&
         error.message.includes(`?ca=${missing} cannot be read (ENOENT)`) &&
         !error.message.includes('s3cret'),
     );

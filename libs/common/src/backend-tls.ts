@@ -41,22 +41,26 @@ export function tlsOf(url: BackendUrl): BackendTls | undefined {
     url.fail('a client certificate needs both ?cert= and ?key=');
   const tls: BackendTls = {};
   const caFile = url.string('ca');
-  if (caFile !== undefined) tls.ca = readPem(url, 'ca', caFile);
-  if (certFile !== undefined) tls.cert = readPem(url, 'cert', certFile);
-  if (keyFile !== undefined) tls.key = readPem(url, 'key', keyFile);
+  if (caFile !== undefined) tls.ca = readTlsFile(url, '?ca', caFile);
+  if (certFile !== undefined) tls.cert = readTlsFile(url, '?cert', certFile);
+  if (keyFile !== undefined) tls.key = readTlsFile(url, '?key', keyFile);
   const servername = url.string('servername');
   if (servername !== undefined) tls.servername = servername;
   return tls;
 }
 
-function readPem(url: BackendUrl, parameter: string, file: string): string {
+/**
+ * The PEM text of `file`, named by `source` (`?ca`, or a variable such as `CONSUL_CACERT`) of
+ * the backend `url`; BackendTlsFileError naming both when it cannot be read or is not PEM.
+ */
+export function readTlsFile(url: BackendUrl, source: string, file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new BackendTlsFileError(url, parameter, file, `cannot be read (${reason})`);
+    throw new BackendTlsFileError(url, source, file, `cannot be read (${reason})`);
   }
-  if (!text.includes('-----BEGIN ')) throw new BackendTlsFileError(url, parameter, file, 'is not PEM');
+  if (!text.includes('-----BEGIN ')) throw new BackendTlsFileError(url, source, file, 'is not PEM');
   return text;
 }

@@ -39,19 +39,21 @@ export class BackendAuthError extends Error {
 }
 
 /**
- * A file named by a TLS parameter of a backend URL (`?ca=`, `?cert=`, `?key=`) cannot be used.
- * The message names the parameter and the file, never the file's contents.
+ * A file named by a TLS parameter of a backend URL (`?ca=`, `?cert=`, `?key=`), or by a
+ * variable such as CONSUL_CACERT, cannot be used. The message names the parameter and the
+ * file, never the file's contents.
  */
 export class BackendTlsFileError extends Error {
   readonly code = 'BACKEND_TLS_FILE';
 
   constructor(
     url: { toString(): string },
+    /** `?ca`, `?cert`, `?key`, or the variable that named the file. */
     readonly parameter: string,
     readonly file: string,
     problem: string,
   ) {
-    super(`config: "${url.toString()}": ?${parameter}=${file} ${problem}`);
+    super(`config: "${url.toString()}": ${parameter}=${file} ${problem}`);
     this.name = new.target.name;
   }
 }

@@ -7,7 +7,7 @@ export {
   type InvalidUrl,
 } from './backend-url.js';
 export { Backoff, jittered, type BackoffOptions, type Random } from './backoff.js';
-export { BACKEND_TLS_QUERY, tlsOf, type BackendTls } from './backend-tls.js';
+export { BACKEND_TLS_QUERY, readTlsFile, tlsOf, type BackendTls } from './backend-tls.js';
 export {
   BackendAuthError,
   BackendTlsFileError,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { promiseTry } from '@nestmesh/common';
+import { promiseTry, splitBackendUrls } from '@nestmesh/common';
 import type { Reservation, StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
 import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from '@nestmesh/coordination/redis';
@@ -70,9 +70,11 @@ export class RedisStockStore implements StockStore {
     private readonly locks: LockService,
     private readonly policy: ReservationPolicy = DEFAULT_RESERVATION_POLICY,
   ) {
-    // Same connection as the locks (TLS, ACL user); a bad URL is refused here, at startup.
+    // Built as the locks' connections are (TLS, ACL user); a Redlock list (locks only) puts the
+    // stock on its first master, as docs/configuration.md says. A bad URL is refused here.
+    const [first = url] = splitBackendUrls(url);
     this.redis = createRedisClient(
-      url,
+      first,
       { maxRetriesPerRequest: 1 },
       (message) => new Error(`inventory: REDIS_URL ${message}`),
     );

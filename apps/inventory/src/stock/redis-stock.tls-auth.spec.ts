@@ -71,4 +71,15 @@ describe('RedisStockStore on rediss:// with an ACL user', { timeout: 60_000 }, (
     await assert.rejects(store.level('TLS-1'), refused);
     assert.equal(store.redis.status, 'end', 'a refused password is not retried');
   });
+
+  it('a Redlock list in REDIS_URL (locks only): the stock lives on its first master, with its credentials', async (t) => {
+    const list = `${redis.url},rediss://127.0.0.2:1,rediss://127.0.0.3:1`;
+    const store = new RedisStockStore(list, new LockService(await createLockBackend({ url: 'memory://' })));
+    t.after(() => store.close());
+    await store.credentialsChecked();
+    assert.equal(store.redis.options.port, redis.port);
+    assert.equal(store.redis.options.username, 'inventory');
+    await store.seed({ 'LIST-1': 1n });
+    assert.ok((await store.skus()).includes('LIST-1'));
+  });
 });

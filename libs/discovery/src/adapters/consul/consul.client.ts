@@ -1,5 +1,7 @@
+import { BackendAuthError } from '@nestmesh/common';
 import Consul from 'consul';
 import { EventEmitter } from 'node:events';
+import { Agent as HttpsAgent } from 'node:https';
 
 import { RegistryUnavailableError } from '../../discovery.errors.js';
 import { DEFAULT_CONSUL_HOST } from './consul.constants.js';
@@ -10,13 +12,31 @@ export type ConsulClient = InstanceType<typeof Consul>;
 /** What the client answers with `includeResponse`: the response (its headers) and the body. */
 export type ConsulAnswer = [{ headers: Record<string, string> }, unknown];
 
-/** A `consul` client for the agent, token, datacenter and namespace of the options. */
+/**
+ * What Consul answers (403, text) when it refuses the token: "ACL not found" (an unknown token),
+ * "Permission denied…" (a token, or the anonymous one, without the right); the client turns a
+ * longer text into "forbidden".
+ */
+const ACL_REFUSAL = /ACL not found|Permission denied|forbidden/i;
+
+/** The URL of the options as errors show it (redacted by them). */
+export function consulName(options: ConsulRegistryOptions): string {
+  return options.url ?? `consul${options.secure ? 's' : ''}://${options.host ?? DEFAULT_CONSUL_HOST}`;
+}
+
+/**
+ * A `consul` client for the agent, token, datacenter and namespace of the options; with
+ * `secure`, HTTPS through an agent that verifies Consul against `tls.ca` (the system's CAs
+ * without it) and presents `tls.cert`/`tls.key` when given.
+ */
 export function createConsulClient(options: ConsulRegistryOptions): ConsulClient {
   const [host, port] = (options.host ?? DEFAULT_CONSUL_HOST).split(':');
+  const { ca, cert, key, servername } = options.tls ?? {};
   const consul = new Consul({
     host,
     port: Number(port ?? 8500),
     secure: options.secure ?? false,
+    ...(options.secure ? { agent: new HttpsAgent({ keepAlive: true, ca, cert, key, servername }) } : {}),
     defaults: {
       ...(options.token ? { token: options.token } : {}),
       ...(options.datacenter ? { dc: options.datacenter } : {}),
@@ -43,9 +63,13 @@ export function createConsulClient(options: ConsulRegistryOptions): ConsulClient
 export class ConsulRequests {
   private readonly inFlight = new Set<EventEmitter>();
 
+  /** `name`: the URL as errors show it (redacted by them). */
+  constructor(private readonly name: string) {}
+
   /**
    * Runs one request with a cancel context (and the response included); the signal cancels
-   * it. Any failure, a cancellation included, is a RegistryUnavailableError.
+   * it. A refused token (403) is BackendAuthError naming consul; any other failure, a
+   * cancellation included, is a RegistryUnavailableError.
    */
   async call(
     operation: string,
@@ -59,7 +83,7 @@ export class ConsulRequests {
     try {
       return (await run(ctx)) as ConsulAnswer;
     } catch (error) {
-      throw new RegistryUnavailableError('consul', operation, error);
+      throw consulAuthFailure(this.name, error) ?? new RegistryUnavailableError('consul', operation, error);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(ctx);
@@ -83,4 +107,11 @@ export class ConsulRequests {
   cancelAll(): void {
     for (const ctx of this.inFlight) ctx.emit('cancel');
   }
+}
+
+/** A BackendAuthError when `error` is Consul refusing the token (HTTP 403), else undefined. */
+export function consulAuthFailure(name: string, error: unknown): BackendAuthError | undefined {
+  const { statusCode, message } = (error ?? {}) as { statusCode?: number; message?: string };
+  if (statusCode !== 403 || !ACL_REFUSAL.test(message ?? '')) return undefined;
+  return new BackendAuthError('consul', name, message ?? 'forbidden');
 }

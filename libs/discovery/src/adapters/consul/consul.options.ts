@@ -1,10 +1,17 @@
+import type { BackendTls } from '@nestmesh/common';
+
 import type { HeartbeatScheduler } from './consul.heartbeat.js';
 
 /** Defaults are in consul.constants.ts. */
 export interface ConsulRegistryOptions {
   /** Agent `host:port`. Default 127.0.0.1:8500. */
   host?: string;
+  /** HTTPS to the agent (`consuls://`, or CONSUL_HTTP_SSL=true). Default false. */
   secure?: boolean;
+  /** With `secure`: the CA that verifies the agent (default the system's) and a client certificate. */
+  tls?: BackendTls;
+  /** The URL as errors show it (redacted by them). Default `consul[s]://<host>`. */
+  url?: string;
   /** ACL token, sent as X-Consul-Token. */
   token?: string;
   /** Datacenter (`dc` query parameter). */

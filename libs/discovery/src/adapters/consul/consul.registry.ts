@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { BackendAuthError } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
@@ -7,7 +8,7 @@ import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
-import { ConsulRequests, createConsulClient, type ConsulClient } from './consul.client.js';
+import { ConsulRequests, consulName, createConsulClient, type ConsulClient } from './consul.client.js';
 import * as defaults from './consul.constants.js';
 import { CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
 import { duration, toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
@@ -33,13 +34,27 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private readonly watches = new WatchSessions();
   /** Set by close(): requests cancelled from then on are not worth a warning. */
   private closed = false;
-  private readonly requests = new ConsulRequests();
+  private readonly requests: ConsulRequests;
   /** Instances in maintenance, to be removed once the app has drained (close) or after a delay. */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
     this.heartbeats = new TtlHeartbeats(options.heartbeatScheduler);
     this.consul = createConsulClient(options);
+    this.requests = new ConsulRequests(consulName(options));
+  }
+
+  /**
+   * Startup check: one catalog read (Consul filters it by the token's rights rather than
+   * refusing it). Rejects with BackendAuthError when Consul does not know the token; resolves
+   * on anything else (the agent away is not a configuration error).
+   */
+  async credentialsChecked(): Promise<void> {
+    try {
+      await this.services();
+    } catch (error) {
+      if (error instanceof BackendAuthError) throw error;
+    }
   }
 
   async register(instance: ServiceInstance, { signal, healthy }: RegisterOptions = {}): Promise<void> {
@@ -61,6 +76,7 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
         }
       : {
           grpc: `${instance.address}:${instance.port}`,
+          ...grpcCheckTls(instance),
           interval: duration(options.checkIntervalMs ?? defaults.DEFAULT_CONSUL_CHECK_INTERVAL_MS),
           timeout: duration(options.checkTimeoutMs ?? defaults.DEFAULT_CONSUL_CHECK_TIMEOUT_MS),
           deregistercriticalserviceafter: deregisterAfter,
@@ -174,6 +190,7 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
         this.logger.warn(`${String(removal.reason)}; Consul removes it after DeregisterCriticalServiceAfter`);
       }
     }
+    this.consul.destroy(); // its keep-alive sockets
   }
 
   private async follow(name: string, feed: WatchFeed): Promise<void> {
@@ -231,4 +248,16 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
         .catch((error: unknown) => this.closed || this.logger.warn(String(error)));
     };
   }
+}
+
+/**
+ * The TLS fields of a gRPC check (Consul's GRPCUseTLS, TLSServerName) for an instance whose
+ * server speaks TLS: @nestmesh/grpc sets metadata `grpc_tls` (`tls` | `mtls`). The agent
+ * verifies the certificate against its own CA and the service name, which each service's
+ * certificate carries as a DNS SAN. An mTLS server also wants a client certificate, which the
+ * agent presents only when configured to (its `tls.grpc` settings); otherwise use `?check=ttl`.
+ */
+function grpcCheckTls(instance: ServiceInstance): Record<string, unknown> {
+  const mode = instance.metadata.grpc_tls;
+  return mode === 'tls' || mode === 'mtls' ? { grpcusetls: true, tlsservername: instance.name } : {};
 }

@@ -4,8 +4,12 @@
 // `?passing`, /v1/catalog/services, blocking queries with X-Consul-Index) and records every
 // request so tests can assert exactly what was sent. Checks behave as fake-consul-checks says
 // (TTL expiry included). One node, and no `consul` service of its own (a real agent lists the
-// servers as one).
+// servers as one). With `tokens` it enforces ACLs as Consul answers them (403, text/plain): an
+// unknown token is "ACL not found"; no token is the anonymous one under a deny policy, whose
+// writes are "Permission denied" (its reads pass: Consul filters them, not modelled here).
+// With `tls` it serves HTTPS only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -29,6 +33,13 @@ interface Registered {
 
 type Override = (request: RecordedRequest, response: ServerResponse) => boolean | Promise<boolean>;
 
+export interface FakeConsulAgentOptions {
+  /** ACL tokens the agent accepts (X-Consul-Token or ?token=); without it, every request passes. */
+  tokens?: readonly string[];
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
+}
+
 export class FakeConsulAgent {
   readonly requests: RecordedRequest[] = [];
   readonly services = new Map<string, Registered>();
@@ -38,12 +49,17 @@ export class FakeConsulAgent {
   private readonly waiters = new Set<() => void>();
   private server: Server | undefined;
 
+  constructor(private readonly options: FakeConsulAgentOptions = {}) {}
+
   /**
    * Listens on `port` (default: a free one); returns `host:port`. After `stop()` it can start
    * again on the same port with its state kept, as an agent restarts with its data dir.
    */
   async start(port = 0): Promise<string> {
-    this.server = createServer((request, response) => void this.handle(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse) =>
+      void this.handle(request, response);
+    const { tls } = this.options;
+    this.server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     for (const { checks } of this.services.values()) checks.armAll();
     return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -85,6 +101,7 @@ export class FakeConsulAgent {
       body: raw ? JSON.parse(raw) : undefined,
     };
     this.requests.push(recorded);
+    if (this.refused(recorded, response)) return;
     if (this.override && (await this.override(recorded, response))) return;
 
     // /v1/<area>/<kind>/<action>/<id>; a check id such as `service:<id>` may arrive encoded.
@@ -102,6 +119,18 @@ export class FakeConsulAgent {
     if (route === 'GET health/service') return this.healthService(action, url.searchParams, response);
     if (route === 'GET catalog/services') return this.catalogServices(url.searchParams, response);
     response.writeHead(404).end('not found');
+  }
+
+  /** With `tokens`: answers 403 as Consul does for an unknown token, or a write without one. */
+  private refused(recorded: RecordedRequest, response: ServerResponse): boolean {
+    const { tokens } = this.options;
+    if (!tokens) return false;
+    const header = recorded.headers['x-consul-token'];
+    const token = (Array.isArray(header) ? header[0] : header) ?? recorded.query.get('token') ?? undefined;
+    if (token === undefined ? recorded.method === 'GET' : tokens.includes(token)) return false;
+    const text = token === undefined ? 'Permission denied' : 'ACL not found';
+    response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
+    return true;
   }
 
   private agentService(
