@@ -1,72 +1,54 @@
 // No secret is ever printed: a mesh whose every backend URL carries credentials (Redis with an
-// ACL user, etcd with auth, both over TLS), read through everything an operator or a client sees — the
-// processes' stdout and stderr from start to shutdown, the HTTP probes, the dashboard's
-// snapshot, /metrics, /debug/traces, the `nestmesh` CLI, and the error paths of a wrong
-// password — and searched for the secrets. Each secret is distinctive, so a hit is a leak.
+// ACL user and etcd with auth, both over TLS; one inventory on Consul with an ACL token over
+// HTTPS), read through everything an operator or a client sees — the processes' stdout and
+// stderr from start to shutdown, the HTTP probes, the dashboard's snapshot, /metrics,
+// /debug/traces, the `nestmesh` CLI, and the error paths of a wrong password or token — and
+// searched for the secrets. Each secret is distinctive, so a hit is a leak.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:https';
-import { connect } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createTestCa, startAppProcess, type TestCa } from '@nestmesh/testing';
+import { createTestCa, startAppProcess, type AppProcess, type TestCa } from '@nestmesh/testing';
+
+// Consul cannot run on our machines: discovery's stand-in agent (its documented HTTP API, over
+// HTTPS, refusing tokens it does not know as an agent with ACLs on does).
+import { FakeConsulAgent } from '../../libs/discovery/dist/adapters/consul/fake-consul-agent.fixture.js';
 
 import { startMeshCluster, type MeshCluster } from './fixtures/mesh-cluster.js';
 import { runCli } from './support/cli-process.js';
+import {
+  anonymousEtcdRead,
+  consulReadStatus,
+  leaksOf,
+  unauthenticatedPing,
+  withPassword,
+} from './support/secret-probes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const nonce = randomBytes(6).toString('hex');
 const SECRETS = {
   redis: `s3cret-redis-${nonce}`,
   etcd: `s3cret-etcd-${nonce}`,
+  consul: `s3cret-consul-${nonce}`,
   wrong: `s3cret-wrong-${nonce}`,
 };
-
-/** `url` with its password replaced by `password` (percent-encoding kept). */
-function withPassword(url: string, password: string): string {
-  const parsed = new URL(url);
-  parsed.password = password;
-  return parsed.toString();
-}
-
-/** What Redis (TLS, verified with `ca`) answers a client that does not authenticate. */
-function unauthenticatedPing(port: number, ca: string): Promise<string> {
-  return new Promise((resolvePing, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ca }, () => socket.write('PING\r\n'));
-    socket.setEncoding('utf8');
-    socket.once('data', (answer: string) => {
-      socket.destroy();
-      resolvePing(answer);
-    });
-    socket.once('error', reject);
-  });
-}
-
-/** Where `secret` sits in `text`, the secret itself masked, for a readable failure. */
-function around(text: string, secret: string): string {
-  const at = text.indexOf(secret);
-  return `…${text.slice(Math.max(0, at - 120), at)}<SECRET>${text.slice(at + secret.length, at + secret.length + 60)}…`;
-}
-
-/** What etcd (TLS, verified with `ca`) answers a read without an auth token. */
-function anonymousEtcdRead(endpoint: string, ca: string): Promise<string> {
-  return new Promise((resolveRead, reject) => {
-    const read = request(`${endpoint}/v3/kv/range`, { method: 'POST', ca }, (response) => {
-      let body = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      response.once('end', () => resolveRead(body));
-    });
-    read.once('error', reject);
-    read.end(JSON.stringify({ key: Buffer.from('/').toString('base64') }));
-  });
-}
 
 describe('no secret is ever printed', { timeout: 240_000 }, () => {
   const captured: { source: string; text: string }[] = [];
   const capture = (source: string, text: string) => captured.push({ source, text });
   let cluster: MeshCluster;
   let ca: TestCa;
+  let consul: FakeConsulAgent;
+  let consulAgent: string;
+  let consulUrl: (token: string) => string;
+  let onConsul: AppProcess;
+
+  const startInventoryOnConsul = (token: string) =>
+    startAppProcess(join(root, 'apps/inventory/dist/main.js'), {
+      env: { DISCOVERY_URL: consulUrl(token), REDIS_URL: cluster.redisUrl, METRICS_PORT: '0' },
+      readyPattern: /inventory ready/,
+    });
 
   before(async () => {
     ca = await createTestCa();
@@ -76,8 +58,17 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
       etcd: { auth: { user: 'mesh', password: SECRETS.etcd }, tls: { ca } },
       env: { HTTP_RATE_LIMIT: 'false' },
     });
+    const certificate = await ca.issue('consul', { dns: ['localhost'], ips: ['127.0.0.1'] });
+    consul = new FakeConsulAgent({ tokens: [SECRETS.consul], tls: certificate });
+    consulAgent = await consul.start();
+    // ttl checks: the app heartbeats; the stand-in agent cannot dial a gRPC health check.
+    consulUrl = (token) =>
+      `consuls://${consulAgent}?ca=${encodeURIComponent(ca.caFile)}&token=${encodeURIComponent(token)}&check=ttl`;
+    onConsul = await startInventoryOnConsul(SECRETS.consul);
   });
   after(async () => {
+    await onConsul?.stop();
+    await consul?.stop();
     await cluster?.stop();
     await ca?.close();
   });
@@ -87,6 +78,14 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     assert.match(await unauthenticatedPing(cluster.redis.port, ca.ca), /^-NOAUTH/);
     const refusal = await anonymousEtcdRead(cluster.etcd.endpoint, ca.ca);
     assert.match(refusal, /user name is empty|invalid auth token/, 'etcd refuses an anonymous read');
+    assert.equal(
+      await consulReadStatus(consulAgent, ca.ca, SECRETS.wrong),
+      403,
+      'Consul refuses another token',
+    );
+    const registered = consul.requestsTo('/v1/agent/service/register');
+    assert.ok(registered.some((request) => request.headers['x-consul-token'] === SECRETS.consul));
+    assert.ok(consul.services.size >= 1, 'the inventory registered on Consul with its token');
 
     const order = await fetch(`${cluster.order!.httpUrl}/orders`, {
       method: 'POST',
@@ -128,6 +127,10 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
       capture(`nestmesh ${args.join(' ')}`, run.stdout + run.stderr);
       assert.equal(run.code, 0, `nestmesh ${args.join(' ')}: ${run.stderr}`);
     }
+    const catalog = await runCli(['services'], { env: { DISCOVERY_URL: consulUrl(SECRETS.consul) } });
+    capture('nestmesh services (Consul)', catalog.stdout + catalog.stderr);
+    assert.equal(catalog.code, 0, catalog.stderr);
+    assert.match(catalog.stdout, /^inventory\s/m);
     const onEtcd = await runCli(['leader', 'inventory'], { env: { ...env, ELECTION_URL: cluster.etcd.url } });
     capture('nestmesh leader (etcd)', onEtcd.stdout + onEtcd.stderr);
     assert.doesNotMatch(onEtcd.stderr, /authentication failed|BACKEND_AUTH/, 'the CLI authenticates to etcd');
@@ -183,6 +186,21 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     assert.match(run.stderr, /etcd/);
   });
 
+  it('a wrong Consul token at startup: the process exits with an error naming Consul, without the token', async () => {
+    const error = await startInventoryOnConsul(SECRETS.wrong).then(
+      () => assert.fail('an inventory with a wrong Consul token got ready'),
+      (failure: unknown) => failure as Error,
+    );
+    capture('inventory with a wrong Consul token', error.message);
+    assert.match(error.message, /exited \(\d+\) before it was ready/);
+    assert.match(error.message, /BackendAuthError: consul\b.*authentication failed/, 'names the backend');
+    assert.match(error.message, /code: 'BACKEND_AUTH'/, 'a typed error');
+    const run = await runCli(['services'], { env: { DISCOVERY_URL: consulUrl(SECRETS.wrong) } });
+    capture('nestmesh services with a wrong Consul token', run.stdout + run.stderr);
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /consul/i);
+  });
+
   it('none of the secrets appears in anything captured, the processes output up to their exit included', async () => {
     const processes = [
       ...cluster.inventories.map((inventory) => ({
@@ -190,15 +208,13 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
         app: inventory.process,
       })),
       { name: 'order', app: cluster.order!.process },
+      { name: 'inventory on Consul', app: onConsul },
     ];
+    await onConsul.stop();
     await cluster.stop();
     for (const { name, app } of processes) capture(`${name} stdout+stderr`, app.output());
     assert.ok(captured.length >= 15, `captured ${captured.length} outputs`);
-    const leaks = captured.flatMap(({ source, text }) =>
-      Object.entries(SECRETS)
-        .filter(([, secret]) => text.includes(secret) || text.includes(encodeURIComponent(secret)))
-        .map(([name, secret]) => `the ${name} secret in ${source}: ${around(text, secret)}`),
-    );
+    const leaks = leaksOf(captured, SECRETS);
     assert.deepEqual(leaks, []);
   });
 });
