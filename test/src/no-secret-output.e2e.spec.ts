@@ -1,9 +1,10 @@
 // No secret is ever printed: a mesh whose every backend URL carries credentials (Redis with an
 // ACL user and etcd with auth, both over TLS; one inventory on Consul with an ACL token over
-// HTTPS), read through everything an operator or a client sees — the processes' stdout and
-// stderr from start to shutdown, the HTTP probes, the dashboard's snapshot, /metrics,
-// /debug/traces, the `nestmesh` CLI, and the error paths of a wrong password or token — and
-// searched for the secrets. Each secret is distinctive, so a hit is a leak.
+// HTTPS) and whose apps talk mutual TLS, read through everything an operator or a client sees:
+// the processes' stdout and stderr from start to shutdown, the HTTP probes, the dashboard's
+// snapshot, /metrics, /debug/traces, the `nestmesh` CLI, and the error paths of a wrong
+// password, token or key. Each secret (and a line of each private key) is distinctive, so a
+// hit is a leak.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +21,7 @@ import { runCli } from './support/cli-process.js';
 import {
   anonymousEtcdRead,
   consulReadStatus,
+  keyLine,
   leaksOf,
   unauthenticatedPing,
   withPassword,
@@ -34,11 +36,13 @@ const SECRETS = {
   wrong: `s3cret-wrong-${nonce}`,
 };
 
-describe('no secret is ever printed', { timeout: 240_000 }, () => {
+describe('no secret is ever printed', { timeout: 300_000 }, () => {
   const captured: { source: string; text: string }[] = [];
   const capture = (source: string, text: string) => captured.push({ source, text });
   let cluster: MeshCluster;
   let ca: TestCa;
+  let meshKey: string;
+  let otherKey: string;
   let consul: FakeConsulAgent;
   let consulAgent: string;
   let consulUrl: (token: string) => string;
@@ -52,11 +56,21 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
 
   before(async () => {
     ca = await createTestCa();
+    // Mutual TLS between the apps, one certificate named `mesh` for all: its key must never show.
+    const mesh = await ca.issue('mesh', { dns: ['mesh'], ips: ['127.0.0.1'] });
+    meshKey = keyLine(mesh.key);
+    const meshTls = {
+      GRPC_TLS_CERT: mesh.certFile,
+      GRPC_TLS_KEY: mesh.keyFile,
+      GRPC_TLS_CA: ca.caFile,
+      GRPC_TLS_CLIENT_AUTH: 'require',
+      GRPC_TLS_SERVER_NAME: 'mesh',
+    };
     cluster = await startMeshCluster({
       inventories: 2,
       redis: { user: 'app', password: SECRETS.redis, tls: { ca } },
       etcd: { auth: { user: 'mesh', password: SECRETS.etcd }, tls: { ca } },
-      env: { HTTP_RATE_LIMIT: 'false' },
+      env: { HTTP_RATE_LIMIT: 'false', ...meshTls },
     });
     const certificate = await ca.issue('consul', { dns: ['localhost'], ips: ['127.0.0.1'] });
     consul = new FakeConsulAgent({ tokens: [SECRETS.consul], tls: certificate });
@@ -93,7 +107,8 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
       body: JSON.stringify({ items: [{ sku: 'A-1', quantity: 1 }] }),
     });
     capture('POST /orders', await order.text());
-    assert.equal(order.status, 201, 'an order placed through etcd discovery and the Redis stock');
+    assert.equal(order.status, 201, 'an order placed through etcd discovery, the Redis stock and mTLS');
+    assert.match(cluster.inventories[0].process.output(), /mutual TLS/, 'the inventories serve mTLS');
   });
 
   it('HTTP: probes, the dashboard snapshot, metrics and traces', async () => {
@@ -201,6 +216,27 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     assert.match(run.stderr, /consul/i);
   });
 
+  it('a gRPC key that does not match its certificate: the process exits naming GRPC_TLS_KEY, without the key', async () => {
+    const mesh = await ca.issue('mesh', { dns: ['mesh'], ips: ['127.0.0.1'] });
+    const other = await ca.issue('other', { dns: ['other'] });
+    otherKey = keyLine(other.key);
+    const error = await startAppProcess(join(root, 'apps/inventory/dist/main.js'), {
+      env: {
+        GRPC_TLS_CERT: mesh.certFile,
+        GRPC_TLS_KEY: other.keyFile,
+        GRPC_TLS_CA: ca.caFile,
+        METRICS_PORT: '0',
+      },
+      readyPattern: /inventory ready/,
+    }).then(
+      () => assert.fail('an inventory with a key of another certificate got ready'),
+      (failure: unknown) => failure as Error,
+    );
+    capture('inventory with a mismatched gRPC key', error.message);
+    assert.match(error.message, /GRPC_TLS_KEY/);
+    assert.match(error.message, /code: 'TLS_CONFIG'/, 'a typed error');
+  });
+
   it('none of the secrets appears in anything captured, the processes output up to their exit included', async () => {
     const processes = [
       ...cluster.inventories.map((inventory) => ({
@@ -214,7 +250,7 @@ describe('no secret is ever printed', { timeout: 240_000 }, () => {
     await cluster.stop();
     for (const { name, app } of processes) capture(`${name} stdout+stderr`, app.output());
     assert.ok(captured.length >= 15, `captured ${captured.length} outputs`);
-    const leaks = leaksOf(captured, SECRETS);
+    const leaks = leaksOf(captured, { ...SECRETS, 'gRPC TLS key': meshKey, 'another key': otherKey });
     assert.deepEqual(leaks, []);
   });
 });

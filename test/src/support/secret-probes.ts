@@ -71,3 +71,9 @@ export function consulReadStatus(agent: string, ca: string, token: string): Prom
     read.end();
   });
 }
+
+/** A line from the middle of a PEM key's body: distinctive (the first lines are common headers of every key). */
+export function keyLine(pem: string): string {
+  const body = pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----'));
+  return body[Math.floor(body.length / 2)];
+}
