@@ -19,8 +19,11 @@ export interface StartRedisOptions {
   password?: string;
   /** An ACL user (all keys, channels and commands) with `password`; the default user is off. */
   user?: string;
-  /** TLS only (the plaintext port is off), with a certificate for 127.0.0.1 issued by `ca`. */
-  tls?: { ca: TestCa };
+  /**
+   * TLS only (the plaintext port is off), with a certificate for 127.0.0.1 issued by `ca`;
+   * `clientAuth`: clients must present a certificate from `ca` too (`--tls-auth-clients yes`).
+   */
+  tls?: { ca: TestCa; clientAuth?: boolean };
 }
 
 export interface RedisServer {
@@ -49,17 +52,19 @@ interface PingTarget {
   ca?: string;
   /** `AUTH` arguments sent before PING. */
   auth?: readonly string[];
+  /** A client certificate and key (PEM), for a server that asks for one. */
+  client?: { cert: string; key: string };
 }
 
 /** Whether Redis answers PING (after AUTH when given), over TLS when `ca` is given. */
-export async function ping({ port, ca, auth }: PingTarget): Promise<boolean> {
+export async function ping({ port, ca, auth, client }: PingTarget): Promise<boolean> {
   return new Promise((resolve) => {
     const commands = (auth ? [command(['AUTH', ...auth])] : []).concat(command(['PING'])).join('');
     const onConnect = () => socket.write(commands);
     const socket: Socket =
       ca === undefined
         ? connect({ host: '127.0.0.1', port }, onConnect)
-        : connectTls({ host: '127.0.0.1', port, ca }, onConnect);
+        : connectTls({ host: '127.0.0.1', port, ca, ...client }, onConnect);
     let answer = '';
     socket.setEncoding('utf8');
     socket.on('data', (data: string) => {
@@ -87,12 +92,16 @@ function authArguments({ password, user }: StartRedisOptions): string[] {
   return ['--user', user, 'on', `>${password}`, '~*', '&*', '+@all', '--user', 'default', 'off'];
 }
 
-function tlsArguments(port: number, certificate: IssuedCertificate, caFile: string): string[] {
+function tlsArguments(
+  port: number,
+  certificate: IssuedCertificate,
+  { ca, clientAuth = false }: { ca: TestCa; clientAuth?: boolean },
+): string[] {
   return [
     ...['--port', '0', '--tls-port', String(port)],
     ...['--tls-cert-file', certificate.certFile, '--tls-key-file', certificate.keyFile],
-    // Clients verify the server; the server does not ask for client certificates.
-    ...['--tls-ca-cert-file', caFile, '--tls-auth-clients', 'no'],
+    // Clients verify the server; the server asks for client certificates only with clientAuth.
+    ...['--tls-ca-cert-file', ca.caFile, '--tls-auth-clients', clientAuth ? 'yes' : 'no'],
   ];
 }
 
@@ -119,8 +128,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const certificate = tls
     ? await tls.ca.issue(`redis-${port}`, { dns: ['localhost'], ips: ['127.0.0.1'] })
     : undefined;
-  const listen =
-    certificate && tls ? tlsArguments(port, certificate, tls.ca.caFile) : ['--port', String(port)];
+  // The readiness probe's own certificate, when the server asks clients for one.
+  const probeCertificate = tls?.clientAuth ? await tls.ca.issue(`redis-${port}-probe`) : undefined;
+  const listen = certificate && tls ? tlsArguments(port, certificate, tls) : ['--port', String(port)];
   const dataDir = persistent ? mkdtempSync(join(tmpdir(), 'nestmesh-redis-')) : undefined;
   const persistence = dataDir
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dataDir]
@@ -138,6 +148,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
         port,
         ca: tls?.ca.ca,
         auth: password === undefined ? undefined : user === undefined ? [password] : [user, password],
+        client: probeCertificate && { cert: probeCertificate.cert, key: probeCertificate.key },
       }),
     // A bound for a loaded machine; it starts in milliseconds on a quiet one.
     timeoutMs: 30_000,

@@ -5,10 +5,5 @@ export {
   RedisLeaderElection,
   type RedisLeaderElectionOptions,
 } from '../../../election/adapters/redis/redis.election.js';
-export {
-  createRedisClient,
-  redisAuthFailure,
-  redisCredentialsChecked,
-  redisFailure,
-} from './redis.connection.js';
+export { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 export { REDIS_CONNECTION_QUERY, redisOptionsOf } from './redis.options.js';

@@ -17,7 +17,7 @@ const authFailures = new WeakMap<Redis, BackendAuthError>();
  * apps' stores): options from {@link redisOptionsOf}, then `options` on top. When Redis refuses
  * the credentials the client stops reconnecting (a wrong password does not get better by
  * retrying) and {@link redisAuthFailure} holds the BackendAuthError naming redis and the
- * redacted URL; {@link redisFailure} turns any later command error into it.
+ * redacted URL: callers raise it instead of their "unavailable" error.
  */
 export function createRedisClient(
   url: string | BackendUrl,
@@ -41,15 +41,6 @@ export function createRedisClient(
 /** The BackendAuthError of a client whose credentials Redis refused, else undefined. */
 export function redisAuthFailure(client: Redis): BackendAuthError | undefined {
   return authFailures.get(client);
-}
-
-/**
- * `error` as callers should see it: the client's BackendAuthError when Redis refused its
- * credentials (a command then fails with "Connection is closed" or the raw WRONGPASS reply),
- * else `error` unchanged.
- */
-export function redisFailure(client: Redis, error: unknown): unknown {
-  return authFailures.get(client) ?? error;
 }
 
 /**

@@ -7,6 +7,7 @@ import { createTestCa, startRedis, type RedisServer, type TestCa } from '@nestme
 import { createElectionInspector } from '../../../election/election-inspector.js';
 import { createLeaderElection } from '../../../election/leader-election.factory.js';
 import { LockService } from '../../lock.service.js';
+import { LockUnavailableError } from '../../../coordination.errors.js';
 import { lockBackends } from '../../lock-backend.factory.js';
 import { createLockInspector } from '../../lock-inspector.js';
 
@@ -125,3 +126,34 @@ describe('rediss:// with an ACL user: locks, election and inspectors over TLS', 
     }
   });
 });
+
+describe(
+  'rediss:// with a client certificate (?cert=&key=) to a Redis that asks for one',
+  { timeout: 60_000 },
+  () => {
+    let ca: TestCa;
+    let redis: RedisServer;
+    before(async () => {
+      ca = await createTestCa();
+      redis = await startRedis({ password: PASSWORD, tls: { ca, clientAuth: true } });
+    });
+    after(async () => {
+      await redis?.stop();
+      await ca?.close();
+    });
+
+    it('locks work with the certificate; without one the TLS handshake fails: LockUnavailableError', async (t) => {
+      const client = await ca.issue('inventory-client');
+      const withCertificate = await lockBackends.create(
+        `${redis.url}&cert=${client.certFile}&key=${client.keyFile}`,
+        {},
+      );
+      const without = await lockBackends.create(redis.url, { commandTimeoutMs: 2_000 });
+      t.after(() => Promise.all([withCertificate.close?.(), without.close?.()]));
+      const token = await withCertificate.acquire('k', 'owner', 10_000);
+      assert.equal(typeof token, 'bigint');
+      await withCertificate.release('k', 'owner');
+      await assert.rejects(without.acquire('k', 'owner', 10_000), LockUnavailableError);
+    });
+  },
+);
