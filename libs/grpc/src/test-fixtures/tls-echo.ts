@@ -14,6 +14,7 @@ import {
   type ExpandRequest,
 } from '@nestmesh/contracts/echo/v1';
 import type { Observable } from 'rxjs';
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { createTestCa, startContext, type IssuedCertificate, type TestCa } from '@nestmesh/testing';
 
 import { EchoController, EchoLog } from './fixture-echo.js';
@@ -24,10 +25,11 @@ import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
 import type { MeshTlsOptions } from '../tls/tls.options.js';
 import { registryOf, startEchoClient, type Echo } from './retry-peers.js';
 
-/** How many calls reached the handler. */
+/** How many calls reached the handler, and the serial of the last client certificate seen (mTLS). */
 @Injectable()
 export class HandlerCalls {
   count = 0;
+  lastPeerSerial: string | undefined;
 }
 
 @Controller()
@@ -39,8 +41,13 @@ class CountingEchoController extends EchoController {
   ) {
     super(log);
   }
-  override echo(request: EchoRequest): EchoResponse {
+  override echo(
+    request: EchoRequest,
+    _metadata?: Metadata,
+    call?: ServerUnaryCall<unknown, unknown>,
+  ): EchoResponse {
     this.calls.count++;
+    this.calls.lastPeerSerial = call?.getAuthContext().sslPeerCertificate?.serialNumber?.toUpperCase();
     return { message: request.message, sequence: this.calls.count };
   }
   override expand(request: ExpandRequest) {
