@@ -2,7 +2,8 @@
 // (so a test can tell a refused handshake from a refused call), and a mesh client dialling it
 // by name through a memory registry. Certificates come from createTestCa().
 import { Controller, Injectable, Module } from '@nestjs/common';
-import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { descriptorSet } from '@nestmesh/contracts';
 import {
   EchoServiceControllerMethods,
@@ -122,12 +123,28 @@ export function serverTls(
   return { caFile: ca.caFile, certFile: certificate.certFile, keyFile: certificate.keyFile, ...extra };
 }
 
+function capture(logs: string[]): LoggerService {
+  const push = (level: string) => (message: unknown) => void logs.push(`${level} ${String(message)}`);
+  return {
+    log: push('log'),
+    warn: push('warn'),
+    error: push('error'),
+    debug: push('debug'),
+    verbose: push('verbose'),
+  };
+}
+
 /** Everything a TLS test started, stopped by `stop()` (in an afterEach) even when it failed. */
 export class TlsRig {
   private readonly apps: INestApplicationContext[] = [];
 
-  async server(options: Partial<MeshGrpcModuleOptions>): Promise<TlsEchoServer> {
-    const app = await startContext(TlsEchoModule.forRoot(options));
+  /** A server app; with `logs`, what Nest's Logger writes is pushed there as `<level> <message>`. */
+  async server(options: Partial<MeshGrpcModuleOptions>, logs?: string[]): Promise<TlsEchoServer> {
+    const module = TlsEchoModule.forRoot(options);
+    const app = logs
+      ? await NestFactory.createApplicationContext(module, { logger: capture(logs), abortOnError: false })
+      : await startContext(module);
+    if (logs) await app.init();
     this.apps.push(app);
     const server = app.get(MeshGrpcServer);
     return { app, server, port: server.port, calls: app.get(HandlerCalls) };
