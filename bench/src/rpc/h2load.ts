@@ -22,6 +22,8 @@ export interface H2loadOptions {
   clients: number;
   streams: number;
   core: number;
+  /** `https` loads a TLS server (h2load does not verify its certificate). Default `http`. */
+  scheme?: 'http' | 'https';
 }
 
 export interface H2loadResult extends Sample {
@@ -48,7 +50,7 @@ function argumentsOf(load: Omit<H2loadOptions, 'requests'>, amount: string[], lo
     '-d',
     requestFile,
     `--log-file=${logFile}`,
-    `http://127.0.0.1:${load.port}/inventory.v1.InventoryService/GetStock`,
+    `${load.scheme ?? 'http'}://127.0.0.1:${load.port}/inventory.v1.InventoryService/GetStock`,
   ];
 }
 
