@@ -30,6 +30,21 @@ export class InvalidGrpcOptionsError extends MeshGrpcError {
   }
 }
 
+/**
+ * TLS settings that cannot work (a certificate without its key, a file that is missing or not
+ * PEM, a key that does not match its certificate), raised at startup rather than on the first
+ * call. `setting` is the option (`tls.certFile`) or environment variable (`GRPC_TLS_CERT`).
+ */
+export class GrpcTlsConfigError extends MeshGrpcError {
+  constructor(
+    readonly setting: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super('TLS_CONFIG', `tls: ${setting} ${message}`, options);
+  }
+}
+
 /** Controllers and service definitions that do not match (a handler for a service not served, …). */
 export class GrpcBindingError extends MeshGrpcError {
   constructor(message: string) {

@@ -91,6 +91,7 @@ export type { MeshBidiStream, MeshResponseStream } from './client/streaming-call
 export {
   GrpcBindingError,
   GrpcListenError,
+  GrpcTlsConfigError,
   InvalidErrorDetailsError,
   InvalidGrpcOptionsError,
   MeshGrpcError,
@@ -105,6 +106,14 @@ export {
   MeshConsoleLogger,
   type LogFormat,
 } from './logging/console-logger.js';
+export {
+  channelCredentialsFor,
+  serverCredentialsFor,
+  SERVER_NAME_CHANNEL_OPTION,
+} from './tls/tls-credentials.js';
+export { TLS_ENV_NAMES, tlsFromEnv } from './tls/tls-env.js';
+export { DEFAULT_TLS_REFRESH_INTERVAL_MS, type MeshTlsOptions } from './tls/tls.options.js';
+export { GRPC_TLS_METADATA } from './tls/transport-security.js';
 export { callSignal, type CancellableCall } from './server/call-signal.js';
 export { observe } from './streaming/observe.js';
 export { HealthService, ServingStatus } from './server/health.service.js';

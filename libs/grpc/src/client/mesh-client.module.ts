@@ -1,6 +1,5 @@
 import { Inject, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import type { ChannelCredentials, ChannelOptions, Interceptor } from '@grpc/grpc-js';
 import { Discovery, isServiceName } from '@nestmesh/discovery';
 
@@ -36,6 +35,8 @@ import {
 } from './balancers/p2c.config.js';
 import { clientRetries, type ClientRetries, type ClientRetryOptions } from './retries/client-retries.js';
 import { RETRY_BUDGET_CHANNEL_OPTION, RetryBudget } from './retries/retry-budget.js';
+import { clientTransport } from '../tls/transport-security.js';
+import type { MeshTlsOptions } from '../tls/tls.options.js';
 
 export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition>
   extends MeshChannelOptions, ClientRetryOptions {
@@ -63,7 +64,14 @@ export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDe
    * default (K 2, window 10 s, 20 requests before it may reject); `false` turns it off.
    */
   circuitBreaker?: false | CircuitBreakerOptions;
-  /** Default insecure. */
+  /**
+   * TLS to the service (docs/grpc.md "TLS and mutual TLS"): the server certificate is verified
+   * against `caFile` and must carry the service name (or `serverName`); `certFile`/`keyFile`
+   * are presented for mutual TLS. Default: from GRPC_TLS_* (tlsFromEnv), plaintext when none
+   * is set; `false` = plaintext even when they are. Sibling channels use the same credentials.
+   */
+  tls?: MeshTlsOptions | false;
+  /** Your own grpc-js credentials instead of `tls` (both set is refused). Default insecure. */
   credentials?: ChannelCredentials;
   /**
    * grpc-js channel options; `grpc.service_config` defaults to the one built from `balancer`,
@@ -177,6 +185,8 @@ export class MeshClientModule {
         useFactory: (discovery: Discovery) => {
           setupMeshResolver();
           setupP2cBalancer();
+          // TLS settings are read (files checked) when the app is built, as the server's are.
+          const transport = clientTransport(options);
           const attached = attachDiscovery(discovery);
           // Tracing only with an SDK registered before the app was built (else it would cost per
           // call for nothing); first, so that a call the breaker rejects still gets its span.
@@ -190,20 +200,17 @@ export class MeshClientModule {
             // The user's own last: they see every call that is sent (not one the breaker refused).
             ...userInterceptors(options),
           ];
-          const channels = new MeshChannels(
-            `${MESH_SCHEME}:///${options.service}`,
-            options.credentials ?? grpcCredentials.createInsecure(),
-            {
-              'grpc.service_config': JSON.stringify(retries.serviceConfig),
-              ...options.channelOptions,
-              // One budget for the service, over its sibling channels too.
-              [RETRY_BUDGET_CHANNEL_OPTION]: retryBudgetOf(retries, options),
-              ...grpcChannelOptions(options),
-              // Siblings carry the same value: their resolvers follow the same Discovery.
-              [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
-              interceptors,
-            },
-          );
+          const channels = new MeshChannels(`${MESH_SCHEME}:///${options.service}`, transport.credentials, {
+            'grpc.service_config': JSON.stringify(retries.serviceConfig),
+            ...options.channelOptions,
+            ...transport.channelOptions,
+            // One budget for the service, over its sibling channels too.
+            [RETRY_BUDGET_CHANNEL_OPTION]: retryBudgetOf(retries, options),
+            ...grpcChannelOptions(options),
+            // Siblings carry the same value: their resolvers follow the same Discovery.
+            [DISCOVERY_CHANNEL_OPTION]: attached.optionValue,
+            interceptors,
+          });
           return {
             channels,
             // Every channel of the attachment is closed before it is released, once.

@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { ServerCredentials, ServerOptions } from '@grpc/grpc-js';
 
 import type { ErrorCodeMap } from '../status/status-mapping.js';
+import type { MeshTlsOptions } from '../tls/tls.options.js';
 import type { AnyServiceDefinition } from './service-definition.js';
 import type { SheddingOptions } from './shedding/shedding.options.js';
 
@@ -28,7 +29,13 @@ export interface MeshGrpcModuleOptions {
   deregisterDelayMs?: number;
   /** Error `code` strings to gRPC statuses, beyond the status names themselves. */
   errorCodes?: ErrorCodeMap;
-  /** Default insecure. */
+  /**
+   * TLS or mutual TLS (docs/grpc.md "TLS and mutual TLS"). Default: from GRPC_TLS_* (tlsFromEnv),
+   * plaintext when none is set; `false` = plaintext even when they are. Certificate files are
+   * re-read every `refreshIntervalMs`. Health and reflection are served over it too.
+   */
+  tls?: MeshTlsOptions | false;
+  /** Your own grpc-js credentials instead of `tls` (both set is refused). Default insecure. */
   credentials?: ServerCredentials;
   /**
    * Trace grpc.health.v1.Health calls too (a SERVER span and `rpc.server.call.duration` per

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import {
   HealthService as HealthServiceDefinition,
   type HealthServer,
@@ -35,6 +35,7 @@ import {
   type ServerEndpoint,
 } from './server-tracing.js';
 import { validateServerOptions } from './validate-server-options.js';
+import { serverTransport, transportMetadata, type ServerTransport } from '../tls/transport-security.js';
 import { withDownstreamPushback } from '../status/retry-pushback.js';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -60,6 +61,8 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private reflection: ServerReflection | undefined;
   private stopping: Promise<void> | undefined;
   private readonly shedLoggedAt = new Map<string, number>();
+  /** Credentials from `tls`/`credentials` or GRPC_TLS_*, checked when the module is built. */
+  private readonly transport: ServerTransport;
 
   constructor(
     @Inject(MESH_GRPC_OPTIONS) private readonly options: MeshGrpcModuleOptions,
@@ -67,6 +70,7 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     @Optional() @Inject(Registrar) private readonly registrar?: Registrar,
   ) {
     validateServerOptions(options);
+    this.transport = serverTransport(options);
     this.health = new HealthService(options.services.map(serviceNameOf));
   }
 
@@ -118,10 +122,9 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
     }
 
     const host = options.host ?? DEFAULT_HOST;
-    const credentials = options.credentials ?? ServerCredentials.createInsecure();
     const address = `${host.includes(':') ? `[${host}]` : host}:${options.port ?? DEFAULT_PORT}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, credentials, (error, port) =>
+      server.bindAsync(address, this.transport.credentials, (error, port) =>
         error ? reject(new GrpcListenError(address, error)) : resolve(port),
       ),
     );
@@ -135,7 +138,12 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       address: advertised,
       port: this.boundPort,
       tags: [...(options.tags ?? [])],
-      metadata: { ...telemetryMetadata(), ...options.metadata, grpcServices: bound.services.join(',') },
+      metadata: {
+        ...telemetryMetadata(),
+        ...options.metadata,
+        grpcServices: bound.services.join(','),
+        ...transportMetadata(this.transport.mode),
+      },
     };
     this.self = instance;
     endpoint.address = advertised;
@@ -151,6 +159,8 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.registered = true;
     }
+    const security = this.transport.describe();
+    this.logger[security.level](security.message);
     this.logger.log(
       `${options.name} serving ${bound.services.join(', ')} on ${host}:${this.boundPort} as ${instance.id}`,
     );

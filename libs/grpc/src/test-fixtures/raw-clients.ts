@@ -5,6 +5,8 @@ import {
   credentials,
   makeGenericClientConstructor,
   Metadata,
+  type ChannelCredentials,
+  type ChannelOptions,
   type ServiceError,
   type status as Status,
 } from '@grpc/grpc-js';
@@ -18,8 +20,16 @@ import { ServerReflectionService as ReflectionV1alpha } from '@nestmesh/contract
 
 import { createMeshClient } from '../client/typed-client.js';
 
-export function rawClient(port: number): Client {
-  return new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+/** How a raw client dials: plaintext by default, or TLS (`channelCredentialsFor`). */
+export interface RawTransport {
+  credentials: ChannelCredentials;
+  channelOptions?: ChannelOptions;
+}
+
+const PLAINTEXT: RawTransport = { credentials: credentials.createInsecure() };
+
+export function rawClient(port: number, transport: RawTransport = PLAINTEXT): Client {
+  return new Client(`127.0.0.1:${port}`, transport.credentials, transport.channelOptions);
 }
 
 /** Sends `payload` bytes as the request of `path` and returns the error status code (or 0). */
@@ -41,8 +51,8 @@ export function rawUnary(
   });
 }
 
-export function healthClient(port: number) {
-  return createMeshClient(HealthService, rawClient(port), { timeoutMs: 5000, streamTimeoutMs: 0 });
+export function healthClient(port: number, transport?: RawTransport) {
+  return createMeshClient(HealthService, rawClient(port, transport), { timeoutMs: 5000, streamTimeoutMs: 0 });
 }
 
 type Question = ServerReflectionRequest['messageRequest'];
@@ -56,10 +66,14 @@ export interface ReflectionStream {
 }
 
 /** Opens a reflection stream (v1, or the older v1alpha) to the server on `port`. */
-export function reflectionStream(port: number, version: 'v1' | 'v1alpha' = 'v1'): ReflectionStream {
+export function reflectionStream(
+  port: number,
+  version: 'v1' | 'v1alpha' = 'v1',
+  transport: RawTransport = PLAINTEXT,
+): ReflectionStream {
   const definition = version === 'v1' ? ReflectionV1 : ReflectionV1alpha;
   const Constructor = makeGenericClientConstructor(definition, 'ServerReflection');
-  const client = new Constructor(`127.0.0.1:${port}`, credentials.createInsecure());
+  const client = new Constructor(`127.0.0.1:${port}`, transport.credentials, transport.channelOptions);
   const call = client.makeBidiStreamRequest(
     definition.serverReflectionInfo.path,
     ReflectionV1.serverReflectionInfo.requestSerialize,
