@@ -14,6 +14,7 @@ const DETAILS = {
     '403D282C4C7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 116\n (2026-11-30T22:08:47.342Z)',
   ),
   closed: wrapped('Failed to connect (2026-11-30T22:08:47.437Z)'),
+  reset: wrapped('read ECONNRESET (2026-11-30T22:31:57.901Z)'),
   plaintextServer: wrapped(
     'Error: 403D282C4C7F0000:error:0A00010B:SSL routines:tls_validate_record_header:wrong version number:../deps/openssl/openssl/ssl/record/methods/tlsany_meth.c:77:\n',
   ),
@@ -53,8 +54,12 @@ describe('explainTlsFailure', () => {
     assert.match(text, /--tls-cert <file> --tls-key <file>/);
   });
 
-  it('a connection closed in the handshake after presenting a certificate: refused certificate', () => {
+  it('a connection closed or reset before it was established, a certificate presented: refused certificate', () => {
     assert.match(explainTlsFailure(DETAILS.closed, dial)!, /refuses a client certificate .*\/me\.crt/);
+    assert.match(
+      explainTlsFailure(DETAILS.reset, dial)!,
+      /\(read ECONNRESET\).*refuses a client certificate/,
+    );
     assert.equal(explainTlsFailure(DETAILS.closed, { ...dial, certFile: undefined }), undefined);
   });
 

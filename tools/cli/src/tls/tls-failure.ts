@@ -27,8 +27,12 @@ const CLIENT_CERTIFICATE_REQUIRED = /alert certificate required/i;
 const CLIENT_CERTIFICATE_REFUSED =
   /alert (?:unknown ca|bad certificate|certificate unknown|certificate revoked|certificate expired|access denied|handshake failure)/i;
 const PLAINTEXT_SERVER = /wrong version number|packet length too long|record layer failure|unknown protocol/i;
-/** What grpc-js says when the connection closes before HTTP/2 starts, with no reason of its own. */
-const CLOSED_DURING_HANDSHAKE = /Failed to connect/;
+/**
+ * What grpc-js says when the connection is closed or reset before HTTP/2 starts: which of the
+ * two depends on timing (TLS 1.3 lets the client finish first; the server's alert may be lost).
+ */
+const CLOSED_DURING_HANDSHAKE =
+  /No connection established\. Last error: (?:Failed to connect|read ECONNRESET|Client network socket disconnected before secure TLS connection was established)/;
 
 /**
  * A sentence saying what a TLS handshake failure means and what to change, for the `details`
@@ -61,7 +65,7 @@ export function explainTlsFailure(details: string, dial: TlsDial): string | unde
   if (certFile !== undefined && CLOSED_DURING_HANDSHAKE.test(details))
     // TLS 1.3: the client finishes its side first, so a refused certificate is a closed connection
     return (
-      `${target} closed the connection during the TLS handshake, which is how a server requiring ` +
+      `${target} closed the connection before it was established (${reason}), which is how a server requiring ` +
       `mutual TLS refuses a client certificate it does not trust: is ${certFile} issued by the CA the server trusts?`
     );
   return undefined;
