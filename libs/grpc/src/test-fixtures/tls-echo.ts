@@ -107,7 +107,11 @@ export async function testCertificates(): Promise<TestCertificates> {
 }
 
 /** Server TLS options with `certificate`: TLS, or mutual TLS with `clientAuth: 'require'`. */
-export function serverTls(ca: TestCa, certificate: IssuedCertificate, extra: Partial<MeshTlsOptions> = {}) {
+export function serverTls(
+  ca: TestCa,
+  certificate: { certFile: string; keyFile: string },
+  extra: Partial<MeshTlsOptions> = {},
+) {
   return { caFile: ca.caFile, certFile: certificate.certFile, keyFile: certificate.keyFile, ...extra };
 }
 
