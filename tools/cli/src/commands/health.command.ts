@@ -105,7 +105,8 @@ export function healthTable(rows: readonly HealthRow[]): string {
 
 /**
  * `nestmesh health <service>`: grpc.health.v1 Check of every live instance, for the server as a
- * whole and each service it serves; fails (exit 1) unless every answer is SERVING.
+ * whole and each service it serves; fails (exit 1) unless every answer is SERVING, with exit 9
+ * (TlsError) when a check failed in the TLS handshake or the instances need TLS settings.
  */
 export async function healthCommand(
   service: string,
