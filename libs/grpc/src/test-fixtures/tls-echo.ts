@@ -2,7 +2,8 @@
 // (so a test can tell a refused handshake from a refused call), and a mesh client dialling it
 // by name through a memory registry. Certificates come from createTestCa().
 import { Controller, Injectable, Module } from '@nestjs/common';
-import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { descriptorSet } from '@nestmesh/contracts';
 import {
   EchoServiceControllerMethods,
@@ -14,6 +15,7 @@ import {
   type ExpandRequest,
 } from '@nestmesh/contracts/echo/v1';
 import type { Observable } from 'rxjs';
+import type { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { createTestCa, startContext, type IssuedCertificate, type TestCa } from '@nestmesh/testing';
 
 import { EchoController, EchoLog } from './fixture-echo.js';
@@ -24,10 +26,11 @@ import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
 import type { MeshTlsOptions } from '../tls/tls.options.js';
 import { registryOf, startEchoClient, type Echo } from './retry-peers.js';
 
-/** How many calls reached the handler. */
+/** How many calls reached the handler, and the serial of the last client certificate seen (mTLS). */
 @Injectable()
 export class HandlerCalls {
   count = 0;
+  lastPeerSerial: string | undefined;
 }
 
 @Controller()
@@ -39,8 +42,13 @@ class CountingEchoController extends EchoController {
   ) {
     super(log);
   }
-  override echo(request: EchoRequest): EchoResponse {
+  override echo(
+    request: EchoRequest,
+    _metadata?: Metadata,
+    call?: ServerUnaryCall<unknown, unknown>,
+  ): EchoResponse {
     this.calls.count++;
+    this.calls.lastPeerSerial = call?.getAuthContext().sslPeerCertificate?.serialNumber?.toUpperCase();
     return { message: request.message, sequence: this.calls.count };
   }
   override expand(request: ExpandRequest) {
@@ -115,12 +123,28 @@ export function serverTls(
   return { caFile: ca.caFile, certFile: certificate.certFile, keyFile: certificate.keyFile, ...extra };
 }
 
+function capture(logs: string[]): LoggerService {
+  const push = (level: string) => (message: unknown) => void logs.push(`${level} ${String(message)}`);
+  return {
+    log: push('log'),
+    warn: push('warn'),
+    error: push('error'),
+    debug: push('debug'),
+    verbose: push('verbose'),
+  };
+}
+
 /** Everything a TLS test started, stopped by `stop()` (in an afterEach) even when it failed. */
 export class TlsRig {
   private readonly apps: INestApplicationContext[] = [];
 
-  async server(options: Partial<MeshGrpcModuleOptions>): Promise<TlsEchoServer> {
-    const app = await startContext(TlsEchoModule.forRoot(options));
+  /** A server app; with `logs`, what Nest's Logger writes is pushed there as `<level> <message>`. */
+  async server(options: Partial<MeshGrpcModuleOptions>, logs?: string[]): Promise<TlsEchoServer> {
+    const module = TlsEchoModule.forRoot(options);
+    const app = logs
+      ? await NestFactory.createApplicationContext(module, { logger: capture(logs), abortOnError: false })
+      : await startContext(module);
+    if (logs) await app.init();
     this.apps.push(app);
     const server = app.get(MeshGrpcServer);
     return { app, server, port: server.port, calls: app.get(HandlerCalls) };

@@ -169,4 +169,59 @@ describe('gRPC TLS certificate rotation', { timeout: 120_000 }, () => {
     assert.deepEqual(failures.map(String), []);
     assert.ok(counts.openChannel > 0 && counts.newChannels > 0, JSON.stringify(counts));
   });
+
+  it('a client presents its rotated certificate on new connections; its open channel keeps calling', async () => {
+    const { ca, server: serverCertificate, client: first } = certificates;
+    const second = await ca.issue('order', { dns: ['order'], fileName: 'order-next' });
+    const live = { certFile: join(ca.dir, 'client-live.crt'), keyFile: join(ca.dir, 'client-live.key') };
+    await copyFile(first.certFile, live.certFile);
+    await copyFile(first.keyFile, live.keyFile);
+    const server = await rig.server({ tls: serverTls(ca, serverCertificate, { clientAuth: 'require' }) });
+    const clientTls = { caFile: ca.caFile, ...live, refreshIntervalMs: REFRESH_INTERVAL_MS };
+    const open = await rig.client(server.port, { tls: clientTls });
+    await open.echo({ message: 'before', delayMs: 0 });
+    assert.equal(server.calls.lastPeerSerial, new X509Certificate(first.cert).serialNumber.toUpperCase());
+
+    // Credentials made before the rotation: only their file watcher can learn of the new files.
+    const shared = channelCredentialsFor(clientTls);
+    const callOnce = async () => {
+      // A channel with a subchannel pool of its own: a new connection every time.
+      const options = { ...shared.channelOptions, 'grpc.use_local_subchannel_pool': 1 };
+      const client = new EchoClient(
+        `127.0.0.1:${server.port}`,
+        shared.credentials,
+        options,
+      ) as unknown as RawEcho;
+      try {
+        await new Promise<void>((resolve, reject) =>
+          client.echo(
+            { message: 'new', delayMs: 0 },
+            new Metadata(),
+            { deadline: Date.now() + 10_000 },
+            (error) => (error ? reject(error) : resolve()),
+          ),
+        );
+      } finally {
+        client.close();
+      }
+    };
+    await callOnce();
+    assert.equal(server.calls.lastPeerSerial, new X509Certificate(first.cert).serialNumber.toUpperCase());
+    await replaceFiles(live, second, 0);
+    const newSerial = new X509Certificate(second.cert).serialNumber.toUpperCase();
+    await waitFor(
+      async () => {
+        await callOnce();
+        return server.calls.lastPeerSerial === newSerial;
+      },
+      {
+        timeoutMs: NEW_CERTIFICATE_BOUND_MS,
+        intervalMs: 50,
+        description: 'a new connection to present the new client certificate',
+      },
+    );
+    // The open channel's connection was made with the first certificate and is kept.
+    await open.echo({ message: 'still open', delayMs: 0 });
+    assert.equal(server.calls.lastPeerSerial, new X509Certificate(first.cert).serialNumber.toUpperCase());
+  });
 });

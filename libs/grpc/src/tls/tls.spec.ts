@@ -160,4 +160,28 @@ describe('gRPC TLS and mutual TLS', { timeout: 120_000 }, () => {
       /grpc: option "credentials" and "tls" cannot both be set/,
     );
   });
+
+  it('logs once at startup: plaintext as a warning, TLS with its mode and certificate, never a key', async () => {
+    const { ca, server: certificate } = certificates;
+    const plainLogs: string[] = [];
+    await rig.server({ tls: false }, plainLogs);
+    assert.deepEqual(
+      plainLogs.filter((line) => /plaintext|TLS/.test(line)),
+      [
+        'warn gRPC is plaintext (no TLS): set GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA (and GRPC_TLS_CLIENT_AUTH=require for mutual TLS), or the tls option, to turn TLS on',
+      ],
+    );
+    const tlsLogs: string[] = [];
+    await rig.server({ tls: serverTls(ca, certificate, { clientAuth: 'require' }) }, tlsLogs);
+    const lines = tlsLogs.filter((line) => /TLS/.test(line));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /^log gRPC mutual TLS \(client certificates verified against .*ca\.crt\)/);
+    assert.match(
+      lines[0],
+      /subject "CN=echo", SANs DNS:echo, IP Address:127\.0\.0\.1, serial [0-9A-F]+, expires \d{4}-/,
+    );
+    assert.match(lines[0], /files re-read every 60000 ms/);
+    const keyLine = certificate.key.split('\n')[1];
+    assert.ok(!tlsLogs.join('\n').includes(keyLine), 'key material in the log');
+  });
 });
