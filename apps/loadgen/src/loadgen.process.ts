@@ -1,5 +1,6 @@
 // The load generator once telemetry is started (main.ts imports this after startTelemetry, so
 // that node:http is loaded after the opt-in http instrumentation is registered).
+import { GrpcTlsConfigError, tlsFromEnv } from '@nestmesh/grpc';
 import type { TelemetryHandle } from '@nestmesh/telemetry';
 
 import { GrpcStockClient } from './callers/grpc-stock.caller.js';
@@ -11,6 +12,17 @@ import { monotonicClock } from './schedule/clock.js';
 /** A second stop signal this long after the first ends the process at once (status 130). */
 const FORCE_AFTER_MS = 1000;
 
+/** GRPC_TLS_* for the gRPC stock reads, or exit 1 with the message naming the variable. */
+function stockTlsOrExit(env: NodeJS.ProcessEnv) {
+  try {
+    return tlsFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof GrpcTlsConfigError)) throw error;
+    console.error(`loadgen: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 /**
  * Runs the load until SIGTERM/SIGINT, then stops scheduling, waits for the requests in flight
  * (bounded by LOADGEN_TIMEOUT_MS), prints the totals, flushes telemetry and exits 0.
@@ -19,7 +31,12 @@ export function startLoadgenProcess(config: LoadgenConfig, telemetry: TelemetryH
   // Orders and HTTP stock reads share the connections: each kind may have maxInFlight running.
   const http = new OrderHttpClient(config.orderUrl, 2 * config.maxInFlight);
   const grpc = config.stockGrpcTarget
-    ? new GrpcStockClient(config.stockGrpcTarget, config.timeoutMs, telemetry.enabled)
+    ? new GrpcStockClient(
+        config.stockGrpcTarget,
+        config.timeoutMs,
+        telemetry.enabled,
+        stockTlsOrExit(process.env),
+      )
     : undefined;
   const loadgen = new Loadgen(
     config,

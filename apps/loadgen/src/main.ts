@@ -1,7 +1,8 @@
 // The demo stack's load generator: `node apps/loadgen/dist/main.js`.
 // Env: ORDER_URL (required), STOCK_GRPC_TARGET, ORDERS_PER_SECOND, STOCK_READS_PER_SECOND,
-// LOADGEN_SKUS, LOADGEN_MAX_IN_FLIGHT, LOADGEN_REPORT_MS, LOADGEN_TIMEOUT_MS and the OTEL_*
-// variables (see docs/configuration.md). Prints `loadgen ready order=<url> grpc=<target|off> …`.
+// LOADGEN_SKUS, LOADGEN_MAX_IN_FLIGHT, LOADGEN_REPORT_MS, LOADGEN_TIMEOUT_MS, GRPC_TLS_* (the gRPC
+// reads over TLS, see docs/loadgen.md) and the OTEL_* variables (see docs/configuration.md).
+// Prints `loadgen ready order=<url> grpc=<target|off> …`.
 import { startTelemetry } from '@nestmesh/telemetry/sdk';
 
 import { readLoadgenConfig } from './loadgen.config.js';

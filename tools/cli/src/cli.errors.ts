@@ -72,6 +72,16 @@ export class MalformedJsonError extends CliError {
 }
 
 /**
+ * An instance that speaks TLS (its registered `grpc_tls` metadata) dialled without the TLS
+ * settings it needs, or a TLS handshake that failed; the message says which and what to set.
+ */
+export class TlsError extends CliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('TLS', EXIT_CODES.tls, message, options);
+  }
+}
+
+/**
  * The command ran, and its answer is a failure (a non-OK status, an instance not SERVING); the
  * output is already written, so the message is only for the exit code.
  */

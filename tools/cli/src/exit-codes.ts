@@ -21,6 +21,12 @@ export const EXIT_CODES = {
   unknownGroup: 7,
   /** The request JSON does not parse, or does not fit the method's request message. */
   malformedJson: 8,
+  /**
+   * TLS: the instances need TLS settings the command was not given, or the TLS handshake
+   * failed (a server certificate not trusted or not carrying the name checked, a client
+   * certificate the server refused, a plaintext server dialled with TLS).
+   */
+  tls: 9,
   /** Ctrl-C (SIGINT) ended a stream or a watch: 128 + SIGINT's number, as shells expect. */
   interrupted: 130,
 } as const;

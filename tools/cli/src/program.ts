@@ -4,6 +4,7 @@ import { collectHeader } from './call/metadata-headers.js';
 import type { CallOptions } from './commands/call.command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import type { GlobalOptions } from './global-options.js';
+import { addTlsOptions, type TlsFlags } from './tls/tls-flags.js';
 
 /** `--deadline` and other durations: a whole number of milliseconds above zero. */
 export function positiveMilliseconds(value: string): number {
@@ -16,7 +17,7 @@ export function positiveMilliseconds(value: string): number {
 const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
 
 function addCallCommands(program: Command): void {
-  program
+  const call = program
     .command('call')
     .description('call a method of a service through server reflection and print the response as JSON')
     .argument('<service>', 'the service name in the registry (e.g. inventory)')
@@ -31,20 +32,24 @@ function addCallCommands(program: Command): void {
       'fail with DEADLINE_EXCEEDED after this long (default: none)',
       positiveMilliseconds,
     )
-    .option('-H, --header <key=value>', 'request metadata; repeat for more', collectHeader)
-    .action(async (service: string, method: string, json: string, options: CallOptions, command: Command) => {
+    .option('-H, --header <key=value>', 'request metadata; repeat for more', collectHeader);
+  addTlsOptions(call).action(
+    async (service: string, method: string, json: string, options: CallOptions, command: Command) => {
       const { callCommand } = await import('./commands/call.command.js');
       await callCommand(service, method, json, options, globals(command));
-    });
-  program
+    },
+  );
+  const health = program
     .command('health')
     .description('grpc.health.v1 Check of every live instance of a service (exit 1 unless all SERVING)')
     .argument('<service>', 'the service name in the registry')
-    .option('--deadline <ms>', 'per-check deadline (default: 2000)', positiveMilliseconds)
-    .action(async (service: string, options: { deadline?: number }, command: Command) => {
+    .option('--deadline <ms>', 'per-check deadline (default: 2000)', positiveMilliseconds);
+  addTlsOptions(health).action(
+    async (service: string, options: { deadline?: number } & TlsFlags, command: Command) => {
       const { healthCommand } = await import('./commands/health.command.js');
       await healthCommand(service, options, globals(command));
-    });
+    },
+  );
   program
     .command('watch')
     .description('the live instances of a service, then a line as each joins or leaves, until Ctrl-C')

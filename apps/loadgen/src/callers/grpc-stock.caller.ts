@@ -1,12 +1,24 @@
 import { Client, credentials, status as Status, type Interceptor } from '@grpc/grpc-js';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
-import { ClientTracing, createMeshClient, RpcError, type MeshClient } from '@nestmesh/grpc';
+import {
+  channelCredentialsFor,
+  ClientTracing,
+  createMeshClient,
+  RpcError,
+  type MeshClient,
+  type MeshTlsOptions,
+} from '@nestmesh/grpc';
 
 import type { Call } from '../request-runner.js';
 
+/** The service whose certificate a TLS edge presents when GRPC_TLS_SERVER_NAME does not say. */
+const SERVICE_NAME = 'inventory';
+
 /**
  * inventory.v1.InventoryService/GetStock over plain grpc-js to one address — a load balancer's
- * gRPC edge, not mesh discovery: what a client outside the mesh sees.
+ * gRPC edge, not mesh discovery: what a client outside the mesh sees. Over TLS when `tls` is
+ * given (GRPC_TLS_*, read by tlsFromEnv), checking the name `inventory` unless it sets another,
+ * as the mesh client does for `mesh:///inventory`.
  */
 export class GrpcStockClient {
   private readonly client: Client;
@@ -17,11 +29,14 @@ export class GrpcStockClient {
    * rpc.client.call.duration metric). A raw Client gets no interceptor by itself: only
    * MeshClientModule adds it, so it is added here when telemetry is on.
    */
-  constructor(target: string, timeoutMs: number, traced: boolean) {
+  constructor(target: string, timeoutMs: number, traced: boolean, tls?: MeshTlsOptions) {
     const interceptors: Interceptor[] = traced
-      ? [new ClientTracing({ service: 'inventory' }).interceptor]
+      ? [new ClientTracing({ service: SERVICE_NAME }).interceptor]
       : [];
-    this.client = new Client(target, credentials.createInsecure(), { interceptors });
+    const channel = tls
+      ? channelCredentialsFor({ ...tls, serverName: tls.serverName ?? SERVICE_NAME })
+      : { credentials: credentials.createInsecure(), channelOptions: {} };
+    this.client = new Client(target, channel.credentials, { ...channel.channelOptions, interceptors });
     this.inventory = createMeshClient(InventoryServiceService, this.client, {
       timeoutMs,
       streamTimeoutMs: timeoutMs,

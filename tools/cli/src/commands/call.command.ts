@@ -1,5 +1,5 @@
 import type { JsonValue } from '@bufbuild/protobuf';
-import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { Metadata, type Client } from '@grpc/grpc-js';
 import type { ServiceInstance } from '@nestmesh/discovery';
 
 import { UsageError } from '../cli.errors.js';
@@ -16,11 +16,14 @@ import { messageCodec, type MessageCodec } from '../call/message-codec.js';
 import { parseMethodName } from '../call/method-name.js';
 import { reflectMethod } from '../call/method-types.js';
 import { ReflectionClient } from '../call/reflection.client.js';
-import { instanceById, liveInstances, targetOf, withDiscovery } from '../discovery-backend.js';
+import { instanceById, liveInstances, withDiscovery } from '../discovery-backend.js';
 import type { GlobalOptions } from '../global-options.js';
 import { interruptSignal } from '../interrupt.js';
 import { jsonDocument, jsonLine } from '../output/json.js';
 import { readStdin, stdinLines } from '../stdin.js';
+import { checkTlsSettings, openInstanceChannel, tlsFailureOf } from '../tls/instance-channel.js';
+import type { TlsFlags } from '../tls/tls-flags.js';
+import { tlsSettingsOf } from '../tls/tls-settings.js';
 
 /** How long the reflection questions before a call may take, in ms. */
 export const REFLECTION_TIMEOUT_MS = 10_000;
@@ -28,7 +31,7 @@ export const REFLECTION_TIMEOUT_MS = 10_000;
 /** The request argument that means "read standard input". */
 const STDIN = '-';
 
-export interface CallOptions {
+export interface CallOptions extends TlsFlags {
   instance?: string;
   deadline?: number;
   header?: [string, string][];
@@ -94,9 +97,11 @@ export async function callCommand(
   const name = parseMethodName(methodText);
   // a malformed argument is reported before anything is dialled
   if (requestText !== STDIN) parseJson(requestText, 'the request argument');
+  const tls = tlsSettingsOf(options);
   const instance = await chooseInstance(global, service, options.instance);
-  const target = targetOf(instance);
-  const client = new Client(target, credentials.createInsecure());
+  checkTlsSettings(instance, tls);
+  const channel = openInstanceChannel(instance, tls);
+  const { client, target } = channel;
   try {
     const reflection = new ReflectionClient(client, target, new Date(Date.now() + REFLECTION_TIMEOUT_MS));
     const reflected = await reflectMethod(reflection, name).finally(() => reflection.close());
@@ -113,6 +118,8 @@ export async function callCommand(
     const print = (response: JsonValue) =>
       process.stdout.write(global.json || streaming ? jsonLine(response) : jsonDocument(response));
     await invoke(client, messageCodec(reflected), reflected.method.methodKind, requestText, settings, print);
+  } catch (error) {
+    throw tlsFailureOf(error, channel);
   } finally {
     client.close();
   }

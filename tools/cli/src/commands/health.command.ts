@@ -1,17 +1,22 @@
-import { Client, credentials, Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   HealthService,
   type HealthCheckResponse,
 } from '@nestmesh/contracts/grpc/health/v1';
 import type { ServiceInstance } from '@nestmesh/discovery';
+import type { MeshTlsOptions } from '@nestmesh/grpc';
 
-import { CommandFailedError } from '../cli.errors.js';
+import { CommandFailedError, TlsError } from '../cli.errors.js';
 import { ReflectionClient } from '../call/reflection.client.js';
-import { liveInstances, targetOf, withDiscovery } from '../discovery-backend.js';
+import { liveInstances, withDiscovery } from '../discovery-backend.js';
 import type { GlobalOptions } from '../global-options.js';
 import { jsonLine } from '../output/json.js';
 import { formatTable } from '../output/table.js';
+import { checkTlsSettings, openInstanceChannel, type InstanceChannel } from '../tls/instance-channel.js';
+import { explainTlsFailure } from '../tls/tls-failure.js';
+import type { TlsFlags } from '../tls/tls-flags.js';
+import { tlsSettingsOf } from '../tls/tls-settings.js';
 
 /** Each check's deadline when `--deadline` is not given, in ms. */
 export const DEFAULT_HEALTH_DEADLINE_MS = 2000;
@@ -25,6 +30,8 @@ export interface HealthRow {
   readonly status: string;
   /** Why, when the check itself failed. */
   readonly detail?: string;
+  /** The check failed in the TLS handshake (`detail` says why and what to change). */
+  readonly tlsFailure?: boolean;
 }
 
 /** The services to check: the server as a whole, then what its reflection lists (grpc.* aside). */
@@ -42,7 +49,7 @@ async function servicesOf(client: Client, target: string, deadline: Date): Promi
 }
 
 function check(
-  client: Client,
+  { client, tls }: InstanceChannel,
   service: string,
   deadline: Date,
 ): Promise<Omit<HealthRow, 'instance' | 'address'>> {
@@ -56,23 +63,35 @@ function check(
       new Metadata(),
       { deadline },
       (error: ServiceError | null, response?: HealthCheckResponse) => {
-        if (error) resolve({ service, status: Status[error.code], detail: error.details || error.message });
-        else resolve({ service, status: ServingStatus[response!.status] ?? String(response!.status) });
+        if (!error)
+          return resolve({ service, status: ServingStatus[response!.status] ?? String(response!.status) });
+        const detail = error.details || error.message;
+        const explained =
+          tls && error.code === Status.UNAVAILABLE ? explainTlsFailure(detail, tls) : undefined;
+        resolve({
+          service,
+          status: Status[error.code],
+          detail: explained ?? detail,
+          tlsFailure: !!explained,
+        });
       },
     );
   });
 }
 
-async function checkInstance(instance: ServiceInstance, deadlineMs: number): Promise<HealthRow[]> {
-  const target = targetOf(instance);
-  const client = new Client(target, credentials.createInsecure());
+async function checkInstance(
+  instance: ServiceInstance,
+  tls: MeshTlsOptions | undefined,
+  deadlineMs: number,
+): Promise<HealthRow[]> {
+  const channel = openInstanceChannel(instance, tls);
   try {
     const deadline = new Date(Date.now() + deadlineMs);
-    const services = await servicesOf(client, target, deadline);
-    const results = await Promise.all(services.map((service) => check(client, service, deadline)));
-    return results.map((result) => ({ instance: instance.id, address: target, ...result }));
+    const services = await servicesOf(channel.client, channel.target, deadline);
+    const results = await Promise.all(services.map((service) => check(channel, service, deadline)));
+    return results.map((result) => ({ instance: instance.id, address: channel.target, ...result }));
   } finally {
-    client.close();
+    channel.client.close();
   }
 }
 
@@ -86,18 +105,29 @@ export function healthTable(rows: readonly HealthRow[]): string {
 
 /**
  * `nestmesh health <service>`: grpc.health.v1 Check of every live instance, for the server as a
- * whole and each service it serves; fails (exit 1) unless every answer is SERVING.
+ * whole and each service it serves; fails (exit 1) unless every answer is SERVING, with exit 9
+ * (TlsError) when a check failed in the TLS handshake or the instances need TLS settings.
  */
 export async function healthCommand(
   service: string,
-  options: { deadline?: number },
+  options: { deadline?: number } & TlsFlags,
   global: GlobalOptions,
 ): Promise<void> {
+  const tls = tlsSettingsOf(options);
   const instances = await withDiscovery(global, (backend) => liveInstances(backend, service));
+  for (const instance of instances) checkTlsSettings(instance, tls);
   const deadlineMs = options.deadline ?? DEFAULT_HEALTH_DEADLINE_MS;
-  const rows = (await Promise.all(instances.map((instance) => checkInstance(instance, deadlineMs)))).flat();
-  process.stdout.write(global.json ? jsonLine({ service, checks: rows }) : healthTable(rows));
+  const rows = (
+    await Promise.all(instances.map((instance) => checkInstance(instance, tls, deadlineMs)))
+  ).flat();
+  process.stdout.write(
+    global.json
+      ? jsonLine({ service, checks: rows.map(({ tlsFailure: _, ...row }) => row) })
+      : healthTable(rows),
+  );
   const failing = rows.filter((row) => row.status !== 'SERVING');
+  const tlsFailure = failing.find((row) => row.tlsFailure);
+  if (tlsFailure) throw new TlsError(`health check of ${tlsFailure.address} failed: ${tlsFailure.detail}`);
   if (failing.length > 0)
     throw new CommandFailedError(
       `${failing.length} of ${rows.length} health checks of "${service}" are not SERVING`,
