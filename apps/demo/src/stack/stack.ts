@@ -82,7 +82,8 @@ try {
         {
           name: `order-${index}`,
           script: join(root, 'apps/order/dist/main.js'),
-          env: { ...shared, PORT: port },
+          // HAProxy on loopback sends X-Forwarded-For: the rate limit counts each client, not HAProxy.
+          env: { ...shared, PORT: port, HTTP_TRUST_PROXY: 'loopback' },
           readyPattern: /order ready http=(\S+) grpc=(\S+)/,
         },
         echo,
