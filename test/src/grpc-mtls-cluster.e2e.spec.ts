@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
 import { discoveryBackends } from '@nestmesh/discovery';
-import type { IssuedCertificate } from '@nestmesh/testing';
+import { pythonHealthCheck, type IssuedCertificate } from '@nestmesh/testing';
 
 import type { MeshCluster } from './fixtures/mesh-cluster.js';
 import { startMutualTlsCluster, type MutualTlsCluster } from './support/mutual-tls-cluster.js';
-import { grpcJsHealthCheck, pythonHealthCheck } from './support/tls-health-clients.js';
+import { grpcJsHealthCheck } from './support/tls-health-clients.js';
 
 interface OrderBody {
   id: string;

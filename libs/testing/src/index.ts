@@ -5,6 +5,7 @@ export { startEtcd, type EtcdServer, type StartEtcdOptions } from './etcd-server
 export { freePort } from './free-port.js';
 export { startHaproxy, type HaproxyServer, type StartHaproxyOptions } from './haproxy-server.js';
 export type { UnexpectedExit } from './server-process.js';
+export { pythonHealthCheck, type PythonHealthCheck } from './python-health-check.js';
 export { startRedis, type RedisServer, type StartRedisOptions } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';

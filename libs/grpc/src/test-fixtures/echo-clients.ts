@@ -117,7 +117,7 @@ export async function chatUntilServerDeadline(
 }
 
 /** A python3 that can `import grpc` (Debian's python3-grpcio), or a clear error naming the package. */
-export function pythonWithGrpc(): string {
+function pythonWithGrpc(): string {
   for (const candidate of ['python3', '/usr/bin/python3']) {
     if (spawnSync(candidate, ['-c', 'import grpc']).status === 0) return candidate;
   }

@@ -5,11 +5,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
-import { pythonWithGrpc } from '../test-fixtures/echo-clients.js';
+import { pythonHealthCheck } from '@nestmesh/testing';
 import { serverTls, testCertificates, TlsRig, type TestCertificates } from '../test-fixtures/tls-echo.js';
 
-// Scripts stay in src (tsc copies no .py): dist/tls → src/test-fixtures.
-const HEALTH_SCRIPT = fileURLToPath(new URL('../../src/test-fixtures/health_check.py', import.meta.url));
 const PROBE = fileURLToPath(new URL('../bin/health-probe.js', import.meta.url));
 /** A Python or Node start takes seconds on a loaded machine; this bounds a hung one. */
 const RUN_LIMIT_MS = 60_000;
@@ -42,15 +40,19 @@ describe('mutual TLS with peers outside the mesh client', { timeout: 300_000 }, 
   });
 
   it('Python grpcio with the right client certificate gets SERVING from grpc.health.v1; without one it is refused', async () => {
-    const python = pythonWithGrpc();
     const { ca, client, foreignClient } = certificates;
-    const base = [HEALTH_SCRIPT, String(port), 'echo', ca.caFile];
-    const served = await run(python, [...base, client.certFile, client.keyFile]);
-    assert.equal(served.stdout.trim(), '{"status": "SERVING"}', served.stderr);
-    const anonymous = await run(python, base);
-    assert.equal(anonymous.stdout.trim(), '{"error": "UNAVAILABLE"}', anonymous.stderr);
-    const foreign = await run(python, [...base, foreignClient.certFile, foreignClient.keyFile]);
-    assert.equal(foreign.stdout.trim(), '{"error": "UNAVAILABLE"}', foreign.stderr);
+    const target = `127.0.0.1:${port}`;
+    const served = await pythonHealthCheck(target, 'echo', ca.caFile, client);
+    assert.deepEqual(
+      { code: served.code, stdout: served.stdout },
+      { code: 0, stdout: 'SERVING\n' },
+      served.stderr,
+    );
+    for (const presented of [undefined, foreignClient]) {
+      const refused = await pythonHealthCheck(target, 'echo', ca.caFile, presented);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /^UNAVAILABLE: /m);
+    }
   });
 
   it('nestmesh-grpc-health dials with TLS when GRPC_TLS_CA is set, and names a bad setting', async () => {
