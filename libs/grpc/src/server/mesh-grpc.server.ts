@@ -160,7 +160,8 @@ export class MeshGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
       this.registered = true;
     }
     const security = this.transport.describe();
-    this.logger[security.level](security.message);
+    // Named: one process may run several servers (the embedded demo runs three).
+    this.logger[security.level](`${options.name}: ${security.message}`);
     this.logger.log(
       `${options.name} serving ${bound.services.join(', ')} on ${host}:${this.boundPort} as ${instance.id}`,
     );

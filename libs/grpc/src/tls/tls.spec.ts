@@ -168,14 +168,14 @@ describe('gRPC TLS and mutual TLS', { timeout: 120_000 }, () => {
     assert.deepEqual(
       plainLogs.filter((line) => /plaintext|TLS/.test(line)),
       [
-        'warn gRPC is plaintext (no TLS): set GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA (and GRPC_TLS_CLIENT_AUTH=require for mutual TLS), or the tls option, to turn TLS on',
+        'warn echo: gRPC is plaintext (no TLS): set GRPC_TLS_CERT, GRPC_TLS_KEY and GRPC_TLS_CA (and GRPC_TLS_CLIENT_AUTH=require for mutual TLS), or the tls option, to turn TLS on',
       ],
     );
     const tlsLogs: string[] = [];
     await rig.server({ tls: serverTls(ca, certificate, { clientAuth: 'require' }) }, tlsLogs);
     const lines = tlsLogs.filter((line) => /TLS/.test(line));
     assert.equal(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0], /^log gRPC mutual TLS \(client certificates verified against .*ca\.crt\)/);
+    assert.match(lines[0], /^log echo: gRPC mutual TLS \(client certificates verified against .*ca\.crt\)/);
     assert.match(
       lines[0],
       /subject "CN=echo", SANs DNS:echo, IP Address:127\.0\.0\.1, serial [0-9A-F]+, expires \d{4}-/,
