@@ -9,13 +9,18 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:tls';
-import { Client, makeGenericClientConstructor, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  Client,
+  makeGenericClientConstructor,
+  Metadata,
+  type ChannelOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { EchoServiceService } from '@nestmesh/contracts/echo/v1';
 import { waitFor, type IssuedCertificate } from '@nestmesh/testing';
 
 import { serverTls, testCertificates, TlsRig, type TestCertificates } from '../test-fixtures/tls-echo.js';
 import { channelCredentialsFor } from './tls-credentials.js';
-import type { MeshTlsOptions } from './tls.options.js';
 
 /** Short, so that the test sees several re-reads; the bound below is a generous multiple. */
 const REFRESH_INTERVAL_MS = 200;
@@ -34,10 +39,20 @@ type RawEcho = Client & {
   ): void;
 };
 
-/** One call on a channel of its own (so a connection of its own: new credentials, new subchannel). */
-async function callOnNewChannel(port: number, tls: MeshTlsOptions): Promise<void> {
-  const { credentials, channelOptions } = channelCredentialsFor(tls);
-  const client = new EchoClient(`127.0.0.1:${port}`, credentials, channelOptions) as unknown as RawEcho;
+/**
+ * One call on a channel of its own with `transport` (credentials made now from options: a
+ * connection of its own; credentials made earlier: only their own file watcher sees new files).
+ */
+async function callOnNewChannel(
+  port: number,
+  transport: ReturnType<typeof channelCredentialsFor>,
+  extraOptions: ChannelOptions = {},
+): Promise<void> {
+  const { credentials, channelOptions } = transport;
+  const client = new EchoClient(`127.0.0.1:${port}`, credentials, {
+    ...channelOptions,
+    ...extraOptions,
+  }) as unknown as RawEcho;
   try {
     await new Promise<void>((resolve, reject) =>
       client.echo(
@@ -139,7 +154,7 @@ describe('gRPC TLS certificate rotation', { timeout: 120_000 }, () => {
       ),
       ...Array.from({ length: CALLERS_ON_NEW_CHANNELS }, () =>
         loop(
-          () => callOnNewChannel(server.port, clientTls),
+          () => callOnNewChannel(server.port, channelCredentialsFor(clientTls)),
           () => {
             counts.newChannels++;
             if (rotated) counts.newChannelsAfterRotation++;
@@ -184,27 +199,8 @@ describe('gRPC TLS certificate rotation', { timeout: 120_000 }, () => {
 
     // Credentials made before the rotation: only their file watcher can learn of the new files.
     const shared = channelCredentialsFor(clientTls);
-    const callOnce = async () => {
-      // A channel with a subchannel pool of its own: a new connection every time.
-      const options = { ...shared.channelOptions, 'grpc.use_local_subchannel_pool': 1 };
-      const client = new EchoClient(
-        `127.0.0.1:${server.port}`,
-        shared.credentials,
-        options,
-      ) as unknown as RawEcho;
-      try {
-        await new Promise<void>((resolve, reject) =>
-          client.echo(
-            { message: 'new', delayMs: 0 },
-            new Metadata(),
-            { deadline: Date.now() + 10_000 },
-            (error) => (error ? reject(error) : resolve()),
-          ),
-        );
-      } finally {
-        client.close();
-      }
-    };
+    // A channel with a subchannel pool of its own: a new connection every time.
+    const callOnce = () => callOnNewChannel(server.port, shared, { 'grpc.use_local_subchannel_pool': 1 });
     await callOnce();
     assert.equal(server.calls.lastPeerSerial, new X509Certificate(first.cert).serialNumber.toUpperCase());
     await replaceFiles(live, second, 0);
