@@ -6,7 +6,7 @@ import { parseCorsOrigins } from './edge-security.js';
 import { DEFAULT_HTTP_RATE_LIMIT, parseRateLimit, resolveRateLimit } from './rate-limit.js';
 import { parseTrustedProxies, resolveTrustedProxies } from './trusted-proxies.js';
 
-describe('HTTP_RATE_LIMIT', () => {
+describe('HTTP_RATE_LIMIT', { timeout: 10_000 }, () => {
   it('reads <requests>/<window> with a unit', () => {
     assert.deepEqual(parseRateLimit('100/1s'), { limit: 100, windowMs: 1000 });
     assert.deepEqual(parseRateLimit(' 1000 / 1m '), { limit: 1000, windowMs: 60_000 });
@@ -46,7 +46,7 @@ describe('HTTP_RATE_LIMIT', () => {
   });
 });
 
-describe('HTTP_CORS_ORIGINS', () => {
+describe('HTTP_CORS_ORIGINS', { timeout: 10_000 }, () => {
   it('reads exact origins from a comma list; empty is none', () => {
     assert.deepEqual(parseCorsOrigins('https://shop.example.com, http://localhost:5173'), [
       'https://shop.example.com',
@@ -74,7 +74,7 @@ describe('HTTP_CORS_ORIGINS', () => {
   });
 });
 
-describe('HTTP_TRUST_PROXY', () => {
+describe('HTTP_TRUST_PROXY', { timeout: 10_000 }, () => {
   it('reads hops, addresses, CIDR ranges and range names; empty, false and 0 are none', () => {
     assert.equal(parseTrustedProxies(''), false);
     assert.equal(parseTrustedProxies('false'), false);

@@ -28,7 +28,7 @@ const dial: TlsDial = {
   certFile: '/me.crt',
 };
 
-describe('explainTlsFailure', () => {
+describe('explainTlsFailure', { timeout: 10_000 }, () => {
   it('a name mismatch names the name checked and the flag that changes it', () => {
     const text = explainTlsFailure(DETAILS.nameMismatch, dial)!;
     assert.match(

@@ -7,7 +7,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { checkTlsSettings } from './instance-channel.js';
 import { tlsSettingsOf } from './tls-settings.js';
 
-describe('tlsSettingsOf', () => {
+describe('tlsSettingsOf', { timeout: 10_000 }, () => {
   it('plaintext when neither a flag nor a GRPC_TLS_* variable is set, and with --plaintext', () => {
     assert.equal(tlsSettingsOf({}, {}), undefined);
     assert.equal(tlsSettingsOf({ plaintext: true }, { GRPC_TLS_CA: '/etc/ca.crt' }), undefined);
@@ -30,7 +30,7 @@ describe('tlsSettingsOf', () => {
   });
 });
 
-describe('checkTlsSettings', () => {
+describe('checkTlsSettings', { timeout: 10_000 }, () => {
   const instance = (metadata: Record<string, string>): ServiceInstance => ({
     id: 'inventory-1',
     name: 'inventory',
