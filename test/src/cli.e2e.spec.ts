@@ -3,7 +3,7 @@
 // error path with its exit code, run as a user runs the built bin.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -336,6 +336,12 @@ describe('nestmesh CLI on a running mesh', { timeout: 420_000 }, () => {
     // npx would take for its own and refuse the command line).
     const shellEnv = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !/^npm_(config|package|lifecycle)_/i.test(name)),
+    );
+    // The build marks the bin executable itself: npx reuses a link it made into its cache for an
+    // earlier clone at the same path, and then runs the file as the build left it.
+    assert.ok(
+      statSync(join(repositoryRoot, 'tools/cli/dist/main.js')).mode & 0o100,
+      'the build leaves the bin executable',
     );
     const { stdout } = await run('npx', ['--no-install', 'nestmesh', '--version'], {
       cwd: repositoryRoot,
