@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { BackendAuthError } from '@nestmesh/common';
+
+import { InvalidDiscoveryOptionsError } from '../../discovery.errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
@@ -8,12 +10,19 @@ import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
-import { ConsulRequests, consulName, createConsulClient, type ConsulClient } from './consul.client.js';
+import {
+  ConsulRequests,
+  consulName,
+  createConsulClient,
+  isUnknownService,
+  type ConsulClient,
+} from './consul.client.js';
 import * as defaults from './consul.constants.js';
 import { CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
 import { duration, toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
 import { TtlHeartbeats } from './consul.heartbeat.js';
-import type { ConsulRegistryOptions } from './consul.options.js';
+import { checkDefinition } from './consul.check.js';
+import { validateOptions, type ConsulRegistryOptions } from './consul.options.js';
 
 export type { ConsulRegistryOptions } from './consul.options.js';
 
@@ -39,6 +48,7 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private readonly leaving = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
+    validateOptions(options);
     this.heartbeats = new TtlHeartbeats(options.heartbeatScheduler);
     this.consul = createConsulClient(options);
     this.requests = new ConsulRequests(consulName(options));
@@ -46,14 +56,15 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
 
   /**
    * Startup check: one catalog read (Consul filters it by the token's rights rather than
-   * refusing it). Rejects with BackendAuthError when Consul does not know the token; resolves
-   * on anything else (the agent away is not a configuration error).
+   * refusing it). Rejects with BackendAuthError when Consul does not know the token, and with
+   * InvalidDiscoveryOptionsError when a namespace is configured against a community edition
+   * agent; resolves on anything else (the agent away is not a configuration error).
    */
   async credentialsChecked(): Promise<void> {
     try {
       await this.services();
     } catch (error) {
-      if (error instanceof BackendAuthError) throw error;
+      if (error instanceof BackendAuthError || error instanceof InvalidDiscoveryOptionsError) throw error;
     }
   }
 
@@ -63,24 +74,7 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
     const { options } = this;
     const ttl = options.check === 'ttl';
     const appHealthy = healthy ?? (() => true);
-    const deregisterAfter = duration(
-      options.deregisterCriticalAfterMs ?? defaults.DEFAULT_CONSUL_DEREGISTER_CRITICAL_AFTER_MS,
-    );
-    const check = ttl
-      ? {
-          ttl: duration(options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS),
-          // Consul starts a check critical: an app that registers once it serves is passing at
-          // once, instead of missing from `passing` results until its first heartbeat lands.
-          ...(appHealthy() ? { status: 'passing' } : {}),
-          deregistercriticalserviceafter: deregisterAfter,
-        }
-      : {
-          grpc: `${instance.address}:${instance.port}`,
-          ...grpcCheckTls(instance),
-          interval: duration(options.checkIntervalMs ?? defaults.DEFAULT_CONSUL_CHECK_INTERVAL_MS),
-          timeout: duration(options.checkTimeoutMs ?? defaults.DEFAULT_CONSUL_CHECK_TIMEOUT_MS),
-          deregistercriticalserviceafter: deregisterAfter,
-        };
+    const check = checkDefinition(instance, options, appHealthy());
     await this.requests.call(`registering ${instance.id}`, (ctx) =>
       this.consul.agent.service.register({
         id: instance.id,
@@ -99,18 +93,28 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
     else this.heartbeats.stop(instance.id);
   }
 
+  /** Puts the instance into maintenance; an id the agent does not have (never registered, or reaped) is done. */
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
     this.heartbeats.stop(instance.id);
-    await this.requests.call(`putting ${instance.id} into maintenance`, (ctx) =>
-      this.consul.agent.service.maintenance({
-        id: instance.id,
-        enable: true,
-        reason: 'draining before shutdown',
-        ctx,
-        timeout: this.requestTimeoutMs,
-      } as never),
-    );
+    const drained = await this.requests
+      .call(`putting ${instance.id} into maintenance`, (ctx) =>
+        this.consul.agent.service.maintenance({
+          id: instance.id,
+          enable: true,
+          reason: 'draining before shutdown',
+          ctx,
+          timeout: this.requestTimeoutMs,
+        } as never),
+      )
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (isUnknownService(error)) return false; // Consul's 404: nothing to drain or remove
+          throw error;
+        },
+      );
+    if (!drained) return;
     const timer = setTimeout(
       () => void this.remove(instance.id).catch((error: unknown) => this.logger.warn(String(error))),
       this.options.removeAfterMs ?? defaults.DEFAULT_CONSUL_REMOVE_AFTER_MS,
@@ -122,9 +126,13 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private async remove(id: string): Promise<void> {
     clearTimeout(this.leaving.get(id));
     this.leaving.delete(id);
-    await this.requests.call(`deregistering ${id}`, (ctx) =>
-      this.consul.agent.service.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
-    );
+    await this.requests
+      .call(`deregistering ${id}`, (ctx) =>
+        this.consul.agent.service.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
+      )
+      .catch((error: unknown) => {
+        if (!isUnknownService(error)) throw error; // already gone (reaped): done
+      });
   }
 
   async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
@@ -248,16 +256,4 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
         .catch((error: unknown) => this.closed || this.logger.warn(String(error)));
     };
   }
-}
-
-/**
- * The TLS fields of a gRPC check (Consul's GRPCUseTLS, TLSServerName) for an instance whose
- * server speaks TLS: @nestmesh/grpc sets metadata `grpc_tls` (`tls` | `mtls`). The agent
- * verifies the certificate against its own CA and the service name, which each service's
- * certificate carries as a DNS SAN. An mTLS server also wants a client certificate, which the
- * agent presents only when configured to (its `tls.grpc` settings); otherwise use `?check=ttl`.
- */
-function grpcCheckTls(instance: ServiceInstance): Record<string, unknown> {
-  const mode = instance.metadata.grpc_tls;
-  return mode === 'tls' || mode === 'mtls' ? { grpcusetls: true, tlsservername: instance.name } : {};
 }
