@@ -24,6 +24,8 @@ const ACL_REFUSAL = /ACL not found|Permission denied|forbidden/i;
  * "ns" - Namespaces are a Consul Enterprise feature` (its agent/http_ce.go).
  */
 const CE_NAMESPACE_REFUSAL = /Namespaces are a Consul Enterprise feature/;
+/** What Consul answers (500) to pass/warn/fail on a check it does not have (or has no TTL). */
+const MISSING_TTL_CHECK = /does not have associated TTL/;
 /** What Consul answers (404) for a service id the agent does not have (maintenance, deregister). */
 const UNKNOWN_SERVICE = /^Unknown service ID /;
 
@@ -157,4 +159,11 @@ export function isUnknownService(error: unknown): boolean {
   const cause = error instanceof RegistryUnavailableError ? error.cause : error;
   const { statusCode } = (cause ?? {}) as { statusCode?: number };
   return statusCode === 404 && UNKNOWN_SERVICE.test(answerText(cause));
+}
+
+/** Whether `error` (as ConsulRequests throws it) is Consul's 500 for a TTL check it does not have. */
+export function isMissingTtlCheck(error: unknown): boolean {
+  const cause = error instanceof RegistryUnavailableError ? error.cause : error;
+  const { statusCode } = (cause ?? {}) as { statusCode?: number };
+  return statusCode === 500 && MISSING_TTL_CHECK.test(answerText(cause));
 }

@@ -99,6 +99,36 @@ describe('consul adapter against Consul’s documented behaviour (stand-in agent
     });
   });
 
+  it('a process paused past DeregisterCriticalServiceAfter comes back: its next heartbeat finds the check gone (Consul’s 500) and registers again', () => {
+    const clock = new ManualClock();
+    return withAgent({ clock }, async (agent, host) => {
+      let beat: (() => Promise<void>) | undefined;
+      const heartbeatScheduler: HeartbeatScheduler = (scheduled) => {
+        beat = scheduled;
+        return () => (beat = undefined);
+      };
+      const registry = new ConsulRegistry({ host, check: 'ttl', ttlMs: TTL_MS, heartbeatScheduler });
+      const one = testInstance();
+      try {
+        await registry.register(one);
+        await waitFor(() => agent.requestsTo(`/v1/agent/check/pass/service:${one.id}`).length === 1, {
+          description: 'the first beat',
+        });
+        await clock.advance(TTL_MS + DEREGISTER_AFTER_MS + CONSUL_REAP_INTERVAL_MS); // paused all along
+        assert.deepEqual(await registry.catalog(one.name), [], 'reaped while paused');
+        await beat?.(); // the process resumes
+        assert.equal(agent.requestsTo('/v1/agent/service/register').length, 2, 'registered again');
+        await until(
+          async () => (await registry.instances(one.name)).length === 1,
+          REQUEST_LIMIT_MS,
+          'passing again',
+        );
+      } finally {
+        await registry.close();
+      }
+    });
+  });
+
   it('deregisterCriticalAfterMs under Consul’s one-minute minimum is refused when the registry is built (Consul would silently raise it)', () => {
     assert.throws(
       () => new ConsulRegistry({ deregisterCriticalAfterMs: 30_000 }),

@@ -14,6 +14,7 @@ import {
   ConsulRequests,
   consulName,
   createConsulClient,
+  isMissingTtlCheck,
   isUnknownService,
   type ConsulClient,
 } from './consul.client.js';
@@ -46,6 +47,8 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private readonly requests: ConsulRequests;
   /** Instances in maintenance, to be removed once the app has drained (close) or after a delay. */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
+  /** When the heartbeat last registered an instance again (at most once per interval). */
+  private readonly reregisteredAt = new Map<string, number>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
     validateOptions(options);
@@ -239,8 +242,15 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
     return this.options.requestTimeoutMs ?? defaults.DEFAULT_CONSUL_REQUEST_TIMEOUT_MS;
   }
 
-  /** One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. */
+  /**
+   * One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. When
+   * the agent no longer has the check (Consul's 500 "does not have associated TTL": it reaped
+   * the instance while this process was paused or cut off past DeregisterCriticalServiceAfter,
+   * or the agent restarted without its data, as `consul agent -dev` does), the instance is
+   * registered again, at most once per heartbeat interval.
+   */
   private heartbeat(instance: ServiceInstance, healthy: () => boolean): () => Promise<void> {
+    const intervalMs = (this.options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3;
     // Through call(), so that close() cancels a heartbeat in flight.
     return async () => {
       const passing = healthy();
@@ -253,7 +263,19 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
             timeout: this.requestTimeoutMs,
           } as never),
         )
-        .catch((error: unknown) => this.closed || this.logger.warn(String(error)));
+        .catch(async (error: unknown) => {
+          if (this.closed) return;
+          this.logger.warn(String(error));
+          const lastMs = this.reregisteredAt.get(instance.id) ?? -Infinity;
+          if (!isMissingTtlCheck(error) || performance.now() - lastMs < intervalMs) return;
+          this.reregisteredAt.set(instance.id, performance.now());
+          this.logger.warn(
+            `the agent no longer has ${instance.id} (reaped, or restarted without its data): registering it again`,
+          );
+          await this.register(instance, { healthy }).catch((failure: unknown) =>
+            this.logger.warn(String(failure)),
+          );
+        });
     };
   }
 }
