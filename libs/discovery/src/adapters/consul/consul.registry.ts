@@ -2,14 +2,13 @@ import { Logger } from '@nestjs/common';
 import { BackendAuthError } from '@nestmesh/common';
 
 import { InvalidDiscoveryOptionsError } from '../../discovery.errors.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
 import type { Discovery } from '../../discovery.js';
 import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
-import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
+import { WatchSessions } from '../../watch-sessions.js';
 import {
   ConsulRequests,
   consulName,
@@ -20,8 +19,9 @@ import {
 } from './consul.client.js';
 import * as defaults from './consul.constants.js';
 import { CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
-import { duration, toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
+import { toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
 import { TtlHeartbeats } from './consul.heartbeat.js';
+import { followPassing } from './consul.watch.js';
 import { checkDefinition } from './consul.check.js';
 import { validateOptions, type ConsulRegistryOptions } from './consul.options.js';
 
@@ -179,10 +179,15 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
    * backwards; never send index 0 twice in a row without a pause; `wait` plus jitter, with a
    * client timeout above it; yield only when the passing instances actually changed. A failed
    * query (agent down, an error status, no answer within its timeout) ends the watch with
-   * RegistryUnavailableError, as for every backend (see Discovery).
+   * RegistryUnavailableError, as for every backend (see Discovery); a token Consul refuses
+   * (403) ends it with BackendAuthError, which retrying cannot mend.
    */
   watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
-    return this.watches.run(signal, (feed) => this.follow(name, feed));
+    const { consul, requests, requestTimeoutMs } = this;
+    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
+    return this.watches.run(signal, (feed) =>
+      followPassing({ consul, requests, requestTimeoutMs, waitMs }, name, feed),
+    );
   }
 
   /**
@@ -202,40 +207,6 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
       }
     }
     this.consul.destroy(); // its keep-alive sockets
-  }
-
-  private async follow(name: string, feed: WatchFeed): Promise<void> {
-    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
-    let index = 0n;
-    while (!feed.signal.aborted) {
-      const started = performance.now();
-      const wait = Math.round(waitMs + (Math.random() * waitMs) / 16);
-      const blocking = index > 0n;
-      const [response, body] = await this.requests.call(
-        `watching ${name}`,
-        (ctx) =>
-          this.consul.health.service({
-            service: name,
-            passing: true,
-            ...(blocking ? { index: String(index), wait: duration(wait) } : {}),
-            ctx,
-            timeout: blocking ? wait + defaults.CONSUL_CLIENT_TIMEOUT_MARGIN_MS : this.requestTimeoutMs,
-          } as never),
-        feed.signal,
-      );
-      if (feed.signal.aborted) return;
-      const next = BigInt(response.headers['x-consul-index'] ?? '0');
-      // Consul: an index that goes backwards means the state was reset; start over. An index
-      // of 0 is never valid to block on: use 1 so the next query blocks.
-      index = next < index ? 0n : next > 0n ? next : 1n;
-      feed.publish((body as HealthEntry[]).map(toInstance));
-      const elapsed = performance.now() - started;
-      if (elapsed < defaults.CONSUL_MIN_QUERY_INTERVAL_MS) {
-        await sleep(defaults.CONSUL_MIN_QUERY_INTERVAL_MS - elapsed, undefined, {
-          signal: feed.signal,
-        }).catch(() => undefined);
-      }
-    }
   }
 
   private get requestTimeoutMs(): number {
