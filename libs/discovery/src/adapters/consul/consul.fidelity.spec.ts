@@ -16,6 +16,10 @@ import { ConsulRegistry } from './consul.registry.js';
 import { FakeConsulAgent, testInstance } from './fake-consul-agent.fixture.js';
 import { CONSUL_REAP_INTERVAL_MS } from './fake-consul-state.fixture.js';
 
+console.log(
+  'consul fidelity: against stand-in agents only (a manual clock, ACL and CE/Enterprise modes cannot be set on a real agent from here); CONSUL_HTTP_ADDR runs the contract suite in consul.registry.spec',
+);
+
 const TTL_MS = 10_000;
 const DEREGISTER_AFTER_MS = 60_000;
 /** Time for a few requests to the stand-in on a loaded machine. */
