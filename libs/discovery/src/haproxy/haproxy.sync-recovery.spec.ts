@@ -147,7 +147,8 @@ describe(
         host = await agent.start();
         cleanups.push(() => agent.stop());
       }
-      const registry = new ConsulRegistry({ host });
+      // A TTL check: the instance is an HTTP server, which Consul's gRPC check would find critical.
+      const registry = new ConsulRegistry({ host, check: 'ttl' });
       cleanups.push(() => registry.close());
       const a = await instance(`a-${randomUUID()}`);
       await registry.register(a.instance);

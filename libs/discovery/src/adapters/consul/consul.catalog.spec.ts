@@ -10,7 +10,7 @@ import { CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
 import { healthOf } from './consul.health.js';
 import type { HeartbeatScheduler } from './consul.heartbeat.js';
 import { ConsulRegistry } from './consul.registry.js';
-import { fakeAgentForSuite, testInstance } from './fake-consul-agent.fixture.js';
+import { fakeAgentForSuite, FakeConsulAgent, testInstance } from './fake-consul-agent.fixture.js';
 
 const agentAddress = process.env.CONSUL_HTTP_ADDR?.replace(/^https?:\/\//, '');
 const TTL_MS = 1_000;
@@ -112,8 +112,16 @@ describe('consul catalog (stand-in agent)', { timeout: 60_000 }, () => {
   const { agent, host } = fakeAgentForSuite();
   catalogCases('stand-in', host);
 
-  it('services() reads /v1/catalog/services and catalog() /v1/health/service/<name> without ?passing, with token, dc and ns', async () => {
-    const registry = new ConsulRegistry({ host: host(), token: 't0k', datacenter: 'dc2', namespace: 'team' });
+  it('services() reads /v1/catalog/services and catalog() /v1/health/service/<name> without ?passing, with token, dc and ns (an Enterprise stand-in)', async (t) => {
+    const enterprise = new FakeConsulAgent({ enterprise: true });
+    t.after(() => enterprise.stop());
+    const agent = enterprise;
+    const registry = new ConsulRegistry({
+      host: await enterprise.start(),
+      token: 't0k',
+      datacenter: 'dc2',
+      namespace: 'team',
+    });
     const one = testInstance();
     await registry.register(one);
     agent.requests.length = 0;

@@ -1,9 +1,9 @@
-import { BackendAuthError } from '@nestmesh/common';
+import { BackendAuthError, redactUrl } from '@nestmesh/common';
 import Consul from 'consul';
 import { EventEmitter } from 'node:events';
 import { Agent as HttpsAgent } from 'node:https';
 
-import { RegistryUnavailableError } from '../../discovery.errors.js';
+import { InvalidDiscoveryOptionsError, RegistryUnavailableError } from '../../discovery.errors.js';
 import { DEFAULT_CONSUL_HOST } from './consul.constants.js';
 import type { ConsulRegistryOptions } from './consul.options.js';
 
@@ -18,6 +18,16 @@ export type ConsulAnswer = [{ headers: Record<string, string> }, unknown];
  * longer text into "forbidden".
  */
 const ACL_REFUSAL = /ACL not found|Permission denied|forbidden/i;
+
+/**
+ * What the community edition answers (400) to any `ns`: `Bad request: Invalid query parameter:
+ * "ns" - Namespaces are a Consul Enterprise feature` (its agent/http_ce.go).
+ */
+const CE_NAMESPACE_REFUSAL = /Namespaces are a Consul Enterprise feature/;
+/** What Consul answers (500) to pass/warn/fail on a check it does not have (or has no TTL). */
+const MISSING_TTL_CHECK = /does not have associated TTL/;
+/** What Consul answers (404) for a service id the agent does not have (maintenance, deregister). */
+const UNKNOWN_SERVICE = /^Unknown service ID /;
 
 /** The URL of the options as errors show it (redacted by them). */
 export function consulName(options: ConsulRegistryOptions): string {
@@ -68,8 +78,9 @@ export class ConsulRequests {
 
   /**
    * Runs one request with a cancel context (and the response included); the signal cancels
-   * it. A refused token (403) is BackendAuthError naming consul; any other failure, a
-   * cancellation included, is a RegistryUnavailableError.
+   * it. A refused token (403) is BackendAuthError naming consul; an `ns` refused by a community
+   * edition agent is InvalidDiscoveryOptionsError; any other failure, a cancellation included,
+   * is a RegistryUnavailableError.
    */
   async call(
     operation: string,
@@ -83,7 +94,11 @@ export class ConsulRequests {
     try {
       return (await run(ctx)) as ConsulAnswer;
     } catch (error) {
-      throw consulAuthFailure(this.name, error) ?? new RegistryUnavailableError('consul', operation, error);
+      throw (
+        consulAuthFailure(this.name, error) ??
+        consulNamespaceRefusal(this.name, error) ??
+        new RegistryUnavailableError('consul', operation, error)
+      );
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(ctx);
@@ -114,4 +129,41 @@ export function consulAuthFailure(name: string, error: unknown): BackendAuthErro
   const { statusCode, message } = (error ?? {}) as { statusCode?: number; message?: string };
   if (statusCode !== 403 || !ACL_REFUSAL.test(message ?? '')) return undefined;
   return new BackendAuthError('consul', name, message ?? 'forbidden');
+}
+
+/** The text body of Consul's error answer (the client keeps only a short one as the message). */
+function answerText(error: unknown): string {
+  const { message, response } = (error ?? {}) as { message?: string; response?: { body?: unknown } };
+  return typeof response?.body === 'string' ? response.body : (message ?? '');
+}
+
+/**
+ * An InvalidDiscoveryOptionsError when `error` is a community edition agent refusing the
+ * namespace (400): `ns` needs Consul Enterprise, retrying cannot help. Else undefined.
+ */
+export function consulNamespaceRefusal(
+  name: string,
+  error: unknown,
+): InvalidDiscoveryOptionsError | undefined {
+  const { statusCode } = (error ?? {}) as { statusCode?: number };
+  if (statusCode !== 400 || !CE_NAMESPACE_REFUSAL.test(answerText(error))) return undefined;
+  return new InvalidDiscoveryOptionsError(
+    redactUrl(
+      `consul ${name}: a namespace (ns) needs Consul Enterprise; this agent is the community edition, which refuses it (${answerText(error)}). Remove ?ns= or point at an Enterprise agent.`,
+    ),
+  );
+}
+
+/** Whether `error` (as ConsulRequests throws it) is Consul's 404 for an unknown service id. */
+export function isUnknownService(error: unknown): boolean {
+  const cause = error instanceof RegistryUnavailableError ? error.cause : error;
+  const { statusCode } = (cause ?? {}) as { statusCode?: number };
+  return statusCode === 404 && UNKNOWN_SERVICE.test(answerText(cause));
+}
+
+/** Whether `error` (as ConsulRequests throws it) is Consul's 500 for a TTL check it does not have. */
+export function isMissingTtlCheck(error: unknown): boolean {
+  const cause = error instanceof RegistryUnavailableError ? error.cause : error;
+  const { statusCode } = (cause ?? {}) as { statusCode?: number };
+  return statusCode === 500 && MISSING_TTL_CHECK.test(answerText(cause));
 }

@@ -6,8 +6,14 @@ export const DEFAULT_CONSUL_CHECK_INTERVAL_MS = 10_000;
 export const DEFAULT_CONSUL_CHECK_TIMEOUT_MS = 5_000;
 /** TTL of a TTL check; the registry passes it every TTL/3 while the app is healthy. */
 export const DEFAULT_CONSUL_TTL_MS = 10_000;
-/** Consul removes an instance whose check has been critical this long (a crashed process). */
+/**
+ * Consul removes an instance whose check has been critical this long (a crashed process), on
+ * its reaping cycle (every 30 s): gone between this and this + 30 s after the check turned
+ * critical.
+ */
 export const DEFAULT_CONSUL_DEREGISTER_CRITICAL_AFTER_MS = 60_000;
+/** Consul's minimum DeregisterCriticalServiceAfter: it silently raises a shorter one to this. */
+export const CONSUL_MIN_DEREGISTER_CRITICAL_AFTER_MS = 60_000;
 /** `wait` of a blocking query; up to a sixteenth more is added as jitter, as Consul itself does. */
 export const DEFAULT_CONSUL_WAIT_MS = 30_000;
 /** The client gives up on a blocking query this long after its wait (Consul may answer late). */

@@ -1,5 +1,7 @@
 import type { BackendTls } from '@nestmesh/common';
 
+import { InvalidDiscoveryOptionsError } from '../../discovery.errors.js';
+import { CONSUL_MIN_DEREGISTER_CRITICAL_AFTER_MS } from './consul.constants.js';
 import type { HeartbeatScheduler } from './consul.heartbeat.js';
 
 /** Defaults are in consul.constants.ts. */
@@ -23,6 +25,10 @@ export interface ConsulRegistryOptions {
   checkIntervalMs?: number;
   checkTimeoutMs?: number;
   ttlMs?: number;
+  /**
+   * Consul removes an instance whose check stays critical this long (a crashed process).
+   * Default 60 000; at least 60 000 (Consul's minimum: it would silently raise a shorter one).
+   */
   deregisterCriticalAfterMs?: number;
   waitMs?: number;
   requestTimeoutMs?: number;
@@ -33,4 +39,20 @@ export interface ConsulRegistryOptions {
    * called. Default: an unref'd `setInterval`. Tests pass a manual clock.
    */
   heartbeatScheduler?: HeartbeatScheduler;
+}
+
+/**
+ * Refuses what Consul would silently change: a DeregisterCriticalServiceAfter under its minimum
+ * of one minute (Consul raises it to one minute, with a warning in its own log only).
+ */
+export function validateOptions({ deregisterCriticalAfterMs }: ConsulRegistryOptions): void {
+  if (deregisterCriticalAfterMs === undefined) return;
+  if (
+    !Number.isFinite(deregisterCriticalAfterMs) ||
+    deregisterCriticalAfterMs < CONSUL_MIN_DEREGISTER_CRITICAL_AFTER_MS
+  ) {
+    throw new InvalidDiscoveryOptionsError(
+      `consul deregisterCriticalAfterMs is ${deregisterCriticalAfterMs}: Consul's minimum is ${CONSUL_MIN_DEREGISTER_CRITICAL_AFTER_MS} ms (one minute); it would silently use that instead`,
+    );
+  }
 }

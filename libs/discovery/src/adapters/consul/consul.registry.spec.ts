@@ -119,8 +119,11 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
     await registry.close();
   });
 
-  it('a namespace goes on every request as ns, registration included', async () => {
-    const registry = new ConsulRegistry({ host: agentHost(), namespace: 'team-a' });
+  it('a namespace goes on every request as ns, registration included (an Enterprise stand-in)', async (t) => {
+    const enterprise = new FakeConsulAgent({ enterprise: true });
+    const registry = new ConsulRegistry({ host: await enterprise.start(), namespace: 'team-a' });
+    t.after(() => enterprise.stop());
+    const agent = enterprise;
     const one = testInstance();
     await registry.register(one);
     await registry.instances(one.name);
@@ -181,6 +184,9 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
 
     const one = testInstance(name, 7200);
     await registry.register(one);
+    // A gRPC check starts critical, as in Consul: the instance is passing once the agent's
+    // probe succeeds (played here: the stand-in dials nothing).
+    agent.probe(`service:${one.id}`, 'passing', `gRPC check 127.0.0.1:7200: success`);
     await waitFor(() => lists.length === 2, { description: 'the registration' });
     assert.deepEqual(
       lists[1].map((i) => [i.id, i.address, i.port]),
@@ -200,8 +206,8 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       );
     }
 
-    // An unrelated change bumps the index; the passing list is the same: no wake-up.
-    agent.changed();
+    // A change to the service that leaves its passing list as it was (its index moves): no new list.
+    agent.changed(name);
     await waitFor(() => agent.requestsTo(`/v1/health/service/${name}`).length > queries.length + 2, {
       description: 'more queries',
     });
@@ -270,7 +276,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       const watch = registry.watch(name)[Symbol.asyncIterator]();
       assert.deepEqual((await watch.next()).value, []);
       answer = kind;
-      agent.changed(); // wakes the blocking query, which is answered by the override from now on
+      agent.changed(name); // answers the blocking query; the override answers the next ones
       const started = performance.now();
       const next = await within(watch.next(), limitMs);
       assert.ok(
@@ -285,7 +291,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
   });
 
   it('watchWithRetry keeps the last list through failing queries, backs off, and follows changes again', async () => {
-    const registry = new ConsulRegistry({ host: agentHost(), waitMs: 200 });
+    const registry = new ConsulRegistry({ host: agentHost(), waitMs: 200, check: 'ttl' });
     const name = `svc-${randomUUID().slice(0, 8)}`;
     const one = testInstance(name, 7300);
     await registry.register(one);
@@ -306,7 +312,7 @@ describe('consul registry at the HTTP level (documented API shapes, no agent)', 
       response.writeHead(500).end('rpc error: No cluster leader');
       return true;
     };
-    agent.changed();
+    agent.changed(name);
     await waitFor(() => errors.length >= 3, { description: 'three failed watches' });
     assert.equal(lists.length, 1, 'errors do not empty or change the list');
     assert.ok(

@@ -1,19 +1,29 @@
 import { Logger } from '@nestjs/common';
 import { BackendAuthError } from '@nestmesh/common';
-import { setTimeout as sleep } from 'node:timers/promises';
+
+import { InvalidDiscoveryOptionsError } from '../../discovery.errors.js';
 
 import { byId, type Catalog, type CatalogInstance, sortedNames } from '../../catalog.js';
 import type { Discovery } from '../../discovery.js';
 import type { RegisterOptions, Registrar } from '../../registrar.js';
 import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
-import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
-import { ConsulRequests, consulName, createConsulClient, type ConsulClient } from './consul.client.js';
+import { WatchSessions } from '../../watch-sessions.js';
+import {
+  ConsulRequests,
+  consulName,
+  createConsulClient,
+  isMissingTtlCheck,
+  isUnknownService,
+  type ConsulClient,
+} from './consul.client.js';
 import * as defaults from './consul.constants.js';
 import { CONSUL_REGISTERED_AT_META_KEY } from './consul.constants.js';
-import { duration, toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
+import { toCatalogInstance, toInstance, type HealthEntry } from './consul.health.js';
 import { TtlHeartbeats } from './consul.heartbeat.js';
-import type { ConsulRegistryOptions } from './consul.options.js';
+import { followPassing } from './consul.watch.js';
+import { checkDefinition } from './consul.check.js';
+import { validateOptions, type ConsulRegistryOptions } from './consul.options.js';
 
 export type { ConsulRegistryOptions } from './consul.options.js';
 
@@ -37,8 +47,11 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private readonly requests: ConsulRequests;
   /** Instances in maintenance, to be removed once the app has drained (close) or after a delay. */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
+  /** When the heartbeat last registered an instance again (at most once per interval). */
+  private readonly reregisteredAt = new Map<string, number>();
 
   constructor(private readonly options: ConsulRegistryOptions = {}) {
+    validateOptions(options);
     this.heartbeats = new TtlHeartbeats(options.heartbeatScheduler);
     this.consul = createConsulClient(options);
     this.requests = new ConsulRequests(consulName(options));
@@ -46,14 +59,15 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
 
   /**
    * Startup check: one catalog read (Consul filters it by the token's rights rather than
-   * refusing it). Rejects with BackendAuthError when Consul does not know the token; resolves
-   * on anything else (the agent away is not a configuration error).
+   * refusing it). Rejects with BackendAuthError when Consul does not know the token, and with
+   * InvalidDiscoveryOptionsError when a namespace is configured against a community edition
+   * agent; resolves on anything else (the agent away is not a configuration error).
    */
   async credentialsChecked(): Promise<void> {
     try {
       await this.services();
     } catch (error) {
-      if (error instanceof BackendAuthError) throw error;
+      if (error instanceof BackendAuthError || error instanceof InvalidDiscoveryOptionsError) throw error;
     }
   }
 
@@ -63,24 +77,7 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
     const { options } = this;
     const ttl = options.check === 'ttl';
     const appHealthy = healthy ?? (() => true);
-    const deregisterAfter = duration(
-      options.deregisterCriticalAfterMs ?? defaults.DEFAULT_CONSUL_DEREGISTER_CRITICAL_AFTER_MS,
-    );
-    const check = ttl
-      ? {
-          ttl: duration(options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS),
-          // Consul starts a check critical: an app that registers once it serves is passing at
-          // once, instead of missing from `passing` results until its first heartbeat lands.
-          ...(appHealthy() ? { status: 'passing' } : {}),
-          deregistercriticalserviceafter: deregisterAfter,
-        }
-      : {
-          grpc: `${instance.address}:${instance.port}`,
-          ...grpcCheckTls(instance),
-          interval: duration(options.checkIntervalMs ?? defaults.DEFAULT_CONSUL_CHECK_INTERVAL_MS),
-          timeout: duration(options.checkTimeoutMs ?? defaults.DEFAULT_CONSUL_CHECK_TIMEOUT_MS),
-          deregistercriticalserviceafter: deregisterAfter,
-        };
+    const check = checkDefinition(instance, options, appHealthy());
     await this.requests.call(`registering ${instance.id}`, (ctx) =>
       this.consul.agent.service.register({
         id: instance.id,
@@ -99,18 +96,28 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
     else this.heartbeats.stop(instance.id);
   }
 
+  /** Puts the instance into maintenance; an id the agent does not have (never registered, or reaped) is done. */
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     signal?.throwIfAborted();
     this.heartbeats.stop(instance.id);
-    await this.requests.call(`putting ${instance.id} into maintenance`, (ctx) =>
-      this.consul.agent.service.maintenance({
-        id: instance.id,
-        enable: true,
-        reason: 'draining before shutdown',
-        ctx,
-        timeout: this.requestTimeoutMs,
-      } as never),
-    );
+    const drained = await this.requests
+      .call(`putting ${instance.id} into maintenance`, (ctx) =>
+        this.consul.agent.service.maintenance({
+          id: instance.id,
+          enable: true,
+          reason: 'draining before shutdown',
+          ctx,
+          timeout: this.requestTimeoutMs,
+        } as never),
+      )
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (isUnknownService(error)) return false; // Consul's 404: nothing to drain or remove
+          throw error;
+        },
+      );
+    if (!drained) return;
     const timer = setTimeout(
       () => void this.remove(instance.id).catch((error: unknown) => this.logger.warn(String(error))),
       this.options.removeAfterMs ?? defaults.DEFAULT_CONSUL_REMOVE_AFTER_MS,
@@ -122,9 +129,13 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
   private async remove(id: string): Promise<void> {
     clearTimeout(this.leaving.get(id));
     this.leaving.delete(id);
-    await this.requests.call(`deregistering ${id}`, (ctx) =>
-      this.consul.agent.service.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
-    );
+    await this.requests
+      .call(`deregistering ${id}`, (ctx) =>
+        this.consul.agent.service.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
+      )
+      .catch((error: unknown) => {
+        if (!isUnknownService(error)) throw error; // already gone (reaped): done
+      });
   }
 
   async instances(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<ServiceInstance[]> {
@@ -168,10 +179,15 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
    * backwards; never send index 0 twice in a row without a pause; `wait` plus jitter, with a
    * client timeout above it; yield only when the passing instances actually changed. A failed
    * query (agent down, an error status, no answer within its timeout) ends the watch with
-   * RegistryUnavailableError, as for every backend (see Discovery).
+   * RegistryUnavailableError, as for every backend (see Discovery); a token Consul refuses
+   * (403) ends it with BackendAuthError, which retrying cannot mend.
    */
   watch(name: string, { signal }: { signal?: AbortSignal } = {}): AsyncIterable<ServiceInstance[]> {
-    return this.watches.run(signal, (feed) => this.follow(name, feed));
+    const { consul, requests, requestTimeoutMs } = this;
+    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
+    return this.watches.run(signal, (feed) =>
+      followPassing({ consul, requests, requestTimeoutMs, waitMs }, name, feed),
+    );
   }
 
   /**
@@ -193,46 +209,19 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
     this.consul.destroy(); // its keep-alive sockets
   }
 
-  private async follow(name: string, feed: WatchFeed): Promise<void> {
-    const waitMs = this.options.waitMs ?? defaults.DEFAULT_CONSUL_WAIT_MS;
-    let index = 0n;
-    while (!feed.signal.aborted) {
-      const started = performance.now();
-      const wait = Math.round(waitMs + (Math.random() * waitMs) / 16);
-      const blocking = index > 0n;
-      const [response, body] = await this.requests.call(
-        `watching ${name}`,
-        (ctx) =>
-          this.consul.health.service({
-            service: name,
-            passing: true,
-            ...(blocking ? { index: String(index), wait: duration(wait) } : {}),
-            ctx,
-            timeout: blocking ? wait + defaults.CONSUL_CLIENT_TIMEOUT_MARGIN_MS : this.requestTimeoutMs,
-          } as never),
-        feed.signal,
-      );
-      if (feed.signal.aborted) return;
-      const next = BigInt(response.headers['x-consul-index'] ?? '0');
-      // Consul: an index that goes backwards means the state was reset; start over. An index
-      // of 0 is never valid to block on: use 1 so the next query blocks.
-      index = next < index ? 0n : next > 0n ? next : 1n;
-      feed.publish((body as HealthEntry[]).map(toInstance));
-      const elapsed = performance.now() - started;
-      if (elapsed < defaults.CONSUL_MIN_QUERY_INTERVAL_MS) {
-        await sleep(defaults.CONSUL_MIN_QUERY_INTERVAL_MS - elapsed, undefined, {
-          signal: feed.signal,
-        }).catch(() => undefined);
-      }
-    }
-  }
-
   private get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs ?? defaults.DEFAULT_CONSUL_REQUEST_TIMEOUT_MS;
   }
 
-  /** One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. */
+  /**
+   * One beat of the TTL check of `instance`: pass while the app is healthy, fail when not. When
+   * the agent no longer has the check (Consul's 500 "does not have associated TTL": it reaped
+   * the instance while this process was paused or cut off past DeregisterCriticalServiceAfter,
+   * or the agent restarted without its data, as `consul agent -dev` does), the instance is
+   * registered again, at most once per heartbeat interval.
+   */
   private heartbeat(instance: ServiceInstance, healthy: () => boolean): () => Promise<void> {
+    const intervalMs = (this.options.ttlMs ?? defaults.DEFAULT_CONSUL_TTL_MS) / 3;
     // Through call(), so that close() cancels a heartbeat in flight.
     return async () => {
       const passing = healthy();
@@ -245,19 +234,19 @@ export class ConsulRegistry implements Registrar, Discovery, Catalog {
             timeout: this.requestTimeoutMs,
           } as never),
         )
-        .catch((error: unknown) => this.closed || this.logger.warn(String(error)));
+        .catch(async (error: unknown) => {
+          if (this.closed) return;
+          this.logger.warn(String(error));
+          const lastMs = this.reregisteredAt.get(instance.id) ?? -Infinity;
+          if (!isMissingTtlCheck(error) || performance.now() - lastMs < intervalMs) return;
+          this.reregisteredAt.set(instance.id, performance.now());
+          this.logger.warn(
+            `the agent no longer has ${instance.id} (reaped, or restarted without its data): registering it again`,
+          );
+          await this.register(instance, { healthy }).catch((failure: unknown) =>
+            this.logger.warn(String(failure)),
+          );
+        });
     };
   }
-}
-
-/**
- * The TLS fields of a gRPC check (Consul's GRPCUseTLS, TLSServerName) for an instance whose
- * server speaks TLS: @nestmesh/grpc sets metadata `grpc_tls` (`tls` | `mtls`). The agent
- * verifies the certificate against its own CA and the service name, which each service's
- * certificate carries as a DNS SAN. An mTLS server also wants a client certificate, which the
- * agent presents only when configured to (its `tls.grpc` settings); otherwise use `?check=ttl`.
- */
-function grpcCheckTls(instance: ServiceInstance): Record<string, unknown> {
-  const mode = instance.metadata.grpc_tls;
-  return mode === 'tls' || mode === 'mtls' ? { grpcusetls: true, tlsservername: instance.name } : {};
 }
