@@ -2,7 +2,12 @@ import { BackendAuthError } from '@nestmesh/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ElectionUnavailableError, LeadershipLostError, type LockLostError } from '../coordination.errors.js';
+import {
+  ElectionUnavailableError,
+  InvalidLockOptionsError,
+  LeadershipLostError,
+  type LockLostError,
+} from '../coordination.errors.js';
 import { type LeaseClock, monotonicClock } from '../lock/lease-clock.js';
 import { type DeadlineChecked, readThroughDeadline } from '../lock/lease-signal.js';
 import type { LeaseBackend } from '../lock/lock-backend.js';
@@ -122,13 +127,24 @@ export class LeaseLeaderElection implements LeaderElection {
     for (;;) {
       stop.throwIfAborted();
       const owner = ownerOf(candidateId);
-      const requestedAt = this.clock.now();
+      let requestedAt = this.clock.now();
       let epoch: bigint | undefined;
       try {
-        epoch = await this.backend.acquire(this.group, owner, ttlMs);
+        if (this.backend.acquireQueued) {
+          // A backend with a queue (ZooKeeper): wait in it, woken when the one ahead goes.
+          const grant = await this.backend.acquireQueued(this.group, owner, ttlMs, {
+            waitMs: Infinity,
+            signal: stop,
+            now: () => this.clock.now(),
+          });
+          epoch = grant?.token;
+          if (grant) requestedAt = grant.confirmedAt;
+        } else epoch = await this.backend.acquire(this.group, owner, ttlMs);
       } catch (error) {
-        // Refused credentials do not get better by waiting: the campaign fails with them.
-        if (error instanceof BackendAuthError) throw error;
+        stop.throwIfAborted();
+        // Refused credentials and a TTL the backend cannot honour do not get better by
+        // waiting: the campaign fails with them.
+        if (error instanceof BackendAuthError || error instanceof InvalidLockOptionsError) throw error;
         // Backend unreachable: a campaign outlives outages; try again next interval.
       }
       if (epoch !== undefined) {

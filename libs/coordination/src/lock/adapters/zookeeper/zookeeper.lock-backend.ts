@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+
+import { InvalidLockOptionsError, LockUnavailableError } from '../../../coordination.errors.js';
+import type { LeaseBackend } from '../../lock-backend.js';
+import { DoomedNodes, attemptPrefix, inQueueOrder } from './zookeeper.queue.js';
+import { czxidOf, type Stat, ZookeeperSession } from './zookeeper.session.js';
+
+/** Where lock queues live (under the URL's chroot); elections use `/nestmesh/election`. */
+export const ZOOKEEPER_LOCK_ROOT = '/nestmesh/lock';
+
+export interface ZookeeperLockBackendOptions {
+  /** `host:port[,host:port…][/chroot]`. */
+  connectionString: string;
+  /** The session timeout asked for, in ms (the server may grant another within its bounds). */
+  sessionTimeoutMs: number;
+  /** Deadline of each request, in ms. */
+  requestTimeoutMs: number;
+  /** Default ZOOKEEPER_LOCK_ROOT. */
+  root?: string;
+}
+
+/** A queue node this backend created, held or waiting. */
+interface QueueNode {
+  /** `<key>\n<owner>`: what extend and release find it by. */
+  readonly id: string;
+  readonly key: string;
+  readonly parent: string;
+  readonly name: string;
+  readonly path: string;
+  /** The session it lives in: when that one expires, the node is gone. */
+  readonly session: number;
+  token?: bigint;
+  /** Past this (performance.now() ms) the lease ran out unrenewed: the node is deleted. */
+  expiresAt?: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Locks on ZooKeeper's recipe: `acquire` creates an ephemeral sequential node under the key's
+ * node (data: the owner); the first in sequence order holds the lock, and its fencing token is
+ * the node's creation zxid (czxid), which exceeds that of every node created before it —
+ * whatever happened to the key's node meanwhile. A queued acquire waits watching only its
+ * predecessor, so a release wakes one waiter, not all. The session is the lease: a crashed or
+ * paused holder's node goes when its session expires. `ttlMs` bounds the local lease and may not
+ * exceed the session timeout the server granted (InvalidLockOptionsError): the lease a holder
+ * believes in must end before ZooKeeper could hand the lock to another. A lease left to run
+ * out (its renewals stopped) has its node deleted at `ttlMs`.
+ */
+export class ZookeeperLockBackend implements LeaseBackend {
+  private readonly session: ZookeeperSession;
+  private readonly root: string;
+  private readonly nodes = new Map<string, QueueNode>();
+  private readonly doomed: DoomedNodes;
+  /** Waits to end at once when the session expires or the backend closes. */
+  private readonly wakes = new Set<() => void>();
+  private closed = false;
+
+  constructor(options: ZookeeperLockBackendOptions) {
+    this.root = options.root ?? ZOOKEEPER_LOCK_ROOT;
+    this.session = new ZookeeperSession(options);
+    this.doomed = new DoomedNodes(this.session);
+    this.session.onExpired((expired) => {
+      for (const node of this.nodes.values()) if (node.session === expired) this.forget(node);
+      for (const wake of this.wakes) wake();
+    });
+  }
+
+  async acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
+    const sentAt = performance.now();
+    const node = await this.enqueue(key, owner, ttlMs);
+    try {
+      // Both at once (one round trip): the queue, and the node's czxid should it be first.
+      const [names, stat] = await Promise.all([
+        this.session.children(node.parent),
+        this.session.exists(node.path),
+      ]);
+      if (inQueueOrder(names)[0] !== node.name) {
+        this.forget(node);
+        await this.doomed.remove(node.path, node.session);
+        return undefined;
+      }
+      return this.hold(node, stat, sentAt, ttlMs);
+    } catch (error) {
+      this.giveUp(node);
+      throw this.unavailable(key, error);
+    }
+  }
+
+  async acquireQueued(
+    key: string,
+    owner: string,
+    ttlMs: number,
+    { waitMs, signal, now }: { waitMs: number; signal?: AbortSignal; now: () => number },
+  ): Promise<{ token: bigint; confirmedAt: number } | undefined> {
+    signal?.throwIfAborted();
+    const giveUpAt = now() + waitMs;
+    const node = await this.enqueue(key, owner, ttlMs);
+    let granted = false;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        if (this.closed) throw new Error('the backend is closed');
+        if (node.session !== this.session.sessionNumber) throw new Error('the ZooKeeper session expired');
+        const confirmedAt = now();
+        const sentAt = performance.now();
+        const names = inQueueOrder(await this.session.children(node.parent));
+        const place = names.indexOf(node.name);
+        if (place < 0) throw new Error('its queue node is gone (session expired)');
+        if (place === 0) {
+          const token = this.hold(node, await this.session.exists(node.path), sentAt, ttlMs);
+          granted = true;
+          return { token, confirmedAt };
+        }
+        const leftMs = giveUpAt - now();
+        if (leftMs <= 0) return undefined;
+        // Only the predecessor is watched: its deletion wakes this waiter and no other. A watch
+        // is delivered across reconnections; a look every session timeout covers the rest.
+        const recheckMs = this.session.negotiatedTimeoutMs ?? 10_000;
+        await this.untilGone(`${node.parent}/${names[place - 1]}`, Math.min(leftMs, recheckMs), signal);
+      }
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error instanceof LockUnavailableError ? error : this.unavailable(key, error);
+    } finally {
+      if (!granted) this.giveUp(node);
+    }
+  }
+
+  async extend(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const node = this.nodes.get(nodeId(key, owner));
+    if (!node || node.expiresAt === undefined) return false;
+    if (performance.now() >= node.expiresAt || node.session !== this.session.sessionNumber) {
+      this.giveUp(node);
+      return false;
+    }
+    const sentAt = performance.now();
+    let stat;
+    try {
+      stat = await this.session.exists(node.path);
+    } catch (error) {
+      throw this.unavailable(key, error);
+    }
+    // Gone meanwhile (session expired, deleted by another client, ran out while asking).
+    if (!stat || this.nodes.get(nodeId(key, owner)) !== node || node.session !== this.session.sessionNumber) {
+      this.giveUp(node);
+      return false;
+    }
+    this.arm(node, sentAt + ttlMs);
+    return true;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    const node = this.nodes.get(nodeId(key, owner));
+    if (!node) return;
+    this.forget(node);
+    await this.doomed.remove(node.path, node.session);
+  }
+
+  /** The first node of `key`'s queue: its owner (the node's data) and czxid. */
+  async holder(key: string): Promise<{ owner: string; token: bigint } | undefined> {
+    const parent = this.parentOf(key);
+    try {
+      // The first may go between the listing and the read: look again (a few times at most).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [first] = inQueueOrder(await this.session.children(parent));
+        if (first === undefined) return undefined;
+        const read = await this.session.data(`${parent}/${first}`);
+        if (read) return { owner: read.data, token: czxidOf(read.stat) };
+      }
+      return undefined;
+    } catch (error) {
+      throw this.unavailable(key, error);
+    }
+  }
+
+  /** Resolves when the first of `key`'s queue goes (a watch), after `maxMs`, or when `signal` aborts. */
+  async waitForRelease(key: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+    const parent = this.parentOf(key);
+    try {
+      const [first] = inQueueOrder(await this.session.children(parent));
+      if (first !== undefined) await this.untilGone(`${parent}/${first}`, maxMs, signal);
+    } catch {
+      // ZooKeeper away: the caller's next attempt reports it.
+    }
+  }
+
+  /** The session timeout the server granted, in ms; undefined before the first session. */
+  get sessionTimeoutMs(): number | undefined {
+    return this.session.negotiatedTimeoutMs;
+  }
+
+  /** Resolves once a session is established, or after `timeoutMs` (never rejects). */
+  connected(timeoutMs: number): Promise<void> {
+    return this.session.connected(timeoutMs);
+  }
+
+  /** Nodes this backend created and still has to delete (tests: nothing may be left behind). */
+  get pendingDeletions(): number {
+    return this.doomed.size;
+  }
+
+  /** Ends the session (its nodes go at once) and every wait; nothing is left running. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const node of this.nodes.values()) clearTimeout(node.timer);
+    this.nodes.clear();
+    for (const wake of this.wakes) wake();
+    this.doomed.close();
+    await this.session.close();
+  }
+
+  private parentOf(key: string): string {
+    // Any key as one node name: no `/`, and never `.` or `..`.
+    const name = encodeURIComponent(key).replace(/^\.{1,2}$/, (dots) => dots.replaceAll('.', '%2E'));
+    return `${this.root}/${name}`;
+  }
+
+  /** Creates this owner's node in `key`'s queue; a create whose answer was lost is cleaned up. */
+  private async enqueue(key: string, owner: string, ttlMs: number): Promise<QueueNode> {
+    this.checkTtl(ttlMs);
+    if (this.closed) throw this.unavailable(key, new Error('the backend is closed'));
+    // A lease of this key that ran out while this process could not run its timer (a stall):
+    // its node goes first, before this one queues behind it.
+    for (const node of this.nodes.values())
+      if (node.key === key && node.expiresAt !== undefined && performance.now() >= node.expiresAt)
+        this.giveUp(node);
+    const parent = this.parentOf(key);
+    const prefix = attemptPrefix(randomUUID());
+    const session = this.session.sessionNumber;
+    let path: string;
+    try {
+      path = await this.session.createEphemeralSequential(parent, prefix, owner);
+    } catch (error) {
+      this.doomed.lostCreate(parent, prefix, session);
+      throw this.unavailable(key, error);
+    }
+    const id = nodeId(key, owner);
+    const node: QueueNode = { id, key, parent, path, name: path.slice(parent.length + 1), session };
+    const previous = this.nodes.get(id);
+    if (previous) this.giveUp(previous); // one node per owner and key
+    this.nodes.set(id, node);
+    try {
+      this.checkTtl(ttlMs); // the session timeout is known for sure once a request went through
+    } catch (error) {
+      this.giveUp(node);
+      throw error;
+    }
+    return node;
+  }
+
+  /** The lock is held from `sentAt` (performance.now()) for `ttlMs`; returns its token. */
+  private hold(node: QueueNode, stat: Stat | undefined, sentAt: number, ttlMs: number): bigint {
+    if (!stat) throw new Error('its queue node is gone (session expired)');
+    node.token = czxidOf(stat);
+    this.arm(node, sentAt + ttlMs);
+    return node.token;
+  }
+
+  /** The lease ends at `expiresAt` unless extended: its node is deleted then. */
+  private arm(node: QueueNode, expiresAt: number): void {
+    node.expiresAt = expiresAt;
+    clearTimeout(node.timer);
+    node.timer = setTimeout(() => this.giveUp(node), Math.max(0, expiresAt - performance.now()));
+    node.timer.unref();
+  }
+
+  private forget(node: QueueNode): void {
+    clearTimeout(node.timer);
+    if (this.nodes.get(node.id) === node) this.nodes.delete(node.id);
+  }
+
+  /** Forgets the node and deletes it (in the background, retried until it is gone). */
+  private giveUp(node: QueueNode): void {
+    this.forget(node);
+    void this.doomed.remove(node.path, node.session);
+  }
+
+  /** A lease may not outlive the session that holds it. */
+  private checkTtl(ttlMs: number): void {
+    const sessionMs = this.session.negotiatedTimeoutMs;
+    if (sessionMs !== undefined && ttlMs > sessionMs)
+      throw new InvalidLockOptionsError(
+        'ttlMs',
+        `must not exceed the ZooKeeper session timeout the server granted (${sessionMs} ms), got ${ttlMs}: a lease cannot outlive the session that holds it (ask for a longer one with ?sessionTimeout=, within the server's maxSessionTimeout)`,
+      );
+  }
+
+  /** Resolves when `path` is deleted (a one-shot watch), after `maxMs`, or on abort, expiry or close. */
+  private untilGone(path: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
+        this.wakes.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, maxMs);
+      signal?.addEventListener('abort', finish, { once: true });
+      this.wakes.add(finish);
+      if (signal?.aborted || this.closed) return finish();
+      this.session.exists(path, finish).then(
+        (stat) => stat === undefined && finish(),
+        () => finish(),
+      );
+    });
+  }
+
+  private unavailable(key: string, error: unknown): Error {
+    if (error instanceof InvalidLockOptionsError || error instanceof LockUnavailableError) return error;
+    return new LockUnavailableError(key, error);
+  }
+}
+
+function nodeId(key: string, owner: string): string {
+  return `${key}\n${owner}`;
+}
