@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { InvalidLockOptionsError, LockUnavailableError } from '../../../coordination.errors.js';
 import type { LeaseBackend } from '../../lock-backend.js';
-import { DoomedNodes, attemptPrefix, inQueueOrder } from './zookeeper.queue.js';
+import { nodeId, OwnedNodes, type QueueNode } from './zookeeper.owned-nodes.js';
+import { DoomedNodes, attemptPrefix, inQueueOrder, untilGone } from './zookeeper.queue.js';
 import { czxidOf, type Stat, ZookeeperSession } from './zookeeper.session.js';
 
 /** Where lock queues live (under the URL's chroot); elections use `/nestmesh/election`. */
@@ -19,22 +20,6 @@ export interface ZookeeperLockBackendOptions {
   root?: string;
 }
 
-/** A queue node this backend created, held or waiting. */
-interface QueueNode {
-  /** `<key>\n<owner>`: what extend and release find it by. */
-  readonly id: string;
-  readonly key: string;
-  readonly parent: string;
-  readonly name: string;
-  readonly path: string;
-  /** The session it lives in: when that one expires, the node is gone. */
-  readonly session: number;
-  token?: bigint;
-  /** Past this (performance.now() ms) the lease ran out unrenewed: the node is deleted. */
-  expiresAt?: number;
-  timer?: NodeJS.Timeout;
-}
-
 /**
  * Locks on ZooKeeper's recipe: `acquire` creates an ephemeral sequential node under the key's
  * node (data: the owner); the first in sequence order holds the lock, and its fencing token is
@@ -49,19 +34,21 @@ interface QueueNode {
 export class ZookeeperLockBackend implements LeaseBackend {
   private readonly session: ZookeeperSession;
   private readonly root: string;
-  private readonly nodes = new Map<string, QueueNode>();
   private readonly doomed: DoomedNodes;
-  /** Waits to end at once when the session expires or the backend closes. */
-  private readonly wakes = new Set<() => void>();
+  private readonly nodes: OwnedNodes;
+  /** Aborted (and replaced) when the session expires, aborted by close(): ends every wait. */
+  private interrupt = new AbortController();
   private closed = false;
 
   constructor(options: ZookeeperLockBackendOptions) {
     this.root = options.root ?? ZOOKEEPER_LOCK_ROOT;
     this.session = new ZookeeperSession(options);
     this.doomed = new DoomedNodes(this.session);
+    this.nodes = new OwnedNodes(this.doomed);
     this.session.onExpired((expired) => {
-      for (const node of this.nodes.values()) if (node.session === expired) this.forget(node);
-      for (const wake of this.wakes) wake();
+      this.nodes.sessionExpired(expired);
+      this.interrupt.abort();
+      this.interrupt = new AbortController();
     });
   }
 
@@ -75,13 +62,13 @@ export class ZookeeperLockBackend implements LeaseBackend {
         this.session.exists(node.path),
       ]);
       if (inQueueOrder(names)[0] !== node.name) {
-        this.forget(node);
+        this.nodes.forget(node);
         await this.doomed.remove(node.path, node.session);
         return undefined;
       }
       return this.hold(node, stat, sentAt, ttlMs);
     } catch (error) {
-      this.giveUp(node);
+      this.nodes.giveUp(node);
       throw this.unavailable(key, error);
     }
   }
@@ -122,15 +109,15 @@ export class ZookeeperLockBackend implements LeaseBackend {
       if (signal?.aborted) throw signal.reason;
       throw error instanceof LockUnavailableError ? error : this.unavailable(key, error);
     } finally {
-      if (!granted) this.giveUp(node);
+      if (!granted) this.nodes.giveUp(node);
     }
   }
 
   async extend(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const node = this.nodes.get(nodeId(key, owner));
+    const node = this.nodes.get(key, owner);
     if (!node || node.expiresAt === undefined) return false;
     if (performance.now() >= node.expiresAt || node.session !== this.session.sessionNumber) {
-      this.giveUp(node);
+      this.nodes.giveUp(node);
       return false;
     }
     const sentAt = performance.now();
@@ -141,18 +128,18 @@ export class ZookeeperLockBackend implements LeaseBackend {
       throw this.unavailable(key, error);
     }
     // Gone meanwhile (session expired, deleted by another client, ran out while asking).
-    if (!stat || this.nodes.get(nodeId(key, owner)) !== node || node.session !== this.session.sessionNumber) {
-      this.giveUp(node);
+    if (!stat || !this.nodes.owns(node) || node.session !== this.session.sessionNumber) {
+      this.nodes.giveUp(node);
       return false;
     }
-    this.arm(node, sentAt + ttlMs);
+    this.nodes.arm(node, sentAt + ttlMs);
     return true;
   }
 
   async release(key: string, owner: string): Promise<void> {
-    const node = this.nodes.get(nodeId(key, owner));
+    const node = this.nodes.get(key, owner);
     if (!node) return;
-    this.forget(node);
+    this.nodes.forget(node);
     await this.doomed.remove(node.path, node.session);
   }
 
@@ -203,9 +190,8 @@ export class ZookeeperLockBackend implements LeaseBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const node of this.nodes.values()) clearTimeout(node.timer);
     this.nodes.clear();
-    for (const wake of this.wakes) wake();
+    this.interrupt.abort();
     this.doomed.close();
     await this.session.close();
   }
@@ -220,11 +206,7 @@ export class ZookeeperLockBackend implements LeaseBackend {
   private async enqueue(key: string, owner: string, ttlMs: number): Promise<QueueNode> {
     this.checkTtl(ttlMs);
     if (this.closed) throw this.unavailable(key, new Error('the backend is closed'));
-    // A lease of this key that ran out while this process could not run its timer (a stall):
-    // its node goes first, before this one queues behind it.
-    for (const node of this.nodes.values())
-      if (node.key === key && node.expiresAt !== undefined && performance.now() >= node.expiresAt)
-        this.giveUp(node);
+    this.nodes.giveUpExpired(key);
     const parent = this.parentOf(key);
     const prefix = attemptPrefix(randomUUID());
     const session = this.session.sessionNumber;
@@ -237,13 +219,11 @@ export class ZookeeperLockBackend implements LeaseBackend {
     }
     const id = nodeId(key, owner);
     const node: QueueNode = { id, key, parent, path, name: path.slice(parent.length + 1), session };
-    const previous = this.nodes.get(id);
-    if (previous) this.giveUp(previous); // one node per owner and key
-    this.nodes.set(id, node);
+    this.nodes.add(node);
     try {
       this.checkTtl(ttlMs); // the session timeout is known for sure once a request went through
     } catch (error) {
-      this.giveUp(node);
+      this.nodes.giveUp(node);
       throw error;
     }
     return node;
@@ -253,27 +233,8 @@ export class ZookeeperLockBackend implements LeaseBackend {
   private hold(node: QueueNode, stat: Stat | undefined, sentAt: number, ttlMs: number): bigint {
     if (!stat) throw new Error('its queue node is gone (session expired)');
     node.token = czxidOf(stat);
-    this.arm(node, sentAt + ttlMs);
+    this.nodes.arm(node, sentAt + ttlMs);
     return node.token;
-  }
-
-  /** The lease ends at `expiresAt` unless extended: its node is deleted then. */
-  private arm(node: QueueNode, expiresAt: number): void {
-    node.expiresAt = expiresAt;
-    clearTimeout(node.timer);
-    node.timer = setTimeout(() => this.giveUp(node), Math.max(0, expiresAt - performance.now()));
-    node.timer.unref();
-  }
-
-  private forget(node: QueueNode): void {
-    clearTimeout(node.timer);
-    if (this.nodes.get(node.id) === node) this.nodes.delete(node.id);
-  }
-
-  /** Forgets the node and deletes it (in the background, retried until it is gone). */
-  private giveUp(node: QueueNode): void {
-    this.forget(node);
-    void this.doomed.remove(node.path, node.session);
   }
 
   /** A lease may not outlive the session that holds it. */
@@ -286,32 +247,19 @@ export class ZookeeperLockBackend implements LeaseBackend {
       );
   }
 
-  /** Resolves when `path` is deleted (a one-shot watch), after `maxMs`, or on abort, expiry or close. */
+  /** Waits on `path` (untilGone), ended also by session expiry or close. */
   private untilGone(path: string, maxMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', finish);
-        this.wakes.delete(finish);
-        resolve();
-      };
-      const timer = setTimeout(finish, maxMs);
-      signal?.addEventListener('abort', finish, { once: true });
-      this.wakes.add(finish);
-      if (signal?.aborted || this.closed) return finish();
-      this.session.exists(path, finish).then(
-        (stat) => stat === undefined && finish(),
-        () => finish(),
-      );
-    });
+    const interrupted = this.interrupt.signal;
+    return untilGone(
+      this.session,
+      path,
+      maxMs,
+      signal ? AbortSignal.any([signal, interrupted]) : interrupted,
+    );
   }
 
   private unavailable(key: string, error: unknown): Error {
     if (error instanceof InvalidLockOptionsError || error instanceof LockUnavailableError) return error;
     return new LockUnavailableError(key, error);
   }
-}
-
-function nodeId(key: string, owner: string): string {
-  return `${key}\n${owner}`;
 }

@@ -110,3 +110,34 @@ export class DoomedNodes {
     }
   }
 }
+
+/**
+ * Resolves when `path` is deleted (a one-shot watch: it may also fire when the node changes),
+ * at once when it does not exist, after `maxMs`, when `signal` aborts, or when ZooKeeper
+ * cannot be asked. Never rejects; its timer and listener are cleared however it ends.
+ */
+export function untilGone(
+  session: ZookeeperSession,
+  path: string,
+  maxMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let forget = (): void => undefined;
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      forget();
+      resolve();
+    };
+    const timer = setTimeout(finish, maxMs);
+    signal.addEventListener('abort', finish, { once: true });
+    if (signal.aborted) return finish();
+    const watching = session.watch(path, finish);
+    forget = () => watching.forget();
+    watching.stat.then(
+      (stat) => stat === undefined && finish(),
+      () => finish(),
+    );
+  });
+}

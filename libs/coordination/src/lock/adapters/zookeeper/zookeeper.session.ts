@@ -5,21 +5,7 @@ import zookeeper, {
   type ZookeeperException,
 } from 'node-zookeeper-client';
 
-/** Connection manager states of node-zookeeper-client 1.1.3 that close() and the watchdog read. */
-const CONNECTING = 1;
-const CONNECTED = 2;
-const CLOSING = -1;
-const CLOSED = -2;
-
-/** How often the connection watchdog looks, in ms. */
-const WATCHDOG_MS = 100;
-
-/**
- * Between reconnection rounds over all hosts, node-zookeeper-client waits a random time up to
- * this, in ms (its default, 1000, would make a session that lost its server come back up to
- * a second after the server did: longer than a default election lease).
- */
-const SPIN_DELAY_MS = 100;
+import { SPIN_DELAY_MS, stopClient, watchConnection } from './zookeeper.connection.js';
 
 export interface ZookeeperSessionOptions {
   /** `host:port[,host:port…][/chroot]`, as node-zookeeper-client takes it. */
@@ -67,43 +53,11 @@ export class ZookeeperSession {
   private readonly expiredListeners = new Set<(sessionNumber: number) => void>();
   private readonly connectedListeners = new Set<() => void>();
 
-  /** The socket the watchdog last saw, and when anything last arrived on it (performance.now()). */
-  private watched: { socket: object | undefined; since: number; heardAt: number } = {
-    socket: undefined,
-    since: 0,
-    heardAt: 0,
-  };
-  private readonly watchdog: NodeJS.Timeout;
+  private readonly watchdog: { stop(): void };
 
   constructor(private readonly options: ZookeeperSessionOptions) {
     this.client = this.connect();
-    this.watchdog = setInterval(() => this.checkConnection(), WATCHDOG_MS);
-    this.watchdog.unref();
-  }
-
-  /**
-   * node-zookeeper-client 1.1.3 has no read timeout: a connection whose handshake is never
-   * answered (a server shutting down or not yet serving) or a server that stops answering
-   * (paused, partitioned) keeps the client waiting for ever. As ZooKeeper's Java client does,
-   * the connection is dropped — and the client connects again, to the next host — when a
-   * handshake takes longer than the request deadline, or when nothing (not even the answer to
-   * its pings, sent every third of the session timeout) arrived for two thirds of the session
-   * timeout.
-   */
-  private checkConnection(): void {
-    const manager = this.client.connectionManager;
-    const socket = manager.socket;
-    const now = performance.now();
-    if (socket !== this.watched.socket) {
-      this.watched = { socket, since: now, heardAt: now };
-      socket?.on('data', () => (this.watched.heardAt = performance.now()));
-      return;
-    }
-    const silentMs = now - this.watched.heardAt;
-    const stuck =
-      (manager.state === CONNECTING && silentMs > this.options.requestTimeoutMs) ||
-      (manager.state === CONNECTED && silentMs > (this.client.getSessionTimeout() * 2) / 3);
-    if (stuck) socket?.destroy();
+    this.watchdog = watchConnection(() => this.client, options.requestTimeoutMs);
   }
 
   /** Grows by one each time an expired session is replaced. */
@@ -223,11 +177,52 @@ export class ZookeeperSession {
     }
   }
 
-  /** The node's stat, or undefined when it does not exist; `watcher` is called once when it changes or goes. */
-  exists(path: string, watcher?: (event: WatcherEvent) => void): Promise<Stat | undefined> {
-    return this.request<Stat | null>('exists', (client, done) => client.exists(path, watcher, done)).then(
+  /** The node's stat, or undefined when it does not exist. */
+  exists(path: string): Promise<Stat | undefined> {
+    return this.request<Stat | null>('exists', (client, done) => client.exists(path, undefined, done)).then(
       (stat) => stat ?? undefined,
     );
+  }
+
+  /**
+   * The node's stat (undefined when absent), and a one-shot watch: `onChange` runs once when the
+   * node changes, goes or appears. `forget()` drops `onChange` (its wait ended otherwise). The
+   * client keeps one watcher per path however many waits share it (it tells watchers apart by
+   * identity), so waits that end by time do not pile up in it.
+   */
+  watch(path: string, onChange: () => void): { stat: Promise<Stat | undefined>; forget(): void } {
+    const waiting = this.watchers.get(path) ?? new Set<() => void>();
+    this.watchers.set(path, waiting);
+    waiting.add(onChange);
+    const stat = this.request<Stat | null>('exists', (client, done) =>
+      client.exists(path, this.watcherOf(path), done),
+    ).then((found) => found ?? undefined);
+    return {
+      stat,
+      forget: () => {
+        waiting.delete(onChange);
+        if (waiting.size === 0 && this.watchers.get(path) === waiting) this.watchers.delete(path);
+      },
+    };
+  }
+
+  /** Callbacks of the waits on each watched path. */
+  private readonly watchers = new Map<string, Set<() => void>>();
+  /** The one watcher function per path given to the client. */
+  private readonly notifiers = new Map<string, (event: WatcherEvent) => void>();
+
+  private watcherOf(path: string): (event: WatcherEvent) => void {
+    let notifier = this.notifiers.get(path);
+    if (!notifier) {
+      notifier = () => {
+        this.notifiers.delete(path);
+        const waiting = this.watchers.get(path);
+        this.watchers.delete(path);
+        for (const onChange of waiting ?? []) onChange();
+      };
+      this.notifiers.set(path, notifier);
+    }
+    return notifier;
   }
 
   /** The node's children; an absent node has none. */
@@ -253,43 +248,13 @@ export class ZookeeperSession {
   }
 
   /**
-   * Ends the session and stops the client for good: CLOSE_SESSION goes out if connected (the
-   * server then deletes this session's ephemeral nodes at once; else they go when the session
-   * expires), and the reconnection loop is cut — node-zookeeper-client 1.1.3 would otherwise
-   * reconnect for ever while the server is away (its connect() and findNextServer() are
-   * replaced, its socket and connect timer dropped). Leaves no socket or timer behind.
+   * Ends the session (the server deletes its ephemeral nodes at once when it can be reached) and
+   * stops the client for good (see stopClient): nothing of it keeps the process alive.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.watchdog);
-    const manager = this.client.connectionManager;
-    const wasConnected = this.isConnected;
-    manager.connect = () => undefined;
-    manager.findNextServer = () => undefined;
-    this.client.close();
-    if (wasConnected) await this.untilClosed(manager, this.options.requestTimeoutMs);
-    // Not answered in time, or never connected: drop the connection as the client would on
-    // CLOSING (no retry), then once more after a reconnection wait that may already have run.
-    const drop = (): void => {
-      if (manager.state === CLOSED) return;
-      manager.state = CLOSING;
-      if (manager.connectTimeoutHandler) clearTimeout(manager.connectTimeoutHandler);
-      manager.socket?.destroy();
-    };
-    drop();
-    await new Promise((resolve) => setTimeout(resolve, SPIN_DELAY_MS + 10));
-    drop();
-  }
-
-  private untilClosed(manager: Client['connectionManager'], timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const started = performance.now();
-      const poll = (): void => {
-        if (manager.state === CLOSED || performance.now() - started >= timeoutMs) resolve();
-        else setTimeout(poll, 5);
-      };
-      poll();
-    });
+    this.watchdog.stop();
+    await stopClient(this.client, this.isConnected, this.options.requestTimeoutMs);
   }
 }
