@@ -98,10 +98,12 @@ class LeaseLeadership implements Leadership, DeadlineChecked {
 }
 
 /**
- * Leader election on a {@link LeaseBackend} (Redis, memory): the lease is a lock on the group
+ * Leader election on a {@link LeaseBackend} (Redis, ZooKeeper, memory): the lease is a lock on the group
  * with the candidate as its owner, the epoch is its fencing token (INCR), and the leadership
  * renews and demotes itself exactly like a lock (every TTL/3; at the renew deadline).
- * Followers try to take the lease every retry interval.
+ * Followers try to take the lease every retry interval, woken early by waitForRelease where
+ * the backend has it; on a backend with a queue (acquireQueued: ZooKeeper) each campaign waits
+ * in it instead, woken when the one ahead of it goes.
  */
 export class LeaseLeaderElection implements LeaderElection {
   readonly timing: ElectionTiming;

@@ -55,6 +55,12 @@ declare module 'node-zookeeper-client' {
       callback: (error: ZookeeperException | null, data: Buffer | undefined, stat: Stat) => void,
     ): void;
     mkdirp(path: string, callback: (error: ZookeeperException | null, path: string) => void): void;
+    setData(
+      path: string,
+      data: Buffer,
+      version: number,
+      callback: (error: ZookeeperException | null, stat: Stat) => void,
+    ): void;
   }
 
   export function createClient(

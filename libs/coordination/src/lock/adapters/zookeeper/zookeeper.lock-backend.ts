@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { InvalidLockOptionsError, LockUnavailableError } from '../../../coordination.errors.js';
+import { leadershipRecord, sinceOf } from '../../../election/leader-election.js';
 import type { LeaseBackend } from '../../lock-backend.js';
 import { nodeId, OwnedNodes, type QueueNode } from './zookeeper.owned-nodes.js';
 import { DoomedNodes, attemptPrefix, inQueueOrder, untilGone } from './zookeeper.queue.js';
@@ -143,21 +144,42 @@ export class ZookeeperLockBackend implements LeaseBackend {
     await this.doomed.remove(node.path, node.session);
   }
 
-  /** The first node of `key`'s queue: its owner (the node's data) and czxid. */
-  async holder(key: string): Promise<{ owner: string; token: bigint } | undefined> {
+  /**
+   * The first node of `key`'s queue: its owner (the node's data), czxid and, when recorded
+   * (recordLeadership), since when it leads.
+   */
+  async holder(key: string): Promise<{ owner: string; token: bigint; since?: Date } | undefined> {
     const parent = this.parentOf(key);
     try {
       // The first may go between the listing and the read: look again (a few times at most).
       for (let attempt = 0; attempt < 3; attempt++) {
-        const [first] = inQueueOrder(await this.session.children(parent));
+        const [names, record] = await Promise.all([this.session.children(parent), this.session.data(parent)]);
+        const [first] = inQueueOrder(names);
         if (first === undefined) return undefined;
         const read = await this.session.data(`${parent}/${first}`);
-        if (read) return { owner: read.data, token: czxidOf(read.stat) };
+        if (!read) continue;
+        const token = czxidOf(read.stat);
+        const since = sinceOf(record?.data, token);
+        return since ? { owner: read.data, token, since } : { owner: read.data, token };
       }
       return undefined;
     } catch (error) {
       throw this.unavailable(key, error);
     }
+  }
+
+  /**
+   * Records `since` as the start of the leadership of `token` (elections), as the data of the
+   * key's node (`<token>:<ms>`), while `token`'s node is still there. A record written late by
+   * a replaced leader names its own token, which holder() then ignores: `since` is unknown
+   * rather than wrong.
+   */
+  async recordLeadership(key: string, token: bigint, since: Date): Promise<void> {
+    const parent = this.parentOf(key);
+    const [first] = inQueueOrder(await this.session.children(parent));
+    const read = first === undefined ? undefined : await this.session.data(`${parent}/${first}`);
+    if (read && czxidOf(read.stat) === token)
+      await this.session.setData(parent, leadershipRecord(token, since));
   }
 
   /** Resolves when the first of `key`'s queue goes (a watch), after `maxMs`, or when `signal` aborts. */

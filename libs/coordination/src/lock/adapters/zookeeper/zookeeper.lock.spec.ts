@@ -155,13 +155,19 @@ describe('zookeeper locks (a real ZooKeeper server)', { timeout: 300_000 }, () =
     await next.release();
   });
 
-  it('an aborted campaign leaves no node behind', async () => {
+  it('leader() names the leader, its epoch and since; an aborted campaign leaves no node behind', async () => {
     const group = 'abandoned-campaign';
     const [leading, following] = await Promise.all(
       [0, 1].map(() => createLeaderElection({ url: `${zk.url}?sessionTimeout=${SESSION_MS}`, group })),
     );
     try {
       const leadership = await leading.campaign('leader');
+      // leader() names it, with its epoch (czxid) and since when it leads (recorded on the win).
+      assert.deepEqual(await following.leader(), {
+        candidateId: 'leader',
+        epoch: leadership.epoch,
+        since: leadership.since,
+      });
       const abort = new AbortController();
       const campaign = following.campaign('follower', { signal: abort.signal });
       const nodes = async () => (await inspector.children(`/nestmesh/election/${group}`)).length;

@@ -235,6 +235,11 @@ export class ZookeeperSession {
     }
   }
 
+  /** Sets the node's data (whatever its version). */
+  async setData(path: string, data: string): Promise<void> {
+    await this.request<Stat>('setData', (client, done) => client.setData(path, Buffer.from(data), -1, done));
+  }
+
   /** The node's data and stat, or undefined when it does not exist. */
   async data(path: string): Promise<{ data: string; stat: Stat } | undefined> {
     try {
