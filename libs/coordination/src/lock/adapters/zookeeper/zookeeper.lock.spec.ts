@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startZookeeper, waitFor, type ZookeeperServer } from '@nestmesh/testing';
+import { freePort, startZookeeper, waitFor, type ZookeeperServer } from '@nestmesh/testing';
 
 import {
   InvalidLockOptionsError,
@@ -14,6 +15,7 @@ import { createLeaderElection } from '../../../election/leader-election.factory.
 import { lockBackends } from '../../lock-backend.factory.js';
 import { LockService } from '../../lock.service.js';
 import { lockBackendContract } from '../../testing/lock-backend.contract.js';
+import { runAlone } from '../../../test-fixtures/run-alone.js';
 import { ZookeeperLockBackend } from './zookeeper.lock-backend.js';
 import { inQueueOrder } from './zookeeper.queue.js';
 import { ZookeeperSession } from './zookeeper.session.js';
@@ -181,6 +183,54 @@ describe('zookeeper locks (a real ZooKeeper server)', { timeout: 300_000 }, () =
     } finally {
       await Promise.all([leading.close(), following.close()]);
     }
+  });
+
+  it('close() ends the session (its nodes go at once) and every wait, and leaves nothing that keeps the process alive, ZooKeeper up, unreachable or hung', async () => {
+    // A holder and a waiter on the server, then a backend whose server never answers (a port
+    // nothing listens on: the client would reconnect for ever); each process must end by itself.
+    const script = `
+      const { lockBackends, LockService } = await import('@nestmesh/coordination');
+      const backend = await lockBackends.create(process.env.ZK_URL, {});
+      const locks = new LockService(backend);
+      const held = await locks.acquire('closing');
+      const waiterBackend = await lockBackends.create(process.env.ZK_URL, {});
+      const waiting = new LockService(waiterBackend);
+      const waiter = waiting.acquire('closing', { waitMs: 60_000 }).catch((error) => error.code);
+      const away = await lockBackends.create(process.env.AWAY_URL, {});
+      const refused = await away.acquire('x', 'o', 1000).catch((error) => error.code);
+      const hung = await lockBackends.create(process.env.HUNG_URL, {});
+      const unanswered = await hung.acquire('x', 'o', 1000).catch((error) => error.code);
+      await Promise.all([backend.close(), away.close(), hung.close()]);
+      console.log(JSON.stringify({ held: held.token > 0n, refused, unanswered, waiter: (await waiter).token > 0n }));
+      await (await waiter).release();
+      await waiterBackend.close();
+    `;
+    // A server that takes connections and never answers (hung): the client would wait on it for ever.
+    const sockets = new Set<Socket>();
+    const hungServer = createServer((socket) => void sockets.add(socket.on('error', () => undefined)));
+    await new Promise<void>((resolve) => hungServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const run = await runAlone(script, {
+        deadlineMs: 60_000,
+        env: {
+          ZK_URL: `${zk.url}?sessionTimeout=${SESSION_MS}`,
+          AWAY_URL: `zk://127.0.0.1:${await freePort()}`,
+          HUNG_URL: `zk://127.0.0.1:${(hungServer.address() as AddressInfo).port}`,
+        },
+      });
+      assert.ok(run.exitedAlone && run.code === 0, run.stderr);
+      // The holder's session ended with close(): the waiter got the lock without waiting for it to expire.
+      assert.deepEqual(JSON.parse(run.stdout), {
+        held: true,
+        refused: 'LOCK_UNAVAILABLE',
+        unanswered: 'LOCK_UNAVAILABLE',
+        waiter: true,
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      hungServer.close();
+    }
+    assert.deepEqual(await queueOf('closing'), []);
   });
 
   it('refuses a ttlMs longer than the session timeout the server granted', async () => {
