@@ -1,4 +1,5 @@
-// `npm run bench:election`: leader failover time with the default timing, on Redis and etcd.
+// `npm run bench:election`: leader failover time with the default timing, on Redis, etcd and
+// ZooKeeper.
 // Three candidate processes (the same program the election tests run) campaign in one group;
 // each trial signals the current leader and measures, on this machine's wall clock:
 //   SIGKILL: the kill → the next leader's "elected" line
@@ -7,10 +8,12 @@
 // drained: after its last write and before it resigns, or SIGKILLed) intersect. The signalled
 // candidate is replaced by a fresh one and the next trial starts after a random 0–700 ms, so
 // kills land anywhere in the renewal cycle.
-// redis-server and etcd are started here on free ports. Env: BENCH_TRIALS (default 20).
+// redis-server, etcd and ZooKeeper (standalone, tickTime 200 ms: it grants the 2 s session the
+// default TTL asks for; a default server's minimum is 4 s) are started here on free ports.
+// Env: BENCH_TRIALS (default 20).
 import { DEFAULT_ELECTION_TIMING } from '@nestmesh/coordination';
 import { processCandidate, redisFencedLog, type CandidateControl } from '@nestmesh/coordination/testing';
-import { startEtcd, startRedis, waitFor } from '@nestmesh/testing';
+import { startEtcd, startRedis, startZookeeper, waitFor } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 
 import { percentile } from '../rpc/stats.js';
@@ -114,12 +117,14 @@ async function run(backend: string, electionUrl: string, storeUrl: string): Prom
 const store = await startRedis();
 const redis = await startRedis();
 const etcd = await startEtcd();
+const zookeeper = await startZookeeper();
 const rows: Row[] = [];
 try {
   rows.push(...(await run('redis', redis.url, store.url)));
   rows.push(...(await run('etcd', `etcd://${etcd.endpoint.replace('http://', '')}`, store.url)));
+  rows.push(...(await run('zookeeper', zookeeper.url, store.url)));
 } finally {
-  await Promise.all([store.stop(), redis.stop(), etcd.stop()]);
+  await Promise.all([store.stop(), redis.stop(), etcd.stop(), zookeeper.stop()]);
 }
 
 const t = DEFAULT_ELECTION_TIMING;

@@ -5,10 +5,14 @@
 //   redlock       the `redlock` npm package (5.0.0-beta.2) on the same single Redis
 //   raw fenced    the two scripts NestMesh sends (SET NX PX + INCR, release): the floor for a
 //                 lock that issues fencing tokens
-// The client is pinned to CPU 0 and redis-server to CPU 1. Rounds alternate them; medians. Env: BENCH_ROUNDS (5), BENCH_OPS (3000 per round).
+//   ZooKeeper     LockService.tryAcquire + release on zk:// (a standalone ZooKeeper started here,
+//                 Debian `zookeeper`): create the queue node, list the queue and read its czxid
+//                 (one round trip, pipelined), delete: three requests, two round trips waited on
+// The client is pinned to CPU 0, redis-server and ZooKeeper to CPU 1. Rounds alternate them; medians. Env: BENCH_ROUNDS (5), BENCH_OPS (3000 per round).
 import { LockHeldError, LockService } from '@nestmesh/coordination';
 import { RedisLockBackend } from '@nestmesh/coordination/redis';
-import { startRedis } from '@nestmesh/testing';
+import { ZookeeperLockBackend } from '@nestmesh/coordination/zookeeper';
+import { startRedis, startZookeeper } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,10 +29,13 @@ const FENCED_ACQUIRE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[
 type Cycle = (key: string) => Promise<boolean>; // true when the lock was taken (and released)
 
 const redis = await startRedis();
-// Client on CPU 0, redis-server on CPU 1 (2-core machine): the runs vary less than unpinned.
+const zookeeper = await startZookeeper();
+// Client on CPU 0, the servers on CPU 1 (2-core machine): the runs vary less than unpinned.
 try {
   execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   execFileSync('taskset', ['-p', '-c', '1', String(redis.pid)], { stdio: 'ignore' });
+  // Every thread of the JVM (-a), not only its main one.
+  execFileSync('taskset', ['-a', '-p', '-c', '1', String(zookeeper.pid)], { stdio: 'ignore' });
 } catch {
   console.warn('taskset (util-linux) not available: client and redis-server unpinned');
 }
@@ -41,6 +48,15 @@ const backend = new RedisLockBackend({ url: redis.url });
 const locks = new LockService(backend);
 const redlockClient = new Redis(redis.url);
 const redlock = new Redlock([redlockClient], { retryCount: 0 });
+// A session timeout above the TTL: a lease may not outlive its session. A request deadline of
+// 5 s, not the default 1 s: one answer of the JVM later than 1 s (seen once at load 9, the
+// server sharing CPU 1 with redis-server) would end the run; the p99 shows such stalls instead.
+const zookeeperBackend = new ZookeeperLockBackend({
+  connectionString: zookeeper.connectionString,
+  sessionTimeoutMs: 2 * TTL_MS,
+  requestTimeoutMs: 5000,
+});
+const zookeeperLocks = new LockService(zookeeperBackend);
 
 const cycles: Record<string, Cycle> = {
   'raw ioredis (SET NX PX + release script)': async (key) => {
@@ -72,6 +88,16 @@ const cycles: Record<string, Cycle> = {
       return true;
     } catch {
       return false;
+    }
+  },
+  'NestMesh LockService on ZooKeeper': async (key) => {
+    try {
+      const lock = await zookeeperLocks.tryAcquire(key, { ttlMs: TTL_MS });
+      await lock.release();
+      return true;
+    } catch (error) {
+      if (error instanceof LockHeldError) return false;
+      throw error;
     }
   },
 };
@@ -158,7 +184,7 @@ for (let round = 0; round < rounds; round++) {
 const rawName = names[0];
 const redlockName = names[3];
 console.log(
-  `Node ${process.version}, redis-server 7 on loopback; ${rounds} rounds × ${ops} cycles; medians\n`,
+  `Node ${process.version}, redis-server 7 and ZooKeeper 3.8 (standalone) on loopback; ${rounds} rounds × ${ops} cycles; medians\n`,
 );
 console.log(
   '| lock | acquire+release/s | p50 ms | p99 ms | vs raw | vs redlock | contended handoffs/s (16 workers) | max wait ms |',
@@ -174,4 +200,5 @@ for (const name of names) {
 raw.disconnect();
 redlockClient.disconnect();
 await backend.close();
-await redis.stop();
+await zookeeperBackend.close();
+await Promise.all([redis.stop(), zookeeper.stop()]);

@@ -21,7 +21,7 @@ const urls = [];
 for (let received; (received = receiveMessageOnPort(port1)); ) urls.push(received.message);
 port1.close();
 const cjs = Object.keys(createRequire(import.meta.url).cache);
-const sdks = ['ioredis', 'etcd3'].filter((sdk) =>
+const sdks = ['ioredis', 'etcd3', 'node-zookeeper-client'].filter((sdk) =>
   [...urls, ...cjs].some((file) => file.includes('/node_modules/' + sdk + '/')));
 const sawEntry = urls.some((url) => url.includes('/libs/coordination/dist/'));
 console.log(JSON.stringify({ sdks, sawEntry }));
@@ -36,11 +36,13 @@ async function sdksLoadedBy(entry: string, then?: string): Promise<string[]> {
 }
 
 describe('importing @nestmesh/coordination loads no backend SDK', { timeout: 240_000 }, () => {
-  it('the index, with every scheme registered and URLs checked, loads neither ioredis nor etcd3', async () => {
+  it('the index, with every scheme registered and URLs checked, loads no SDK (ioredis, etcd3, node-zookeeper-client)', async () => {
     const sdks = await sdksLoadedBy(
       '@nestmesh/coordination',
       `loaded.lockBackends.resolve('redis://a:6379,redis://b:6379,redis://c:6379');
-       loaded.electionBackends.resolve('etcd://u:p@a:2379,b:2379');`,
+       loaded.electionBackends.resolve('etcd://u:p@a:2379,b:2379');
+       loaded.lockBackends.resolve('zk://a:2181,b:2181/chroot?sessionTimeout=5000');
+       loaded.electionBackends.resolve('zk://a:2181');`,
     );
     assert.deepEqual(sdks, []);
   });
@@ -52,6 +54,7 @@ describe('importing @nestmesh/coordination loads no backend SDK', { timeout: 240
   it('the probe sees an SDK when one is loaded: the adapter subpaths, and a backend built from a URL', async () => {
     assert.deepEqual(await sdksLoadedBy('@nestmesh/coordination/redis'), ['ioredis']);
     assert.deepEqual(await sdksLoadedBy('@nestmesh/coordination/etcd'), ['etcd3']);
+    assert.deepEqual(await sdksLoadedBy('@nestmesh/coordination/zookeeper'), ['node-zookeeper-client']);
     const built = await sdksLoadedBy(
       '@nestmesh/coordination',
       `const backend = await loaded.createLockBackend({ url: 'redis://127.0.0.1:9' });

@@ -6,6 +6,7 @@ export { freePort } from './free-port.js';
 export { startHaproxy, type HaproxyServer, type StartHaproxyOptions } from './haproxy-server.js';
 export type { UnexpectedExit } from './server-process.js';
 export { pythonHealthCheck, type PythonHealthCheck } from './python-health-check.js';
+export { startZookeeper, type ZookeeperServer } from './zookeeper-server.js';
 export { startRedis, type RedisServer, type StartRedisOptions } from './redis-server.js';
 export { startContext, startHttpApp, testLogger } from './nest-app.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';

@@ -5,6 +5,7 @@ import type { LeaseBackend } from '../lock/lock-backend.js';
 import { registerEtcdElectionScheme } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryElectionScheme } from './adapters/memory/memory.scheme.js';
 import { registerRedisElectionSchemes } from './adapters/redis/redis.scheme.js';
+import { registerZookeeperElectionScheme } from './adapters/zookeeper/zookeeper.scheme.js';
 import { electionTiming, validateName, type ElectionTiming, type LeaderElection } from './leader-election.js';
 import { LeaseLeaderElection } from './lease-election.js';
 
@@ -13,14 +14,15 @@ export interface LeaderElectionOptions extends Partial<ElectionTiming> {
   group: string;
   /**
    * Where the election lives: `memory://` (this process), `redis://[user:password@]host:6379[/db]`
-   * (`rediss://` for TLS), `etcd://[user:password@]host:2379[,host:2379…]`, or a registered
+   * (`rediss://` for TLS), `etcd://[user:password@]host:2379[,host:2379…]`,
+   * `zk://host:2181[,host:2181…][/chroot]`, or a registered
    * third-party scheme (see `electionBackends`). Default: ELECTION_URL, else REDIS_URL, else
    * memory.
    */
   url?: string;
   /** A lease backend to run the election on instead of a URL (memory, Redis). */
   backend?: LeaseBackend;
-  /** Deadline of each backend request, in ms. Default 500 (Redis) / 1000 (etcd). Or `?timeout=` in the URL. */
+  /** Deadline of each backend request, in ms. Default 500 (Redis) / 1000 (etcd, ZooKeeper). Or `?timeout=` in the URL. */
   requestTimeoutMs?: number;
 }
 
@@ -38,7 +40,7 @@ export interface ElectionBackendOptions {
 
 /**
  * Election URL scheme → election, as grpc-js registers resolvers: `memory://`, `redis://` /
- * `rediss://` and `etcd://` are built in, each importing its adapter (and its SDK) only when
+ * `rediss://`, `etcd://` and `zk://` are built in, each importing its adapter (and its SDK) only when
  * a URL names it. A third party registers its own scheme before the module is built
  * (docs/coordination.md, "Third-party backends"). An unknown scheme or query option fails
  * with InvalidElectionOptionsError (`option: 'url'`), which lists the known schemes and never
@@ -53,6 +55,7 @@ export type ElectionBackends = typeof electionBackends;
 registerMemoryElectionScheme(electionBackends);
 registerRedisElectionSchemes(electionBackends);
 registerEtcdElectionScheme(electionBackends);
+registerZookeeperElectionScheme(electionBackends);
 
 /**
  * The election the options name: on `backend` as given, else on the backend of `url`, else of

@@ -2,7 +2,12 @@ import { BackendAuthError } from '@nestmesh/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ElectionUnavailableError, LeadershipLostError, type LockLostError } from '../coordination.errors.js';
+import {
+  ElectionUnavailableError,
+  InvalidLockOptionsError,
+  LeadershipLostError,
+  type LockLostError,
+} from '../coordination.errors.js';
 import { type LeaseClock, monotonicClock } from '../lock/lease-clock.js';
 import { type DeadlineChecked, readThroughDeadline } from '../lock/lease-signal.js';
 import type { LeaseBackend } from '../lock/lock-backend.js';
@@ -93,10 +98,12 @@ class LeaseLeadership implements Leadership, DeadlineChecked {
 }
 
 /**
- * Leader election on a {@link LeaseBackend} (Redis, memory): the lease is a lock on the group
+ * Leader election on a {@link LeaseBackend} (Redis, ZooKeeper, memory): the lease is a lock on the group
  * with the candidate as its owner, the epoch is its fencing token (INCR), and the leadership
  * renews and demotes itself exactly like a lock (every TTL/3; at the renew deadline).
- * Followers try to take the lease every retry interval.
+ * Followers try to take the lease every retry interval, woken early by waitForRelease where
+ * the backend has it; on a backend with a queue (acquireQueued: ZooKeeper) each campaign waits
+ * in it instead, woken when the one ahead of it goes.
  */
 export class LeaseLeaderElection implements LeaderElection {
   readonly timing: ElectionTiming;
@@ -122,13 +129,24 @@ export class LeaseLeaderElection implements LeaderElection {
     for (;;) {
       stop.throwIfAborted();
       const owner = ownerOf(candidateId);
-      const requestedAt = this.clock.now();
+      let requestedAt = this.clock.now();
       let epoch: bigint | undefined;
       try {
-        epoch = await this.backend.acquire(this.group, owner, ttlMs);
+        if (this.backend.acquireQueued) {
+          // A backend with a queue (ZooKeeper): wait in it, woken when the one ahead goes.
+          const grant = await this.backend.acquireQueued(this.group, owner, ttlMs, {
+            waitMs: Infinity,
+            signal: stop,
+            now: () => this.clock.now(),
+          });
+          epoch = grant?.token;
+          if (grant) requestedAt = grant.confirmedAt;
+        } else epoch = await this.backend.acquire(this.group, owner, ttlMs);
       } catch (error) {
-        // Refused credentials do not get better by waiting: the campaign fails with them.
-        if (error instanceof BackendAuthError) throw error;
+        stop.throwIfAborted();
+        // Refused credentials and a TTL the backend cannot honour do not get better by
+        // waiting: the campaign fails with them.
+        if (error instanceof BackendAuthError || error instanceof InvalidLockOptionsError) throw error;
         // Backend unreachable: a campaign outlives outages; try again next interval.
       }
       if (epoch !== undefined) {

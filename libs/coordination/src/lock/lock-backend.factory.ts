@@ -3,6 +3,7 @@ import { BackendRegistry, splitBackendUrls } from '@nestmesh/common';
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { registerMemoryLockScheme } from './adapters/memory/memory.scheme.js';
 import { registerRedisLockSchemes } from './adapters/redis/redis.scheme.js';
+import { registerZookeeperLockScheme } from './adapters/zookeeper/zookeeper.scheme.js';
 import type { LockBackend } from './lock-backend.js';
 import { validateLockModuleOptions, type LockModuleOptions } from './lock.module-definition.js';
 
@@ -18,12 +19,12 @@ export interface LockBackendOptions {
 }
 
 /**
- * Lock URL scheme → backend, as grpc-js registers resolvers: `memory://` and `redis://` /
- * `rediss://` (one URL: a single Redis; ≥ 3: Redlock quorum) are built in, each importing its
+ * Lock URL scheme → backend, as grpc-js registers resolvers: `memory://`, `redis://` /
+ * `rediss://` (one URL: a single Redis; ≥ 3: Redlock quorum) and `zk://` (ZooKeeper) are built in, each importing its
  * adapter (and ioredis) only when a URL names it. A third party registers its own scheme
  * before the LockModule is built (docs/coordination.md, "Third-party backends"):
  *
- *   lockBackends.register('zk', { query: ['timeout'], create: async ([url], options) => … });
+ *   lockBackends.register('consul', { query: ['timeout'], create: async ([url], options) => … });
  *
  * An unknown scheme or query option fails with InvalidLockOptionsError (`option: 'url'`),
  * which lists the known schemes and never shows a password.
@@ -36,6 +37,7 @@ export const lockBackends = new BackendRegistry<LockBackendOptions, ClosableLock
 export type LockBackends = typeof lockBackends;
 registerMemoryLockScheme(lockBackends);
 registerRedisLockSchemes(lockBackends);
+registerZookeeperLockScheme(lockBackends);
 
 /**
  * The backend the options name: `backend` as given, else the backend of `url`, else of

@@ -13,6 +13,21 @@ export interface LockBackend {
   extend(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Drops the lease if `owner` holds it. A lease that already expired counts as released. */
   release(key: string, owner: string): Promise<void>;
+  /**
+   * Optional, for a backend with a fair queue per key (ZooKeeper): takes a place in `key`'s
+   * queue and waits, without polling, until it is first (the grant), `waitMs` passed
+   * (undefined; `Infinity` waits for ever) or `signal` aborts (rejects with its reason).
+   * However it ends without a grant, the place is given up: nothing is left to block others.
+   * `confirmedAt` is when, on `now`'s clock, the request that proved the grant was sent: the
+   * lease runs from there, not from the start of the wait. Throws LockUnavailableError when the
+   * backend cannot answer. LockService.acquire (waitMs > 0) and elections use it when present.
+   */
+  acquireQueued?(
+    key: string,
+    owner: string,
+    ttlMs: number,
+    options: { waitMs: number; signal?: AbortSignal; now: () => number },
+  ): Promise<{ token: bigint; confirmedAt: number } | undefined>;
 }
 
 /** A lock backend that can say who holds a key: what lease-based leader election runs on. */

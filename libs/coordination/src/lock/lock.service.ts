@@ -71,13 +71,15 @@ export class LockService {
 
   /**
    * Waits up to `waitMs` for the lock, retrying with jittered backoff (5 ms doubling to
-   * 250 ms). Aborting `signal` rejects with its reason; backend errors reject at once.
+   * 250 ms), or in the backend's queue when it has one (ZooKeeper: acquireQueued). Aborting
+   * `signal` rejects with its reason; backend errors reject at once.
    */
   async acquire(key: string, options: AcquireOptions = {}): Promise<LockHandle> {
     validateLockOptions(options);
     const { waitMs = 0, signal } = options;
     const telemetry = new AcquireTelemetry(key);
     try {
+      if (waitMs > 0 && this.backend.acquireQueued) return await this.queued(key, options, telemetry);
       const giveUpAt = performance.now() + waitMs;
       for (let attempt = 0; ; attempt++) {
         signal?.throwIfAborted();
@@ -110,6 +112,41 @@ export class LockService {
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * A wait in the backend's queue (ZooKeeper) instead of retries: one place, woken when the
+   * one ahead of it goes. The lease runs from the request that confirmed the grant.
+   */
+  private async queued(
+    key: string,
+    { ttlMs = this.defaultTtlMs, maxHoldMs, waitMs = 0, signal }: AcquireOptions,
+    telemetry: AcquireTelemetry,
+  ): Promise<LockHandle> {
+    const owner = LockHandle.newOwner();
+    const clock = this.clock;
+    telemetry.attempts++;
+    const grant = await telemetry.around(() =>
+      this.backend.acquireQueued!(key, owner, ttlMs, { waitMs, signal, now: () => clock.now() }),
+    );
+    if (!grant) throw new LockHeldError(key);
+    // A grant confirmed so long ago that its renew deadline has passed is a lease we cannot use.
+    if (clock.now() - grant.confirmedAt > ttlMs * (1 - RENEW_DEADLINE_MARGIN_FRACTION)) {
+      await this.backend.release(key, owner).catch(() => undefined);
+      throw new LockHeldError(key);
+    }
+    const lock = new LockHandle(
+      key,
+      grant.token,
+      owner,
+      ttlMs,
+      this.backend,
+      grant.confirmedAt,
+      maxHoldMs,
+      this.leaseSettings,
+    );
+    lock.hold = telemetry.acquired(grant.token);
+    return lock;
   }
 
   // Chained rather than async/await: this is the hot path of every lock, and each async frame
