@@ -38,6 +38,25 @@ function refuse(response: ServerResponse, text: string): void {
   response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
 }
 
+/**
+ * A blocking query's wait: 400 for a bad `index` or `wait` (false), else until `current` moves
+ * past the query's index or the wait ends (true).
+ */
+async function blockUntilPast(
+  state: FakeConsulState,
+  query: URLSearchParams,
+  response: ServerResponse,
+  current: () => number,
+): Promise<boolean> {
+  const blocking = blockingOf(query);
+  if ('refusal' in blocking) {
+    refuse(response, blocking.refusal);
+    return false;
+  }
+  await state.block(current, blocking.index, blocking.waitMs);
+  return true;
+}
+
 /** `/v1/health/service/<name>`: every instance with the node's and its own checks. */
 export async function healthService(
   state: FakeConsulState,
@@ -46,10 +65,8 @@ export async function healthService(
   query: URLSearchParams,
   response: ServerResponse,
 ): Promise<void> {
-  const blocking = blockingOf(query);
-  if ('refusal' in blocking) return refuse(response, blocking.refusal);
   const current = () => state.serviceIndex(namespace, name);
-  await state.block(current, blocking.index, blocking.waitMs);
+  if (!(await blockUntilPast(state, query, response, current))) return;
   const entries = state
     .instancesOf(namespace, name)
     .map(({ body, checks }) => ({
@@ -75,9 +92,7 @@ export async function catalogServices(
   query: URLSearchParams,
   response: ServerResponse,
 ): Promise<void> {
-  const blocking = blockingOf(query);
-  if ('refusal' in blocking) return refuse(response, blocking.refusal);
-  await state.block(() => state.servicesIndex, blocking.index, blocking.waitMs);
+  if (!(await blockUntilPast(state, query, response, () => state.servicesIndex))) return;
   const services: Record<string, string[]> = {};
   for (const { body, namespace: own } of state.services.values()) {
     if (own !== namespace) continue;
