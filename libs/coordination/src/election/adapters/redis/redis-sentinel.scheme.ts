@@ -4,6 +4,7 @@ import { redisSentinelClientUrl } from '../../../lock/adapters/redis/redis-senti
 import {
   REDIS_SENTINEL_QUERY,
   REDIS_SENTINEL_SCHEME,
+  replicaAcksOf,
 } from '../../../lock/adapters/redis/redis-sentinel.options.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
@@ -19,7 +20,8 @@ export function registerRedisSentinelElectionScheme(backends: ElectionBackends):
       const url = redisSentinelClientUrl(urls[0]);
       const requestTimeoutMs = agreedTimeoutMs(urls, { name: 'requestTimeoutMs', value: option });
       const { RedisLeaderElection } = await import('./redis.election.js');
-      const election = new RedisLeaderElection({ url, group, timing, requestTimeoutMs });
+      const replicaAcks = replicaAcksOf(urls[0]);
+      const election = new RedisLeaderElection({ url, group, timing, requestTimeoutMs, replicaAcks });
       // A refused password stops the app at startup (BackendAuthError), not a silent campaign.
       await election.credentialsChecked().catch(async (error: unknown) => {
         await election.close();

@@ -7,8 +7,25 @@ export const REDIS_SENTINEL_SCHEME = 'redis+sentinel';
 /** The Sentinels' own credentials, apart from the data nodes' (the URL's user:password@). */
 export const SENTINEL_AUTH_QUERY = ['sentinelUsername', 'sentinelPassword'] as const;
 
-/** The query parameters a `redis+sentinel://` URL may carry: the Sentinels' credentials and `timeout`. */
-export const REDIS_SENTINEL_QUERY = [...SENTINEL_AUTH_QUERY, 'timeout'] as const;
+/**
+ * The query parameters a `redis+sentinel://` URL may carry: the Sentinels' credentials,
+ * `timeout` and `replicaAcks` (read by the lock and election schemes).
+ */
+export const REDIS_SENTINEL_QUERY = [...SENTINEL_AUTH_QUERY, 'timeout', 'replicaAcks'] as const;
+
+/**
+ * Replicas that must acknowledge each lock grant behind Sentinel, by default: one, so that a
+ * failover to that replica keeps the lease and the fencing counter (docs/coordination.md).
+ */
+export const DEFAULT_SENTINEL_REPLICA_ACKS = 1;
+
+/** `?replicaAcks=`: a whole number ≥ 0; DEFAULT_SENTINEL_REPLICA_ACKS when absent. */
+export function replicaAcksOf(url: BackendUrl): number {
+  const raw = url.string('replicaAcks');
+  if (raw === undefined) return DEFAULT_SENTINEL_REPLICA_ACKS;
+  if (!/^\d+$/.test(raw)) url.fail(`replicaAcks=${raw} must be a whole number of replicas (0, 1, …)`);
+  return Number(raw);
+}
 
 /** Sentinel's own port, the default of each Sentinel address. */
 const SENTINEL_PORT = 26379;

@@ -8,6 +8,7 @@ import {
   REDIS_SENTINEL_QUERY,
   REDIS_SENTINEL_SCHEME,
   redisSentinelOptionsOf,
+  replicaAcksOf,
   SENTINEL_AUTH_QUERY,
 } from './redis-sentinel.options.js';
 
@@ -54,7 +55,7 @@ export function registerRedisSentinelLockSchemes(backends: LockBackends): void {
       const url = redisSentinelClientUrl(urls[0]);
       const commandTimeoutMs = agreedTimeoutMs(urls, { name: 'commandTimeoutMs', value: option });
       const { RedisLockBackend } = await import('./redis.lock-backend.js');
-      const backend = new RedisLockBackend({ url, commandTimeoutMs });
+      const backend = new RedisLockBackend({ url, commandTimeoutMs, replicaAcks: replicaAcksOf(urls[0]) });
       // A refused password stops the app at startup (BackendAuthError), not at the first lock.
       await backend.credentialsChecked().catch(async (error: unknown) => {
         await backend.close();
