@@ -52,6 +52,6 @@ try {
     );
   }
 } finally {
-  await Promise.all(backends.map(([, backend]) => backend.close?.()));
+  await Promise.all(backends.map(async ([, backend]) => backend.close?.()));
   await Promise.all([single.stop(), sentinel.stop()]);
 }
