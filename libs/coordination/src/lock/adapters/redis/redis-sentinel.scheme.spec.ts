@@ -106,13 +106,19 @@ describe('redis+sentinel:// URLs', { timeout: 90_000 }, () => {
       await leadership.resign();
     });
 
-    it('a wrong data-node password is a BackendAuthError at startup that shows no password', async () => {
-      const wrong = deployment.url.replace(encodeURIComponent(DATA_PASSWORD), 'wrong-s3cret');
-      await assert.rejects(lockBackends.create(wrong, {}), (error: unknown) => {
-        assert.equal((error as { code?: string }).code, 'BACKEND_AUTH');
-        assert.ok(!String(error).includes('s3cret'), String(error));
-        return true;
-      });
+    it('a wrong or missing password, of the data nodes or of the Sentinels, is a BackendAuthError at startup that shows no password', async () => {
+      const urls = [
+        deployment.url.replace(encodeURIComponent(DATA_PASSWORD), 'wrong-s3cret'),
+        deployment.url.replace(encodeURIComponent(SENTINEL_PASSWORD), 'wrong-s3cret'),
+        deployment.url.replace(/\?.*$/, ''),
+      ];
+      for (const url of urls) {
+        await assert.rejects(lockBackends.create(url, {}), (error: unknown) => {
+          assert.equal((error as { code?: string }).code, 'BACKEND_AUTH', String(error));
+          assert.ok(!String(error).includes('s3cret'), String(error));
+          return true;
+        });
+      }
     });
   });
 });
