@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What every process of a Sentinel deployment is configured with. */
@@ -13,12 +13,22 @@ export interface SentinelSettings {
 }
 
 /**
- * A data node's redis-server arguments: nothing persisted, announced as 127.0.0.1, a replica of
- * `primaryPort` unless it is that port.
+ * A data node's redis-server arguments: nothing persisted, files in the deployment's throwaway
+ * folder, announced as 127.0.0.1, a replica of `primaryPort` unless it is that port.
  */
-export function nodeArguments(port: number, primaryPort: number, { password }: SentinelSettings): string[] {
+export function nodeArguments(
+  port: number,
+  primaryPort: number,
+  { password, dir }: SentinelSettings,
+): string[] {
+  // A replica writes the RDB of its full sync to disk: into the throwaway folder, never into the
+  // working directory, where every later redis-server (another test's) would load it at start.
+  // Removed before each start, so that a node comes back empty.
+  const dbfilename = `node-${port}.rdb`;
+  rmSync(join(dir, dbfilename), { force: true });
   return [
     ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ...['--dir', dir, '--dbfilename', dbfilename],
     ...['--replica-announce-ip', '127.0.0.1', '--loglevel', 'warning'],
     // A new replica syncs at once instead of waiting 5 s for others to join the transfer.
     ...['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'],

@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { redisCommand } from './redis-command.js';
 import { startRedisSentinel, type RedisSentinelDeployment } from './redis-sentinel.js';
 import { waitFor } from './wait-for.js';
+
+function listenOn(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
 
 async function roleOf(port: number, password?: string): Promise<string> {
   const role = await redisCommand(port, ['ROLE'], { password });
@@ -55,6 +66,8 @@ describe('startRedisSentinel', { timeout: 120_000 }, () => {
     const replica = deployment.nodes.find((node) => node !== primary)!;
     const killedAt = performance.now();
     await primary.kill();
+    // Its port stays taken while it is down: no other test's redis-server can become a replica.
+    await assert.rejects(listenOn(primary.port), /EADDRINUSE/);
     assert.equal(await deployment.waitForPromotion(primary.port), replica.port);
     // Bounded by the settings: down-after, then an election and the promotion (slack for load).
     assert.ok(performance.now() - killedAt < deployment.downAfterMs + 4 * deployment.failoverTimeoutMs);
@@ -68,6 +81,11 @@ describe('startRedisSentinel', { timeout: 120_000 }, () => {
     const primary = await deployment.currentPrimary();
     await sentinel.start();
     assert.equal(await deployment.currentPrimary(), primary);
+  });
+
+  it('leaves no RDB file in the working directory (a later redis-server would load it)', () => {
+    // The replicas above made full syncs, which write an RDB file.
+    assert.equal(existsSync(join(process.cwd(), 'dump.rdb')), false);
   });
 
   it('stops everything, twice without harm', async () => {

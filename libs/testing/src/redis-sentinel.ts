@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -109,6 +110,17 @@ export async function startRedisSentinel(
   return deployment;
 }
 
+/** A listener on `port` that closes every connection at once: the port of a member that is down. */
+function portPlaceholder(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const placeholder = createServer((socket) => socket.destroy());
+    placeholder.unref();
+    // Taken already (it never should be): nothing to hold.
+    placeholder.once('error', () => resolve(undefined));
+    placeholder.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve(placeholder));
+  });
+}
+
 async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
@@ -122,6 +134,8 @@ class Deployment implements RedisSentinelDeployment {
   readonly nodes: SentinelMember[];
   readonly sentinels: SentinelMember[];
   private readonly processes: ServerProcess[] = [];
+  /** Closes the listener that holds a killed member's port. */
+  private readonly placeholders = new Set<() => void>();
   private stopped = false;
 
   constructor(
@@ -222,6 +236,7 @@ class Deployment implements RedisSentinelDeployment {
     this.stopped = true;
     for (const process of this.processes) process.child?.kill('SIGCONT');
     await Promise.all(this.processes.map((process) => process.kill('SIGKILL')));
+    for (const close of this.placeholders) close();
     rmSync(this.settings.dir, { recursive: true, force: true });
   }
 
@@ -235,11 +250,20 @@ class Deployment implements RedisSentinelDeployment {
       intervalMs: 20,
     });
     this.processes.push(server);
+    // While a member is down its port stays taken: the Sentinels still list it, and would make
+    // any redis-server that took the port (another test's) a replica of this deployment.
+    let placeholder: Server | undefined;
+    this.placeholders.add(() => placeholder?.close());
     return {
       port,
-      kill: (signal) => server.kill(signal),
+      kill: async (signal) => {
+        await server.kill(signal);
+        placeholder ??= await portPlaceholder(port);
+      },
       start: async () => {
         args = await argumentsOf();
+        await new Promise((resolve) => (placeholder ? placeholder.close(resolve) : resolve(undefined)));
+        placeholder = undefined;
         await server.start();
       },
       pause: () => void server.child?.kill('SIGSTOP'),
