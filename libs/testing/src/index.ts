@@ -26,3 +26,9 @@ export {
   type StartPrometheusOptions,
 } from './prometheus-server.js';
 export { ManualClock, settle } from './manual-clock.js';
+export {
+  startRedisSentinel,
+  type RedisSentinelDeployment,
+  type SentinelMember,
+  type StartRedisSentinelOptions,
+} from './redis-sentinel.js';

@@ -19,10 +19,13 @@ export async function startEmbeddedCluster({
   inventories = 2,
   seed,
   redisUrl,
+  ordersInRedis = false,
 }: {
   inventories?: number;
   seed?: Record<string, bigint>;
   redisUrl?: string;
+  /** The order app keeps its orders in `redisUrl` too (default: in memory). */
+  ordersInRedis?: boolean;
 } = {}): Promise<EmbeddedCluster> {
   const registry = `memory://${randomUUID()}`;
   const stockStore = randomUUID();
@@ -54,7 +57,11 @@ export async function startEmbeddedCluster({
     // No rate limit: the suites on this cluster send waves of concurrent orders from one address
     // (inventory-redis: 200 at once); the limit itself is tested in http-edge.e2e.
     const http = await startHttpApp(
-      OrderModule.forRoot({ discoveryUrl: registry, rateLimit: false }),
+      OrderModule.forRoot({
+        discoveryUrl: registry,
+        rateLimit: false,
+        ...(ordersInRedis && redisUrl ? { redisUrl } : {}),
+      }),
       configureHttp,
     );
     order = http.app;

@@ -61,7 +61,8 @@ export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
 
 /**
  * The one Redis the orders live in, checked at startup: `redis[s]://[user:password@]host[:port][/db]`
- * with the TLS files (`?ca=&cert=&key=`) and the optional `?timeout=<ms>` command deadline the
+ * with the TLS files (`?ca=&cert=&key=`), or the primary of `redis+sentinel://…/<master>[/db]`,
+ * and the optional `?timeout=<ms>` command deadline the
  * lock backend takes too. A Redlock list of several URLs (locks only) or another query
  * parameter is refused rather than half-used; so is an unreadable TLS file.
  */
@@ -74,7 +75,7 @@ function redisConnection(value: string): { url: BackendUrl; commandTimeoutMs?: n
     );
   }
   const url = BackendUrl.parse(urls[0], invalid);
-  redisOptionsOf(url); // scheme, one host, database path, known query, readable TLS files
+  redisOptionsOf(url); // scheme, one host (or Sentinels), database path, known query, TLS files
   const commandTimeoutMs = url.positiveNumber('timeout', { integer: true });
   return { url, commandTimeoutMs };
 }

@@ -58,7 +58,7 @@ export class RedisOrderStore implements OrderStore {
   private readonly claimMarginMs: number;
   private readonly now: () => number;
 
-  /** `url`: `redis[s]://[user:password@]host[:port][/db][?ca=&cert=&key=]` (see createRedisClient). */
+  /** `url`: `redis[s]://[user:password@]host[:port][/db][?ca=&cert=&key=]` or `redis+sentinel://…` (see createRedisClient). */
   constructor(url: string | BackendUrl, options: RedisOrderStoreOptions = {}) {
     this.retentionMs = options.idempotencyRetentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
     this.claimMarginMs = options.claimMarginMs ?? DEFAULT_CLAIM_MARGIN_MS;

@@ -5,6 +5,7 @@ import { InvalidElectionOptionsError } from '../coordination.errors.js';
 import { registerEtcdElectionInspector } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryElectionInspector } from './adapters/memory/memory.scheme.js';
 import { registerRedisElectionInspector } from './adapters/redis/redis.scheme.js';
+import { registerRedisSentinelElectionInspector } from './adapters/redis/redis-sentinel.scheme.js';
 import { leaderIdentity, type LeaderInfo } from './leader-election.js';
 
 /** One election group as operator tools see it. */
@@ -88,6 +89,7 @@ export const electionInspectors = new BackendRegistry<Record<string, never>, Ele
 export type ElectionInspectors = typeof electionInspectors;
 registerMemoryElectionInspector(electionInspectors);
 registerRedisElectionInspector(electionInspectors);
+registerRedisSentinelElectionInspector(electionInspectors);
 registerEtcdElectionInspector(electionInspectors);
 
 /**

@@ -53,7 +53,7 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
     const cases: [string, RegExp][] = [
       [
         'mongodb://u:s3cret@h:2181',
-        /unknown election scheme "mongodb:"; known: etcd:\/\/, etcds:\/\/, memory:\/\/, redis:\/\/, rediss:\/\/, zk:\/\//,
+        /unknown election scheme "mongodb:"; known: etcd:\/\/, etcds:\/\/, memory:\/\/, redis:\/\/, redis\+sentinel:\/\/, rediss:\/\/, zk:\/\//,
       ],
       ['etcd://u:s3cret@', /names no etcd host/],
       ['etcd://u:s3cret@h:2379/prefix', /takes no path/],
@@ -76,7 +76,15 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
       createLeaderElection({ group: 'g', url: 'memory://', requestTimeoutMs: -1 }),
       (error: unknown) => error instanceof InvalidElectionOptionsError && error.option === 'requestTimeoutMs',
     );
-    assert.deepEqual(electionBackends.schemes(), ['etcd', 'etcds', 'memory', 'redis', 'rediss', 'zk']);
+    assert.deepEqual(electionBackends.schemes(), [
+      'etcd',
+      'etcds',
+      'memory',
+      'redis',
+      'redis+sentinel',
+      'rediss',
+      'zk',
+    ]);
   });
 
   it('bad timing with a Redis URL is refused before any connection is made: the app process exits by itself', async () => {

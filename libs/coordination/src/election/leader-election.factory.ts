@@ -5,6 +5,7 @@ import type { LeaseBackend } from '../lock/lock-backend.js';
 import { registerEtcdElectionScheme } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryElectionScheme } from './adapters/memory/memory.scheme.js';
 import { registerRedisElectionSchemes } from './adapters/redis/redis.scheme.js';
+import { registerRedisSentinelElectionScheme } from './adapters/redis/redis-sentinel.scheme.js';
 import { registerZookeeperElectionScheme } from './adapters/zookeeper/zookeeper.scheme.js';
 import { electionTiming, validateName, type ElectionTiming, type LeaderElection } from './leader-election.js';
 import { LeaseLeaderElection } from './lease-election.js';
@@ -54,6 +55,7 @@ export const electionBackends = new BackendRegistry<ElectionBackendOptions, Lead
 export type ElectionBackends = typeof electionBackends;
 registerMemoryElectionScheme(electionBackends);
 registerRedisElectionSchemes(electionBackends);
+registerRedisSentinelElectionScheme(electionBackends);
 registerEtcdElectionScheme(electionBackends);
 registerZookeeperElectionScheme(electionBackends);
 

@@ -3,6 +3,7 @@ import { BackendRegistry } from '@nestmesh/common';
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { registerMemoryLockInspector } from './adapters/memory/memory.scheme.js';
 import { registerRedisLockInspectors } from './adapters/redis/redis.scheme.js';
+import { registerRedisSentinelLockInspectors } from './adapters/redis/redis-sentinel.scheme.js';
 
 /** A lock someone holds now. */
 export interface HeldLock {
@@ -43,6 +44,7 @@ export const lockInspectors = new BackendRegistry<Record<string, never>, LockIns
 export type LockInspectors = typeof lockInspectors;
 registerMemoryLockInspector(lockInspectors);
 registerRedisLockInspectors(lockInspectors);
+registerRedisSentinelLockInspectors(lockInspectors);
 
 /**
  * An inspector of the locks `url` names: `memory://` (every memory lock backend of this

@@ -15,6 +15,8 @@ export interface RedisLeaderElectionOptions {
   timing?: Partial<ElectionTiming>;
   /** Deadline of each Redis command, in ms. Default 500. */
   requestTimeoutMs?: number;
+  /** Replicas that must acknowledge each win (see RedisLockBackendOptions). Default 0. */
+  replicaAcks?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export class RedisLeaderElection extends LeaseLeaderElection {
       prefix: ELECTION_KEY_PREFIX,
       announceReleases: true,
       commandTimeoutMs,
+      replicaAcks: options.replicaAcks,
     });
     super(backend, group, timing, true);
     this.leases = backend;

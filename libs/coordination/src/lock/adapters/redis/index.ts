@@ -7,3 +7,8 @@ export {
 } from '../../../election/adapters/redis/redis.election.js';
 export { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 export { REDIS_CONNECTION_QUERY, redisOptionsOf } from './redis.options.js';
+export {
+  REDIS_SENTINEL_QUERY,
+  REDIS_SENTINEL_SCHEME,
+  redisSentinelOptionsOf,
+} from './redis-sentinel.options.js';

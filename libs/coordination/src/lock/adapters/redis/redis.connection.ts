@@ -3,8 +3,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 import { redisOptionsOf } from './redis.options.js';
 
-/** Replies of a Redis that refused the credentials (WRONGPASS, NOAUTH; `invalid password` before Redis 6). */
-const AUTH_REPLY = /^(?:WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i;
+/**
+ * Replies of a Redis that refused the credentials (WRONGPASS, NOAUTH; `invalid password` before
+ * Redis 6); behind Sentinel ioredis reports a Sentinel's refusal as `… Last error: NOAUTH …`.
+ */
+const AUTH_REPLY = /(?:^|Last error: )(?:WRONGPASS|NOAUTH)\b|invalid password|invalid username-password/i;
 
 /** ioredis' own backoff between reconnections, in ms, kept for every other failure. */
 const defaultRetry = (attempt: number): number => Math.min(attempt * 50, 2000);

@@ -91,6 +91,14 @@ export interface RedisLockBackendOptions {
    * Default false (locks); elections turn it on for fast handover.
    */
   announceReleases?: boolean;
+  /**
+   * Replicas that must acknowledge each grant (WAIT, within half the command deadline) before
+   * acquire() returns it; fewer, and the lease is given back and acquire() fails with
+   * LockUnavailableError. A failover that promotes one of them then keeps the lease and the
+   * fencing counter, which asynchronous replication may otherwise lose (a token issued twice).
+   * Default 0 (redis://); redis+sentinel:// defaults to 1 (`?replicaAcks=`).
+   */
+  replicaAcks?: number;
   /** Extra ioredis options. */
   redis?: RedisOptions;
 }
@@ -111,6 +119,7 @@ export class RedisLockBackend implements LockBackend {
   private connecting: Promise<void> | undefined;
   private readonly prefix: string;
   private readonly announceReleases: boolean;
+  private readonly replicaAcks: number;
   /** Where announced releases are heard (announceReleases only). */
   private readonly releases: ReleaseSubscription | undefined;
   private closed = false;
@@ -121,6 +130,7 @@ export class RedisLockBackend implements LockBackend {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
     this.prefix = options.prefix ?? LOCK_KEY_PREFIX;
     this.announceReleases = options.announceReleases ?? false;
+    this.replicaAcks = options.replicaAcks ?? 0;
     const client = createRedisClient(options.url, {
       enableOfflineQueue: false,
       // With no retries, a dropped connection rejects every command in flight at once.
@@ -189,7 +199,7 @@ export class RedisLockBackend implements LockBackend {
   // acquire/extend/release chain on script() instead of awaiting it: one async frame less per
   // command on the hot path.
   acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
-    return this.script(
+    const granted = this.script(
       key,
       SCRIPTS.acquire,
       this.lockKey(key),
@@ -197,6 +207,24 @@ export class RedisLockBackend implements LockBackend {
       owner,
       Math.ceil(ttlMs),
     ).then((token) => (token === null ? undefined : BigInt(token as number)));
+    return this.replicaAcks === 0
+      ? granted
+      : granted.then((token) => (token === undefined ? undefined : this.replicated(key, owner, token)));
+  }
+
+  /**
+   * `token` once `replicaAcks` replicas hold the grant. WAIT gets half the command deadline, so
+   * that the watchdog does not cut it short; a grant not replicated in time is given back.
+   */
+  private async replicated(key: string, owner: string, token: bigint): Promise<bigint> {
+    const waitMs = Math.max(1, Math.floor(this.commandTimeoutMs / 2));
+    const acks = await this.command(key, () => this.client.wait(this.replicaAcks, waitMs));
+    if (acks >= this.replicaAcks) return token;
+    await this.release(key, owner).catch(() => undefined); // it expires anyway
+    throw new LockUnavailableError(
+      key,
+      new Error(`the grant reached ${acks} of ${this.replicaAcks} replicas within ${waitMs} ms`),
+    );
   }
 
   extend(key: string, owner: string, ttlMs: number): Promise<boolean> {

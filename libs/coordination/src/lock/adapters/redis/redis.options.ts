@@ -1,6 +1,8 @@
 import { BACKEND_TLS_QUERY, type BackendUrl, tlsOf } from '@nestmesh/common';
 import type { RedisOptions } from 'ioredis';
 
+import { REDIS_SENTINEL_SCHEME, redisSentinelOptionsOf } from './redis-sentinel.options.js';
+
 /** The query parameters a Redis URL may carry: TLS files, and `timeout` (read by the callers). */
 export const REDIS_CONNECTION_QUERY = [...BACKEND_TLS_QUERY, 'timeout'] as const;
 
@@ -10,8 +12,10 @@ export const REDIS_CONNECTION_QUERY = [...BACKEND_TLS_QUERY, 'timeout'] as const
  * `cert` + `key` present a client certificate, user and password authenticate (AUTH, or an ACL
  * user). Refuses no host or several (a Redlock quorum is a list of URLs), a path other than a
  * database number, and unknown query parameters; an unreadable TLS file is BackendTlsFileError.
+ * A `redis+sentinel://` URL is read by redisSentinelOptionsOf.
  */
 export function redisOptionsOf(url: BackendUrl): RedisOptions {
+  if (url.scheme === REDIS_SENTINEL_SCHEME) return redisSentinelOptionsOf(url);
   if (url.scheme !== 'redis' && url.scheme !== 'rediss') url.fail('is not a redis:// or rediss:// URL');
   if (url.hosts.length !== 1)
     url.fail(

@@ -125,7 +125,7 @@ describe('redis:// and rediss:// URLs (locks and elections)', { timeout: 60_000 
       ['redis://u:s3cret@a:1,redis://b:2', /quorum mode needs at least 3 Redis masters, got 2/],
       [
         'mongodb://u:s3cret@a',
-        /unknown lock scheme "mongodb:"; known: memory:\/\/, redis:\/\/, rediss:\/\/, zk:\/\//,
+        /unknown lock scheme "mongodb:"; known: memory:\/\/, redis:\/\/, redis\+sentinel:\/\/, rediss:\/\/, zk:\/\//,
       ],
       ['redis://a:1?timeout=5,redis://b:1?timeout=6,redis://c:1', /must give the same timeout/],
       ['u:s3cret@localhost:6379', /is not a backend URL/],
