@@ -26,3 +26,11 @@ export {
   type StartPrometheusOptions,
 } from './prometheus-server.js';
 export { ManualClock, settle } from './manual-clock.js';
+export {
+  ETCD_CLUSTER_ELECTION_TIMEOUT_MS,
+  ETCD_CLUSTER_HEARTBEAT_MS,
+  startEtcdCluster,
+  type EtcdCluster,
+  type EtcdClusterMember,
+  type StartEtcdClusterOptions,
+} from './etcd-cluster.js';
