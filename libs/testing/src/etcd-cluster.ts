@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,6 +36,13 @@ export interface EtcdClusterMember {
   /** Whether its process runs (started and not killed). */
   readonly running: boolean;
   readonly pid: number | undefined;
+  /**
+   * The client streams this member serves now, read from its /metrics: `watchers` (etcd's
+   * watcher gauge) and `leaseKeepAlives` (LeaseKeepAlive streams started and not yet ended).
+   * With etcd3 picking a member at random per stream, this is how a test finds the member a
+   * client's watch or keep-alive is on.
+   */
+  streams(): Promise<MemberStreams>;
   /** SIGKILL (or `signal`): the member vanishes without a word, its data stays. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** SIGTERM: etcd stops gracefully (a leader hands its leadership over first). */
@@ -44,6 +52,11 @@ export interface EtcdClusterMember {
    * not healthy before it has a quorum; use the cluster's `healthy()` for that).
    */
   start(): Promise<void>;
+}
+
+export interface MemberStreams {
+  watchers: number;
+  leaseKeepAlives: number;
 }
 
 export interface EtcdCluster {
@@ -143,6 +156,7 @@ function clusterMember({ name, clientPort, peerPort }: MemberPorts, clusterArgum
     get pid() {
       return server.child?.pid;
     },
+    streams: () => memberStreams(endpoint),
     kill: (signal: NodeJS.Signals = 'SIGKILL') => server.kill(signal),
     stop: () => server.kill('SIGTERM'),
     start: () => server.start(),
@@ -193,4 +207,34 @@ async function memberStatus(endpoint: string): Promise<{ memberId: string; leade
   const answer = body as { header?: { member_id?: string }; leader?: string };
   if (status !== 200 || !answer.header?.member_id) throw new Error(`etcd status answered ${status}`);
   return { memberId: answer.header.member_id, leader: answer.leader ?? '0' };
+}
+
+async function memberStreams(endpoint: string): Promise<MemberStreams> {
+  const metrics = await textOf(new URL('/metrics', endpoint));
+  const sum = (pattern: RegExp) =>
+    metrics
+      .split('\n')
+      .filter((line) => pattern.test(line))
+      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  const keepAlive = 'grpc_method="LeaseKeepAlive"';
+  return {
+    watchers: sum(/^etcd_debugging_mvcc_watcher_total /),
+    leaseKeepAlives:
+      sum(new RegExp(`^grpc_server_started_total\\{.*${keepAlive}`)) -
+      sum(new RegExp(`^grpc_server_handled_total\\{.*${keepAlive}`)),
+  };
+}
+
+/** A GET on its own connection (no keep-alive, so that connectedMembers() does not count it). */
+function textOf(url: URL): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const outgoing = get(url, { agent: false, timeout: 10_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve(text));
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`${url.pathname}: no answer in 10 s`)));
+    outgoing.on('error', reject);
+  });
 }

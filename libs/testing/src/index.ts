@@ -32,5 +32,6 @@ export {
   startEtcdCluster,
   type EtcdCluster,
   type EtcdClusterMember,
+  type MemberStreams,
   type StartEtcdClusterOptions,
 } from './etcd-cluster.js';
