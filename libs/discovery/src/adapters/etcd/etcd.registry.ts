@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Etcd3, type IKeyValue, type IOptions, type Lease } from 'etcd3';
+import { Etcd3, type IOptions, type Lease } from 'etcd3';
 import { Backoff, etcdAuthFailure } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -20,7 +20,9 @@ import {
   ETCD_WATCH_RECONNECT_MS,
 } from './etcd.constants.js';
 import type { EtcdRegistryOptions } from './etcd.options.js';
+import { requireLeader } from './etcd.require-leader.js';
 import { decodeInstance, encodeInstance } from './etcd.value.js';
+import { followPrefix } from './etcd.watch.js';
 
 export type { EtcdRegistryOptions } from './etcd.options.js';
 
@@ -40,6 +42,13 @@ interface Registration {
   closed: boolean;
   /** One re-registration loop at a time: a lease that fails to attach also reports 'lost'. */
   reattaching: boolean;
+  /**
+   * Whether register() has succeeded: a lease lost before that (its grant failed) is
+   * register()'s failure to report, not something to repair in the background; one lost
+   * after the put but before register() resumed is noted in `lostEarly` and repaired then.
+   */
+  registered: boolean;
+  lostEarly: boolean;
 }
 
 /**
@@ -72,11 +81,15 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
       auth: options.auth,
       credentials: options.credentials,
       // Unary requests get a deadline so a down etcd fails them instead of hanging; the
-      // watch and keep-alive streams live as long as the client.
+      // watch and keep-alive streams live as long as the client. Every call requires a
+      // leader, so that a member cut off from the quorum refuses it rather than serve stale.
       defaultCallOptions: (context) =>
         context.isStream
-          ? {}
-          : { deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS) },
+          ? { interceptors: [requireLeader] }
+          : {
+              deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS),
+              interceptors: [requireLeader],
+            },
       faultHandling: { watchBackoff: constantBackoff(ETCD_WATCH_RECONNECT_MS) },
       grpcOptions: {
         ...options.grpcOptions,
@@ -118,14 +131,20 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
       lease: undefined,
       closed: false,
       reattaching: false,
+      registered: false,
+      lostEarly: false,
     };
     this.registrations.set(instance.id, registration);
     try {
       await this.attach(registration);
     } catch (error) {
+      registration.closed = true;
+      registration.lease?.release();
       this.registrations.delete(instance.id);
       throw this.failure(`registering ${instance.id}`, error);
     }
+    registration.registered = true;
+    if (registration.lostEarly) void this.reattach(registration);
   }
 
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
@@ -200,40 +219,12 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     this.client.close();
   }
 
-  private async follow(name: string, feed: WatchFeed): Promise<void> {
-    const prefix = `${this.prefix}/${name}/`;
-    const unavailable = (error: unknown) => this.failure(`watching ${name}`, error);
-    let listing;
-    try {
-      listing = await this.client.getAll().prefix(prefix).exec();
-    } catch (error) {
-      return feed.fail(unavailable(error));
-    }
-    if (feed.signal.aborted) return;
-    const current = new Map<string, ServiceInstance>();
-    for (const kv of listing.kvs)
-      for (const instance of this.parse(kv.value.toString())) current.set(kv.key.toString(), instance);
-    const publish = () => feed.publish([...current.values()]);
-    publish();
-    // watcher() attaches at once; create() would wait for 'connected', forever while etcd is down.
-    const watcher = this.client
-      .watch()
-      .prefix(prefix)
-      .startRevision(String(Number(listing.header.revision) + 1))
-      .watcher();
-    // Not awaited: with etcd down the cancel request itself would wait for it.
-    feed.signal.addEventListener('abort', () => void watcher.cancel().catch(() => undefined), { once: true });
-    watcher.on('put', (kv: IKeyValue) => {
-      const [instance] = this.parse(kv.value.toString());
-      if (instance) current.set(kv.key.toString(), instance);
-      publish();
+  private follow(name: string, feed: WatchFeed): Promise<void> {
+    return followPrefix(this.client, `${this.prefix}/${name}/`, feed, {
+      parse: (value) => this.parse(value),
+      unavailable: (error) => this.failure(`watching ${name}`, error),
+      resumeWithinMs: this.options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
     });
-    watcher.on('delete', (kv: IKeyValue) => {
-      current.delete(kv.key.toString());
-      publish();
-    });
-    watcher.on('disconnected', (error: Error) => feed.fail(unavailable(error)));
-    watcher.on('error', (error: Error) => feed.fail(unavailable(error)));
   }
 
   private parse(value: string): ServiceInstance[] {
@@ -246,6 +237,10 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: true });
     lease.on('lost', (error: Error) => {
       if (registration.closed || registration.lease !== lease || registration.reattaching) return;
+      if (!registration.registered) {
+        registration.lostEarly = true;
+        return;
+      }
       this.logger.warn(`lease of ${registration.instance.id} lost (${error.message}); registering again`);
       void this.reattach(registration);
     });
