@@ -16,12 +16,14 @@ import {
   DEFAULT_ETCD_PREFIX,
   DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
   DEFAULT_ETCD_TTL_SECONDS,
+  ETCD_RENEW_RETRY_MS,
   ETCD_REREGISTER_BACKOFF,
   ETCD_WATCH_RECONNECT_MS,
 } from './etcd.constants.js';
 import type { EtcdRegistryOptions } from './etcd.options.js';
 import { requireLeader } from './etcd.require-leader.js';
 import { decodeInstance, encodeInstance } from './etcd.value.js';
+import { renewLease } from './etcd.lease-renewal.js';
 import { followPrefix } from './etcd.watch.js';
 
 export type { EtcdRegistryOptions } from './etcd.options.js';
@@ -232,10 +234,13 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     return stored ? [stored.instance] : []; // not ours, or corrupt: never route to it
   }
 
-  /** Grants a lease and puts the instance under it; re-attaches by itself if the lease is lost. */
+  /**
+   * Grants a lease, puts the instance under it and renews it (renewLease); re-attaches by itself
+   * if the lease is lost.
+   */
   private async attach(registration: Registration): Promise<void> {
-    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: true });
-    lease.on('lost', (error: Error) => {
+    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: false });
+    const onLost = (error: Error) => {
       if (registration.closed || registration.lease !== lease || registration.reattaching) return;
       if (!registration.registered) {
         registration.lostEarly = true;
@@ -243,11 +248,18 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
       }
       this.logger.warn(`lease of ${registration.instance.id} lost (${error.message}); registering again`);
       void this.reattach(registration);
-    });
+    };
+    lease.on('lost', onLost);
     registration.lease = lease;
     await lease
       .put(this.keyOf(registration.instance))
       .value(encodeInstance(registration.instance, registration.registeredAt));
+    renewLease(lease, {
+      ttlSeconds: this.ttlSeconds,
+      requestTimeoutMs: this.options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
+      retryIntervalMs: ETCD_RENEW_RETRY_MS,
+      onUnconfirmed: onLost,
+    });
   }
 
   private async reattach(registration: Registration): Promise<void> {
