@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, after, before, describe, it } from 'node:test';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import {
   ETCD_CLUSTER_ELECTION_TIMEOUT_MS,
+  spawnOwned,
   startEtcdCluster,
   waitFor,
   type EtcdCluster,
@@ -13,6 +16,7 @@ import {
 
 import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { ServiceInstance } from '../../service-instance.js';
+import { within } from '../../testing/until.js';
 import { watchWithRetry } from '../../watch-with-retry.js';
 import { DEFAULT_ETCD_PREFIX, ETCD_REREGISTER_BACKOFF } from './etcd.constants.js';
 import { EtcdRegistry } from './etcd.registry.js';
@@ -88,11 +92,6 @@ describe(
           const counts = await Promise.all(running.map((member) => member.streams()));
           const serving = running.filter((_, index) => counts[index][what] > 0);
           const total = counts.reduce((sum, count) => sum + count[what], 0);
-          console.log(
-            what,
-            running.map((m) => m.name),
-            counts,
-          );
           return serving.length === 1 && total === 1 ? serving[0] : undefined;
         },
         { description: `the member serving our ${what}` },
@@ -187,6 +186,43 @@ describe(
 
     it('the Raft leader is killed: the registration keeps its lease', async () => {
       await leaseThrough('leader-lease', async () => (await cluster.leader())!);
+    });
+
+    it('members killed one after another while registered: close() then leaves nothing alive', async () => {
+      const child = spawnOwned(
+        process.execPath,
+        [
+          fileURLToPath(new URL('./cluster-registrant.fixture.js', import.meta.url)),
+          JSON.stringify(cluster.members.map((member) => member.endpoint)),
+          JSON.stringify(instance('closing', 'closing-1')),
+          String(TTL_SECONDS),
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      const exited = once(child, 'exit');
+      try {
+        let output = '';
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+        await waitFor(() => output.includes('registered'), { description: 'the registrant to register' });
+        // Each kill breaks whatever renewal or stream the registrant has on those members; two
+        // down is a quorum lost, for less than the 2 TTLs after which the lease counts as lost.
+        const [first, second, third] = cluster.members;
+        for (const down of [[first], [second], [third], [first, second], [second, third], [third, first]]) {
+          await Promise.all(down.map((member) => member.kill()));
+          await sleep(TTL_SECONDS * 1000);
+          await Promise.all(down.map((member) => member.start()));
+          await cluster.healthy();
+        }
+        assert.equal((await keysOf('closing')).length, 1, 'still registered');
+        child.stdin!.end('close\n');
+        await waitFor(() => output.includes('closed'), { description: 'the registry to close' });
+        // A renewal timer left running would keep it alive for good; a TTL is ample.
+        const exit = await within(exited, 2 * TTL_SECONDS * 1000);
+        assert.notEqual(exit, 'pending', 'the process exited by itself after close()');
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
     });
 
     it('quorum lost: typed errors, the last list kept; back: every instance registered once, watchers converge', async (t) => {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Etcd3, type IOptions, type Lease } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
 import { Backoff, etcdAuthFailure } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,29 +12,19 @@ import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import {
-  DEFAULT_ETCD_KEEPALIVE_MS,
   DEFAULT_ETCD_PREFIX,
   DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
   DEFAULT_ETCD_TTL_SECONDS,
   ETCD_RENEW_RETRY_MS,
   ETCD_REREGISTER_BACKOFF,
-  ETCD_WATCH_RECONNECT_MS,
 } from './etcd.constants.js';
 import type { EtcdRegistryOptions } from './etcd.options.js';
-import { requireLeader } from './etcd.require-leader.js';
+import { createRegistryClient } from './etcd.client.js';
 import { decodeInstance, encodeInstance } from './etcd.value.js';
 import { renewLease } from './etcd.lease-renewal.js';
 import { followPrefix } from './etcd.watch.js';
 
 export type { EtcdRegistryOptions } from './etcd.options.js';
-
-type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
-
-/** etcd3's watch reconnection backoff: always `ms`. */
-function constantBackoff(ms: number): WatchBackoff {
-  const backoff: WatchBackoff = { duration: ms, next: () => backoff };
-  return backoff;
-}
 
 interface Registration {
   instance: ServiceInstance;
@@ -78,27 +68,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
     this.name =
       options.url ?? `etcd://${options.hosts.map((host) => host.replace(/^https?:\/\//, '')).join(',')}`;
-    this.client = new Etcd3({
-      hosts: options.hosts,
-      auth: options.auth,
-      credentials: options.credentials,
-      // Unary requests get a deadline so a down etcd fails them instead of hanging; the
-      // watch and keep-alive streams live as long as the client. Every call requires a
-      // leader, so that a member cut off from the quorum refuses it rather than serve stale.
-      defaultCallOptions: (context) =>
-        context.isStream
-          ? { interceptors: [requireLeader] }
-          : {
-              deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS),
-              interceptors: [requireLeader],
-            },
-      faultHandling: { watchBackoff: constantBackoff(ETCD_WATCH_RECONNECT_MS) },
-      grpcOptions: {
-        ...options.grpcOptions,
-        'grpc.keepalive_time_ms': options.keepaliveMs ?? DEFAULT_ETCD_KEEPALIVE_MS,
-        'grpc.keepalive_timeout_ms': options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
-      },
-    });
+    this.client = createRegistryClient(options);
   }
 
   /**
