@@ -45,7 +45,9 @@ export function call(
   const url = new URL(path, endpoint);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const outgoing = send(url, { method, ca, timeout: 10_000 }, (response) => {
+    // agent false: a connection per request, closed after it, so that no idle keep-alive
+    // connection of this helper lingers (EtcdCluster.connectedMembers() counts connections).
+    const outgoing = send(url, { method, ca, timeout: 10_000, agent: false }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));

@@ -32,3 +32,12 @@ export {
   type SentinelMember,
   type StartRedisSentinelOptions,
 } from './redis-sentinel.js';
+export {
+  ETCD_CLUSTER_ELECTION_TIMEOUT_MS,
+  ETCD_CLUSTER_HEARTBEAT_MS,
+  startEtcdCluster,
+  type EtcdCluster,
+  type EtcdClusterMember,
+  type MemberStreams,
+  type StartEtcdClusterOptions,
+} from './etcd-cluster.js';

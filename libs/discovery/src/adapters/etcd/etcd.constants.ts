@@ -4,6 +4,8 @@ export const DEFAULT_ETCD_TTL_SECONDS = 5;
 export const DEFAULT_ETCD_PREFIX = '/nestmesh/services';
 /** Deadline of one etcd request; a down etcd fails calls after this instead of hanging. */
 export const DEFAULT_ETCD_REQUEST_TIMEOUT_MS = 3_000;
+/** A lease keep-alive that failed is sent again after this long, in ms (renewals go every TTL/3). */
+export const ETCD_RENEW_RETRY_MS = 200;
 /** Re-registration after a lost lease retries with jittered backoff, doubling between these (ms). */
 export const ETCD_REREGISTER_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const;
 /**

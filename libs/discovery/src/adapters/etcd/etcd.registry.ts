@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Etcd3, type IKeyValue, type IOptions, type Lease } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
 import { Backoff, etcdAuthFailure } from '@nestmesh/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,25 +12,19 @@ import type { ServiceInstance } from '../../service-instance.js';
 import { isServiceName, validateInstance } from '../../validate-instance.js';
 import { type WatchFeed, WatchSessions } from '../../watch-sessions.js';
 import {
-  DEFAULT_ETCD_KEEPALIVE_MS,
   DEFAULT_ETCD_PREFIX,
   DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
   DEFAULT_ETCD_TTL_SECONDS,
+  ETCD_RENEW_RETRY_MS,
   ETCD_REREGISTER_BACKOFF,
-  ETCD_WATCH_RECONNECT_MS,
 } from './etcd.constants.js';
 import type { EtcdRegistryOptions } from './etcd.options.js';
+import { createRegistryClient } from './etcd.client.js';
 import { decodeInstance, encodeInstance } from './etcd.value.js';
+import { renewLease } from './etcd.lease-renewal.js';
+import { followPrefix } from './etcd.watch.js';
 
 export type { EtcdRegistryOptions } from './etcd.options.js';
-
-type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
-
-/** etcd3's watch reconnection backoff: always `ms`. */
-function constantBackoff(ms: number): WatchBackoff {
-  const backoff: WatchBackoff = { duration: ms, next: () => backoff };
-  return backoff;
-}
 
 interface Registration {
   instance: ServiceInstance;
@@ -40,6 +34,13 @@ interface Registration {
   closed: boolean;
   /** One re-registration loop at a time: a lease that fails to attach also reports 'lost'. */
   reattaching: boolean;
+  /**
+   * Whether register() has succeeded: a lease lost before that (its grant failed) is
+   * register()'s failure to report, not something to repair in the background; one lost
+   * after the put but before register() resumed is noted in `lostEarly` and repaired then.
+   */
+  registered: boolean;
+  lostEarly: boolean;
 }
 
 /**
@@ -67,23 +68,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
     this.name =
       options.url ?? `etcd://${options.hosts.map((host) => host.replace(/^https?:\/\//, '')).join(',')}`;
-    this.client = new Etcd3({
-      hosts: options.hosts,
-      auth: options.auth,
-      credentials: options.credentials,
-      // Unary requests get a deadline so a down etcd fails them instead of hanging; the
-      // watch and keep-alive streams live as long as the client.
-      defaultCallOptions: (context) =>
-        context.isStream
-          ? {}
-          : { deadline: Date.now() + (options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS) },
-      faultHandling: { watchBackoff: constantBackoff(ETCD_WATCH_RECONNECT_MS) },
-      grpcOptions: {
-        ...options.grpcOptions,
-        'grpc.keepalive_time_ms': options.keepaliveMs ?? DEFAULT_ETCD_KEEPALIVE_MS,
-        'grpc.keepalive_timeout_ms': options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
-      },
-    });
+    this.client = createRegistryClient(options);
   }
 
   /**
@@ -118,14 +103,20 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
       lease: undefined,
       closed: false,
       reattaching: false,
+      registered: false,
+      lostEarly: false,
     };
     this.registrations.set(instance.id, registration);
     try {
       await this.attach(registration);
     } catch (error) {
+      registration.closed = true;
+      registration.lease?.release();
       this.registrations.delete(instance.id);
       throw this.failure(`registering ${instance.id}`, error);
     }
+    registration.registered = true;
+    if (registration.lostEarly) void this.reattach(registration);
   }
 
   async deregister(instance: ServiceInstance, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
@@ -200,40 +191,12 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     this.client.close();
   }
 
-  private async follow(name: string, feed: WatchFeed): Promise<void> {
-    const prefix = `${this.prefix}/${name}/`;
-    const unavailable = (error: unknown) => this.failure(`watching ${name}`, error);
-    let listing;
-    try {
-      listing = await this.client.getAll().prefix(prefix).exec();
-    } catch (error) {
-      return feed.fail(unavailable(error));
-    }
-    if (feed.signal.aborted) return;
-    const current = new Map<string, ServiceInstance>();
-    for (const kv of listing.kvs)
-      for (const instance of this.parse(kv.value.toString())) current.set(kv.key.toString(), instance);
-    const publish = () => feed.publish([...current.values()]);
-    publish();
-    // watcher() attaches at once; create() would wait for 'connected', forever while etcd is down.
-    const watcher = this.client
-      .watch()
-      .prefix(prefix)
-      .startRevision(String(Number(listing.header.revision) + 1))
-      .watcher();
-    // Not awaited: with etcd down the cancel request itself would wait for it.
-    feed.signal.addEventListener('abort', () => void watcher.cancel().catch(() => undefined), { once: true });
-    watcher.on('put', (kv: IKeyValue) => {
-      const [instance] = this.parse(kv.value.toString());
-      if (instance) current.set(kv.key.toString(), instance);
-      publish();
+  private follow(name: string, feed: WatchFeed): Promise<void> {
+    return followPrefix(this.client, `${this.prefix}/${name}/`, feed, {
+      parse: (value) => this.parse(value),
+      unavailable: (error) => this.failure(`watching ${name}`, error),
+      resumeWithinMs: this.options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
     });
-    watcher.on('delete', (kv: IKeyValue) => {
-      current.delete(kv.key.toString());
-      publish();
-    });
-    watcher.on('disconnected', (error: Error) => feed.fail(unavailable(error)));
-    watcher.on('error', (error: Error) => feed.fail(unavailable(error)));
   }
 
   private parse(value: string): ServiceInstance[] {
@@ -241,18 +204,32 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     return stored ? [stored.instance] : []; // not ours, or corrupt: never route to it
   }
 
-  /** Grants a lease and puts the instance under it; re-attaches by itself if the lease is lost. */
+  /**
+   * Grants a lease, puts the instance under it and renews it (renewLease); re-attaches by itself
+   * if the lease is lost.
+   */
   private async attach(registration: Registration): Promise<void> {
-    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: true });
-    lease.on('lost', (error: Error) => {
+    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: false });
+    const onLost = (error: Error) => {
       if (registration.closed || registration.lease !== lease || registration.reattaching) return;
+      if (!registration.registered) {
+        registration.lostEarly = true;
+        return;
+      }
       this.logger.warn(`lease of ${registration.instance.id} lost (${error.message}); registering again`);
       void this.reattach(registration);
-    });
+    };
+    lease.on('lost', onLost);
     registration.lease = lease;
     await lease
       .put(this.keyOf(registration.instance))
       .value(encodeInstance(registration.instance, registration.registeredAt));
+    renewLease(lease, {
+      ttlSeconds: this.ttlSeconds,
+      requestTimeoutMs: this.options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS,
+      retryIntervalMs: ETCD_RENEW_RETRY_MS,
+      onUnconfirmed: onLost,
+    });
   }
 
   private async reattach(registration: Registration): Promise<void> {
