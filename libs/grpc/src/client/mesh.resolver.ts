@@ -10,6 +10,7 @@ import {
 } from '@nestmesh/discovery';
 
 import { DiscoveryTelemetry, peerKey } from './discovery-telemetry.js';
+import type { SubsetPolicy } from './subsetting/subset-policy.js';
 
 /** The URI scheme clients dial: `mesh:///<service>`. */
 export const MESH_SCHEME = 'mesh';
@@ -30,6 +31,8 @@ interface Attachment {
   instancesByPeer: Map<string, string>;
   /** Opened by the first resolver, closed on release. */
   telemetry?: DiscoveryTelemetry;
+  /** Which of the instances the channels connect to; all of them without. Closed on release. */
+  subset?: SubsetPolicy;
 }
 
 const attachments = new Map<string, Attachment>();
@@ -47,15 +50,16 @@ export interface AttachedDiscovery {
  * Makes `discovery` reachable from the resolvers of the channels given `optionValue` (a
  * client's channels, all closed before `release()`, called once).
  */
-export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
+export function attachDiscovery(discovery: Discovery, subset?: SubsetPolicy): AttachedDiscovery {
   const optionValue = `discovery-${++sequence}`;
-  const attachment: Attachment = { discovery, instancesByPeer: new Map() };
+  const attachment: Attachment = { discovery, instancesByPeer: new Map(), subset };
   attachments.set(optionValue, attachment);
   return {
     optionValue,
     instanceAt: (peer) => attachment.instancesByPeer.get(peer),
     release: () => {
       attachment.telemetry?.close();
+      attachment.subset?.close();
       attachments.delete(optionValue);
     },
   };
@@ -74,7 +78,8 @@ function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
  * follows the registry again once it answers. Before the first list (no instance yet, or no
  * registry), calls fail fast with UNAVAILABLE. A channel idle for `grpc.client_idle_timeout_ms`
  * (grpc-js' default: 30 min without calls) destroys its resolver and, at its next call, asks
- * it to resolve: the watch starts again then.
+ * it to resolve: the watch starts again then. With subsetting (the attachment's SubsetPolicy),
+ * the balancer gets the client's subset of each list, picked again when the client's place moves.
  */
 class MeshResolver implements experimental.Resolver {
   private readonly logger = new Logger('MeshResolver');
@@ -83,6 +88,9 @@ class MeshResolver implements experimental.Resolver {
   private readonly service: string;
   private latest: experimental.Endpoint[] | undefined;
   private readonly attachment: Attachment | undefined;
+  /** The whole last non-empty list, to pick the subset from again when the client's place moves. */
+  private instances: readonly ServiceInstance[] | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -123,11 +131,16 @@ class MeshResolver implements experimental.Resolver {
   destroy(): void {
     this.abort?.abort();
     this.abort = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private start(attachment: Attachment): void {
     const abort = new AbortController();
     this.abort = abort;
+    this.unsubscribe = attachment.subset?.onChange(() => {
+      if (this.instances && !abort.signal.aborted) this.hand(attachment, this.instances);
+    });
     // The channel may start resolving inside a traced call: the watch is no part of that trace.
     context.with(ROOT_CONTEXT, () => void this.follow(attachment, abort.signal));
   }
@@ -166,10 +179,17 @@ class MeshResolver implements experimental.Resolver {
       if (!this.latest) this.reportError(`no live instances of "${this.service}"`);
       return;
     }
-    this.latest = instances.map(toEndpoint);
+    this.instances = instances;
     attachment.instancesByPeer = new Map(
       instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
     );
+    this.hand(attachment, instances);
+  }
+
+  /** Hands the balancer the instances to connect to: the subset, with subsetting. */
+  private hand(attachment: Attachment, instances: readonly ServiceInstance[]): void {
+    const picked = attachment.subset ? attachment.subset.pick(instances) : instances;
+    this.latest = picked.map(toEndpoint);
     this.listener(experimental.statusOrFromValue(this.latest), {}, null, '');
   }
 
