@@ -40,7 +40,7 @@ const shuffledRounds: Algorithm = (ids, client) => {
   const random = seeded(round);
   for (let index = shuffled.length - 1; index > 0; index--) {
     const other = Math.floor(random() * (index + 1));
-    [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
+    [shuffled[index], shuffled[other]] = [shuffled[other], shuffled[index]];
   }
   const start = (client % subsetCount) * size;
   return shuffled.slice(start, start + size);
