@@ -83,7 +83,7 @@ export class ClientHost implements Host {
   }
 
   handle(operation: string, argument: unknown): Promise<unknown> {
-    const options = (argument ?? {}) as { id?: string; size?: number; since?: number; durationMs?: number };
+    const options = (argument ?? {}) as { id?: string; size?: number; since?: number; calls?: number };
     switch (operation) {
       case 'kick':
         return Promise.all(
@@ -100,7 +100,7 @@ export class ClientHost implements Host {
           return size === options.size && changedAt >= options.since! ? changedAt : undefined;
         });
       case 'load':
-        return this.load(options.durationMs ?? 5_000);
+        return this.load(options.calls ?? 300, 4);
       case 'stats':
         return Promise.resolve({
           ...settledMemory(),
@@ -120,22 +120,18 @@ export class ClientHost implements Host {
     return this.clients.map(({ log }) => probe(log) ?? null);
   }
 
-  /** Every client calls GetStock in a closed loop (one call in flight) for `durationMs`. */
-  private async load(durationMs: number): Promise<{ calls: number; failed: number }> {
-    const end = performance.now() + durationMs;
-    let calls = 0;
+  /** Every client makes `calls` GetStock calls, `inFlight` at a time; how many failed. */
+  private async load(calls: number, inFlight: number): Promise<{ calls: number; failed: number }> {
     let failed = 0;
     await Promise.all(
-      this.clients.map(async ({ client }) => {
-        while (performance.now() < end) {
-          await client.getStock({ sku: 'x' }).then(
-            () => calls++,
-            () => failed++,
-          );
-        }
+      this.clients.flatMap(({ client }) => {
+        let left = calls;
+        return Array.from({ length: inFlight }, async () => {
+          while (left-- > 0) await client.getStock({ sku: 'x' }).catch(() => failed++);
+        });
       }),
     );
-    return { calls, failed };
+    return { calls: calls * this.clients.length, failed };
   }
 
   async close(): Promise<void> {

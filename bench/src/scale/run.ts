@@ -8,6 +8,8 @@
 // for every client to have the list, client memory and CPU: etcd with subsetting off, then
 // on); single changes (--changes, each instance added then removed); the load spread over
 // instances (round robin, subsetting off and on); mass restarts (jitter 0 and --jitter-ms).
+// Load spread: every client makes --calls calls (4 in flight). The memory registry's run has as
+// many clients as one etcd client process (--clients / --client-hosts), all in this process.
 // A quick check: npm run bench:scale -- --instances 60 --clients 10 --steps 20,60 --changes 6
 import 'reflect-metadata';
 import { startEtcd } from '@nestmesh/testing';
@@ -32,12 +34,12 @@ const { values } = parseArgs({
     'client-hosts': { type: 'string', default: '5' },
     changes: { type: 'string', default: '30' },
     'jitter-ms': { type: 'string', default: '1000' },
-    'load-ms': { type: 'string', default: '4000' },
+    calls: { type: 'string', default: '300' },
     registries: { type: 'string', default: 'etcd,memory' },
   },
 });
 const instances = Number(values.instances);
-const clientCount = Number(values.clients);
+const totalClients = Number(values.clients);
 const steps = values.steps
   .split(',')
   .map(Number)
@@ -47,7 +49,7 @@ const instanceHostCount = Number(values['instance-hosts']);
 const clientHostCount = Number(values['client-hosts']);
 const changes = Number(values.changes);
 const jitterMs = Number(values['jitter-ms']);
-const loadMs = Number(values['load-ms']);
+const callsPerClient = Number(values.calls);
 const hostMain = join(dirname(fileURLToPath(import.meta.url)), 'host-main.js');
 
 async function instanceHosts(url: string, separate: boolean): Promise<Peer[]> {
@@ -62,6 +64,8 @@ async function instanceHosts(url: string, separate: boolean): Promise<Peer[]> {
 
 async function clientHosts(url: string, separate: boolean, subset: boolean): Promise<Peer[]> {
   const hostCount = separate ? clientHostCount : 1;
+  // The memory registry's clients share this one process: as many as one client process holds.
+  const clientCount = separate ? totalClients : Math.ceil(totalClients / clientHostCount);
   const peers: Peer[] = [];
   for (let host = 0; host < hostCount; host++) {
     const first = Math.floor((host * clientCount) / hostCount);
@@ -100,7 +104,7 @@ async function runRegistry(
       const hosts: Hosts = {
         instances: hostsOfInstances,
         clients: await clientHosts(url, separate, subset),
-        clientCount,
+        clientCount: separate ? totalClients : Math.ceil(totalClients / clientHostCount),
         separate,
       };
       try {
@@ -110,7 +114,7 @@ async function runRegistry(
           run.growth[mode].push(await growTo(hosts, current, step));
           current = step;
         }
-        run.spread[mode] = await loadSpread(hosts, loadMs);
+        run.spread[mode] = await loadSpread(hosts, callsPerClient);
         if (subset) {
           run.changes = await singleChanges(hosts, changes);
           run.restarts = [];
@@ -141,5 +145,12 @@ if (registries.includes('etcd')) {
   }
 }
 if (registries.includes('memory')) runs.push(await runRegistry('memory', `memory://${randomUUID()}`, false));
-report(runs, { instances, clientCount, instanceHostCount, clientHostCount, changes, loadMs });
+report(runs, {
+  instances,
+  clientCount: totalClients,
+  instanceHostCount,
+  clientHostCount,
+  changes,
+  callsPerClient,
+});
 process.exit(0);

@@ -18,7 +18,7 @@ interface Settings {
   instanceHostCount: number;
   clientHostCount: number;
   changes: number;
-  loadMs: number;
+  callsPerClient: number;
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : 'never');
@@ -34,7 +34,7 @@ function table(title: string, header: string[], rows: string[][]): void {
 export function report(runs: readonly RegistryRun[], settings: Settings): void {
   console.log(
     `Node ${process.version}; ${settings.instances} instances in ${settings.instanceHostCount} processes, ` +
-      `${settings.clientCount} clients in ${settings.clientHostCount} processes (etcd; memory: all in one); ` +
+      `${settings.clientCount} clients in ${settings.clientHostCount} processes (etcd; memory: one process, ${Math.ceil(settings.clientCount / settings.clientHostCount)} clients); ` +
       `${process.env.BENCH_NOTE ?? ''}`,
   );
   table(
@@ -119,7 +119,7 @@ export function report(runs: readonly RegistryRun[], settings: Settings): void {
     ),
   );
   table(
-    `Load spread: every client calls in a closed loop for ${settings.loadMs} ms (round robin), requests per instance`,
+    `Load spread: every client makes ${settings.callsPerClient} calls, 4 in flight (round robin); requests per instance`,
     ['registry', 'clients', 'calls', 'failed', 'busiest / mean', 'idlest / mean'],
     runs.flatMap((run) =>
       Object.entries(run.spread).map(([mode, spread]) => [

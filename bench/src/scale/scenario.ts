@@ -128,14 +128,16 @@ export async function singleChanges(hosts: Hosts, trials: number): Promise<Chang
   return { perClientMs, allClientsMs };
 }
 
-/** Requests per instance while every client calls in a closed loop: busiest and idlest over the mean. */
+/** Requests per instance after every client made `callsPerClient` calls: busiest and idlest over the mean. */
 export async function loadSpread(
   hosts: Hosts,
-  durationMs: number,
+  callsPerClient: number,
 ): Promise<{ calls: number; failed: number; maxOverMean: number; minOverMean: number }> {
   await Promise.all(hosts.instances.map((peer) => peer.call('counts')));
   const load = await Promise.all(
-    hosts.clients.map((peer) => peer.call<{ calls: number; failed: number }>('load', { durationMs })),
+    hosts.clients.map((peer) =>
+      peer.call<{ calls: number; failed: number }>('load', { calls: callsPerClient }),
+    ),
   );
   const counts = (
     await Promise.all(hosts.instances.map((peer) => peer.call<Record<string, number>>('counts')))

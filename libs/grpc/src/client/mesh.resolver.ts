@@ -91,6 +91,8 @@ class MeshResolver implements experimental.Resolver {
   /** The whole last non-empty list, to pick the subset from again when the client's place moves. */
   private instances: readonly ServiceInstance[] | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** The addresses last handed to the balancer, in order. */
+  private handedKey: string | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -186,9 +188,17 @@ class MeshResolver implements experimental.Resolver {
     this.hand(attachment, instances);
   }
 
-  /** Hands the balancer the instances to connect to: the subset, with subsetting. */
+  /**
+   * Hands the balancer the instances to connect to: the subset, with subsetting. A subset equal
+   * to the one handed last is not handed again: most registry events (an instance joining
+   * elsewhere on the ring) leave a client's subset as it was, and each hand-over costs the
+   * balancer a pass over every address (the scale benchmark measured it, docs/benchmarks.md).
+   */
   private hand(attachment: Attachment, instances: readonly ServiceInstance[]): void {
     const picked = attachment.subset ? attachment.subset.pick(instances) : instances;
+    const key = picked.map((instance) => peerKey(instance.address, instance.port)).join(',');
+    if (attachment.subset && key === this.handedKey) return;
+    this.handedKey = key;
     this.latest = picked.map(toEndpoint);
     this.listener(experimental.statusOrFromValue(this.latest), {}, null, '');
   }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { watchWithRetry, type Discovery, type ServiceInstance } from '@nestmesh/discovery';
 
-import { clientOffset, subsetOf } from './subset.js';
+import { clientOffset, ringPosition, subsetOf } from './subset.js';
 import type { SubsetSettings } from './subset.options.js';
 
 /** How often a client whose own instance is not registered yet looks again, in ms. */
@@ -21,6 +21,8 @@ export class SubsetPolicy {
   private readonly abort = new AbortController();
   private following = false;
   private lookup: NodeJS.Timeout | undefined;
+  /** Ring positions by instance id: a SHA-256 per instance once, not once per list (a list per registry event). */
+  private readonly positions = new Map<string, number>();
 
   constructor(
     private readonly settings: SubsetSettings,
@@ -36,7 +38,18 @@ export class SubsetPolicy {
   pick<T extends ServiceInstance>(instances: readonly T[]): T[] {
     if (instances.length <= this.settings.threshold) return [...instances];
     if (!this.settings.place) this.followRank();
-    return subsetOf(instances, this.settings.size, this.offset);
+    // Ids of instances long gone are dropped now and then, not tracked one by one.
+    if (this.positions.size > 2 * instances.length + 1_000) this.positions.clear();
+    return subsetOf(instances, this.settings.size, this.offset, (id) => this.positionOf(id));
+  }
+
+  private positionOf(id: string): number {
+    let position = this.positions.get(id);
+    if (position === undefined) {
+      position = ringPosition(id);
+      this.positions.set(id, position);
+    }
+    return position;
   }
 
   /** Calls `listener` when the place moved (the subset of the same list may differ); returns the unsubscribe. */

@@ -21,19 +21,26 @@ export function subsetOf<T extends Pick<ServiceInstance, 'id'>>(
   instances: readonly T[],
   size: number,
   offset: number,
+  positionOf: (id: string) => number = ringPosition,
 ): T[] {
   if (instances.length <= size) return [...instances];
-  const ring = ringOrder(instances);
+  const ring = ringOrder(instances, positionOf);
   // i/C·N computed in floating point can fall a hair short of the integer it is (3/300·300):
   // the nudge, far below 1/C for any real C, keeps floor(i·N/C) exact.
   const start = Math.floor(normalizedOffset(offset) * ring.length + 1e-9) % ring.length;
   return Array.from({ length: size }, (_, step) => ring[(start + step) % ring.length]);
 }
 
-/** The instances in ring order: by the hash of their ids, ties (never seen in practice) by id. */
-export function ringOrder<T extends Pick<ServiceInstance, 'id'>>(instances: readonly T[]): T[] {
+/**
+ * The instances in ring order: by the hash of their ids (`positionOf`, ringPosition or a cache
+ * of it), ties (never seen in practice) by id.
+ */
+export function ringOrder<T extends Pick<ServiceInstance, 'id'>>(
+  instances: readonly T[],
+  positionOf: (id: string) => number = ringPosition,
+): T[] {
   return instances
-    .map((instance) => ({ instance, position: ringPosition(instance.id) }))
+    .map((instance) => ({ instance, position: positionOf(instance.id) }))
     .sort(
       (left, right) =>
         left.position - right.position ||
