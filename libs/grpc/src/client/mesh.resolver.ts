@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { status as Status, experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   watchWithRetry,
   WATCH_RETRY_BACKOFF,
@@ -11,6 +12,15 @@ import {
 
 import { DiscoveryTelemetry, peerKey } from './discovery-telemetry.js';
 import type { SubsetPolicy } from './subsetting/subset-policy.js';
+
+/**
+ * Least time between two lists a resolver hands its balancer, in ms. A change after a quiet
+ * spell goes through at once; a burst (a mass restart: hundreds of registrations in a second)
+ * goes through as its newest list every 100 ms, not event by event: at 300 instances each list
+ * costs a client about a millisecond of CPU, and 50 clients following 600 events each kept a
+ * 2-core machine busy for tens of seconds (docs/benchmarks.md, "Hundreds of instances").
+ */
+export const RESOLVER_UPDATE_INTERVAL_MS = 100;
 
 /** The URI scheme clients dial: `mesh:///<service>`. */
 export const MESH_SCHEME = 'mesh';
@@ -78,7 +88,8 @@ function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
  * follows the registry again once it answers. Before the first list (no instance yet, or no
  * registry), calls fail fast with UNAVAILABLE. A channel idle for `grpc.client_idle_timeout_ms`
  * (grpc-js' default: 30 min without calls) destroys its resolver and, at its next call, asks
- * it to resolve: the watch starts again then. With subsetting (the attachment's SubsetPolicy),
+ * it to resolve: the watch starts again then. A burst of changes reaches the balancer as its newest
+ * list at most every RESOLVER_UPDATE_INTERVAL_MS. With subsetting (the attachment's SubsetPolicy),
  * the balancer gets the client's subset of each list, picked again when the client's place moves.
  */
 class MeshResolver implements experimental.Resolver {
@@ -167,6 +178,8 @@ class MeshResolver implements experimental.Resolver {
         // A list that raced the abort belongs to a destroyed resolver's channel state: dropped.
         if (signal.aborted) break;
         this.onInstances(attachment, instances);
+        // Lists published meanwhile are not queued: the watch keeps only the newest one.
+        await sleep(RESOLVER_UPDATE_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
       }
     } catch (error) {
       // watchWithRetry only throws what the consumer threw: a bug here, not a registry failure.
