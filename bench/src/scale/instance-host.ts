@@ -98,7 +98,7 @@ export class InstanceHost implements Host {
       instances.map(async (instance) => {
         if (jitterMs > 0) await sleep(Math.random() * jitterMs);
         const begin = performance.now();
-        await this.backend.register(instance.registration);
+        await this.registerRetrying(instance.registration);
         return performance.now() - begin;
       }),
     );
@@ -108,6 +108,26 @@ export class InstanceHost implements Host {
       finishedAt: wallNow(),
       latenciesMs,
     };
+  }
+
+  /** Registrations that failed (etcd's request deadline passed) and were tried again. */
+  private retried = 0;
+
+  /**
+   * A failed registration (on an overloaded machine etcd's 3 s request deadline passes, then
+   * etcd3's circuit breaker opens) is tried again a second later, up to ten times, as an
+   * orchestrator would restart an instance that failed to start.
+   */
+  private async registerRetrying(registration: ServiceInstance): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.backend.register(registration);
+      } catch (error) {
+        if (attempt === 10) throw error;
+        this.retried++;
+        await sleep(1_000);
+      }
+    }
   }
 
   private async serve(): Promise<Instance> {

@@ -126,6 +126,8 @@ async function runRegistry(
       }
       await Promise.all(hostsOfInstances.map((peer) => peer.call('remove', { count: instances })));
     }
+    const stats = await Promise.all(hostsOfInstances.map((peer) => peer.call<{ retried: number }>('stats')));
+    run.registrationsRetried = stats.reduce((sum, each) => sum + each.retried, 0);
   } finally {
     for (const peer of hostsOfInstances) await peer.close();
   }

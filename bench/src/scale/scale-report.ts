@@ -10,6 +10,8 @@ export interface RegistryRun {
   spread: Record<string, { calls: number; failed: number; maxOverMean: number; minOverMean: number }>;
   changes?: ChangeResult;
   restarts?: RestartResult[];
+  /** Registrations that failed (request deadline) and were tried again. */
+  registrationsRetried?: number;
 }
 
 interface Settings {
@@ -37,6 +39,8 @@ export function report(runs: readonly RegistryRun[], settings: Settings): void {
       `${settings.clientCount} clients in ${settings.clientHostCount} processes (etcd; memory: one process, ${Math.ceil(settings.clientCount / settings.clientHostCount)} clients); ` +
       `${process.env.BENCH_NOTE ?? ''}`,
   );
+  for (const run of runs)
+    console.log(`${run.name}: ${run.registrationsRetried ?? 0} registrations failed and were tried again`);
   table(
     'Growth: registration and what clients saw (subsetting on; memory and CPU per client: etcd only)',
     [

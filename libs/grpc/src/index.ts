@@ -67,6 +67,7 @@ export {
   type AttachedDiscovery,
   DISCOVERY_CHANNEL_OPTION,
   MESH_SCHEME,
+  RESOLVER_UPDATE_INTERVAL_MS,
   setupMeshResolver,
 } from './client/mesh.resolver.js';
 export {
