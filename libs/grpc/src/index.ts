@@ -13,6 +13,8 @@ export {
   type BalancerName,
 } from './client/mesh-client.constants.js';
 export { setupP2cBalancer } from './client/balancers/p2c.balancer.js';
+export { clientOffset, ringOrder, subsetOf } from './client/subsetting/subset.js';
+export { DEFAULT_SUBSET_SIZE, type SubsetOptions } from './client/subsetting/subset.options.js';
 export {
   BALANCER_CLOCK_CHANNEL_OPTION,
   DEFAULT_P2C_SETTINGS,
@@ -65,6 +67,7 @@ export {
   type AttachedDiscovery,
   DISCOVERY_CHANNEL_OPTION,
   MESH_SCHEME,
+  RESOLVER_UPDATE_INTERVAL_MS,
   setupMeshResolver,
 } from './client/mesh.resolver.js';
 export {

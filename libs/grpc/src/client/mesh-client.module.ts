@@ -1,4 +1,5 @@
 import { Inject, Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { DynamicModule, OnApplicationShutdown, Provider } from '@nestjs/common';
 import type { ChannelCredentials, ChannelOptions, Interceptor } from '@grpc/grpc-js';
 import { Discovery, isServiceName } from '@nestmesh/discovery';
@@ -37,6 +38,9 @@ import { clientRetries, type ClientRetries, type ClientRetryOptions } from './re
 import { RETRY_BUDGET_CHANNEL_OPTION, RetryBudget } from './retries/retry-budget.js';
 import { clientTransport } from '../tls/transport-security.js';
 import type { MeshTlsOptions } from '../tls/tls.options.js';
+import { MeshGrpcServer } from '../server/mesh-grpc.server.js';
+import { SubsetPolicy } from './subsetting/subset-policy.js';
+import { subsetSettings, type SubsetOptions } from './subsetting/subset.options.js';
 
 export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDefinition>
   extends MeshChannelOptions, ClientRetryOptions {
@@ -59,6 +63,13 @@ export interface MeshClientOptions<S extends AnyServiceDefinition = AnyServiceDe
    * `grpc.service_config` in `channelOptions` wins over this.
    */
   balancer?: BalancerName;
+  /**
+   * Deterministic subsetting (docs/grpc.md, "Subsetting"): above `threshold` live instances
+   * (default 2 × size), connect to `size` of them (default 20), chosen so that every instance
+   * gets as many clients as the others, give or take one. On by default; `false` connects to
+   * every instance whatever their number.
+   */
+  subset?: SubsetOptions | false;
   /**
    * Client-side adaptive throttling per method (docs/grpc.md, "Circuit breaker"): on by
    * default (K 2, window 10 s, 20 requests before it may reject); `false` turns it off.
@@ -128,6 +139,7 @@ function validate(options: MeshClientOptions): ClientRetries {
   validateChannelOptions(options);
   userInterceptors(options);
   circuitBreakerSettings(options.circuitBreaker);
+  subsetSettings(options.subset);
   return clientRetries(options, SERVICE_CONFIGS[options.balancer ?? DEFAULT_BALANCER]);
 }
 
@@ -158,6 +170,19 @@ function retryBudgetOf(retries: ClientRetries, options: MeshClientOptions): Retr
   return new RetryBudget(retries.budget, () => clock.now());
 }
 
+/** The client's SubsetPolicy, its rank read from the app's own MeshGrpcServer, if it has one. */
+function subsetPolicy(options: MeshClientOptions, discovery: Discovery, moduleRef: ModuleRef) {
+  const settings = subsetSettings(options.subset);
+  if (!settings) return undefined;
+  let server: MeshGrpcServer | undefined;
+  try {
+    server = moduleRef.get(MeshGrpcServer, { strict: false });
+  } catch {
+    // A client-only app: no rank of its own, a random place on the ring.
+  }
+  return new SubsetPolicy(settings, discovery, () => server?.instance);
+}
+
 /** Closes the channels when the app has finished shutting down (after servers drained). */
 class ChannelCloser implements OnApplicationShutdown {
   constructor(private readonly close: () => void) {}
@@ -181,13 +206,13 @@ export class MeshClientModule {
     const providers: Provider[] = [
       {
         provide: channelToken,
-        inject: [Discovery],
-        useFactory: (discovery: Discovery) => {
+        inject: [Discovery, ModuleRef],
+        useFactory: (discovery: Discovery, moduleRef: ModuleRef) => {
           setupMeshResolver();
           setupP2cBalancer();
           // TLS settings are read (files checked) when the app is built, as the server's are.
           const transport = clientTransport(options);
-          const attached = attachDiscovery(discovery);
+          const attached = attachDiscovery(discovery, subsetPolicy(options, discovery, moduleRef));
           // Tracing only with an SDK registered before the app was built (else it would cost per
           // call for nothing); first, so that a call the breaker rejects still gets its span.
           const interceptors = [

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { status as Status, experimental } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   watchWithRetry,
   WATCH_RETRY_BACKOFF,
@@ -10,6 +11,16 @@ import {
 } from '@nestmesh/discovery';
 
 import { DiscoveryTelemetry, peerKey } from './discovery-telemetry.js';
+import type { SubsetPolicy } from './subsetting/subset-policy.js';
+
+/**
+ * Least time between two lists a resolver hands its balancer, in ms. A change after a quiet
+ * spell goes through at once; a burst (a mass restart: hundreds of registrations in a second)
+ * goes through as its newest list every 100 ms, not event by event: at 300 instances each list
+ * costs a client about a millisecond of CPU, and 50 clients following 600 events each kept a
+ * 2-core machine busy for tens of seconds (docs/benchmarks.md, "Hundreds of instances").
+ */
+export const RESOLVER_UPDATE_INTERVAL_MS = 100;
 
 /** The URI scheme clients dial: `mesh:///<service>`. */
 export const MESH_SCHEME = 'mesh';
@@ -30,6 +41,8 @@ interface Attachment {
   instancesByPeer: Map<string, string>;
   /** Opened by the first resolver, closed on release. */
   telemetry?: DiscoveryTelemetry;
+  /** Which of the instances the channels connect to; all of them without. Closed on release. */
+  subset?: SubsetPolicy;
 }
 
 const attachments = new Map<string, Attachment>();
@@ -47,15 +60,16 @@ export interface AttachedDiscovery {
  * Makes `discovery` reachable from the resolvers of the channels given `optionValue` (a
  * client's channels, all closed before `release()`, called once).
  */
-export function attachDiscovery(discovery: Discovery): AttachedDiscovery {
+export function attachDiscovery(discovery: Discovery, subset?: SubsetPolicy): AttachedDiscovery {
   const optionValue = `discovery-${++sequence}`;
-  const attachment: Attachment = { discovery, instancesByPeer: new Map() };
+  const attachment: Attachment = { discovery, instancesByPeer: new Map(), subset };
   attachments.set(optionValue, attachment);
   return {
     optionValue,
     instanceAt: (peer) => attachment.instancesByPeer.get(peer),
     release: () => {
       attachment.telemetry?.close();
+      attachment.subset?.close();
       attachments.delete(optionValue);
     },
   };
@@ -74,7 +88,9 @@ function toEndpoint(instance: ServiceInstance): experimental.Endpoint {
  * follows the registry again once it answers. Before the first list (no instance yet, or no
  * registry), calls fail fast with UNAVAILABLE. A channel idle for `grpc.client_idle_timeout_ms`
  * (grpc-js' default: 30 min without calls) destroys its resolver and, at its next call, asks
- * it to resolve: the watch starts again then.
+ * it to resolve: the watch starts again then. A burst of changes reaches the balancer as its newest
+ * list at most every RESOLVER_UPDATE_INTERVAL_MS. With subsetting (the attachment's SubsetPolicy),
+ * the balancer gets the client's subset of each list, picked again when the client's place moves.
  */
 class MeshResolver implements experimental.Resolver {
   private readonly logger = new Logger('MeshResolver');
@@ -83,6 +99,11 @@ class MeshResolver implements experimental.Resolver {
   private readonly service: string;
   private latest: experimental.Endpoint[] | undefined;
   private readonly attachment: Attachment | undefined;
+  /** The whole last non-empty list, to pick the subset from again when the client's place moves. */
+  private instances: readonly ServiceInstance[] | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** The addresses last handed to the balancer, in order. */
+  private handedKey: string | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -123,11 +144,16 @@ class MeshResolver implements experimental.Resolver {
   destroy(): void {
     this.abort?.abort();
     this.abort = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   private start(attachment: Attachment): void {
     const abort = new AbortController();
     this.abort = abort;
+    this.unsubscribe = attachment.subset?.onChange(() => {
+      if (this.instances && !abort.signal.aborted) this.hand(attachment, this.instances);
+    });
     // The channel may start resolving inside a traced call: the watch is no part of that trace.
     context.with(ROOT_CONTEXT, () => void this.follow(attachment, abort.signal));
   }
@@ -152,6 +178,8 @@ class MeshResolver implements experimental.Resolver {
         // A list that raced the abort belongs to a destroyed resolver's channel state: dropped.
         if (signal.aborted) break;
         this.onInstances(attachment, instances);
+        // Lists published meanwhile are not queued: the watch keeps only the newest one.
+        await sleep(RESOLVER_UPDATE_INTERVAL_MS, undefined, { signal }).catch(() => undefined);
       }
     } catch (error) {
       // watchWithRetry only throws what the consumer threw: a bug here, not a registry failure.
@@ -166,10 +194,25 @@ class MeshResolver implements experimental.Resolver {
       if (!this.latest) this.reportError(`no live instances of "${this.service}"`);
       return;
     }
-    this.latest = instances.map(toEndpoint);
+    this.instances = instances;
     attachment.instancesByPeer = new Map(
       instances.map((instance) => [peerKey(instance.address, instance.port), instance.id]),
     );
+    this.hand(attachment, instances);
+  }
+
+  /**
+   * Hands the balancer the instances to connect to: the subset, with subsetting. A subset equal
+   * to the one handed last is not handed again: most registry events (an instance joining
+   * elsewhere on the ring) leave a client's subset as it was, and each hand-over costs the
+   * balancer a pass over every address (the scale benchmark measured it, docs/benchmarks.md).
+   */
+  private hand(attachment: Attachment, instances: readonly ServiceInstance[]): void {
+    const picked = attachment.subset ? attachment.subset.pick(instances) : instances;
+    const key = picked.map((instance) => peerKey(instance.address, instance.port)).join(',');
+    if (attachment.subset && key === this.handedKey) return;
+    this.handedKey = key;
+    this.latest = picked.map(toEndpoint);
     this.listener(experimental.statusOrFromValue(this.latest), {}, null, '');
   }
 

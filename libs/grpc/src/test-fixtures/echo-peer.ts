@@ -199,12 +199,13 @@ export class EchoPeer {
 }
 
 /**
- * A TCP relay to `port` that counts the bytes clients send through it: what went over the
- * wire, to tell compressed requests from plain ones.
+ * A TCP relay to `port` that counts the bytes clients send through it (what went over the
+ * wire, to tell compressed requests from plain ones) and the connections open through it.
  */
 export class CountingRelay {
   bytesUp = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly clients = new Set<Socket>();
 
   private constructor(
     private readonly server: TcpServer,
@@ -219,6 +220,11 @@ export class CountingRelay {
     return relay;
   }
 
+  /** Client connections open through the relay now. */
+  get openConnections(): number {
+    return this.clients.size;
+  }
+
   stop(): void {
     for (const socket of this.sockets) socket.destroy();
     this.server.close();
@@ -227,6 +233,8 @@ export class CountingRelay {
   private relay(client: Socket, targetPort: number): void {
     const upstream = connect(targetPort, '127.0.0.1');
     this.sockets.add(client).add(upstream);
+    this.clients.add(client);
+    client.on('close', () => this.clients.delete(client));
     client.on('data', (chunk: Buffer) => (this.bytesUp += chunk.length));
     client.pipe(upstream).pipe(client);
     const close = () => {
