@@ -9,6 +9,14 @@ export const ETCD_RENEW_RETRY_MS = 200;
 /** Re-registration after a lost lease retries with jittered backoff, doubling between these (ms). */
 export const ETCD_REREGISTER_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const;
 /**
+ * The first re-registration after a lost lease waits a random 0..this long, in ms (default: the
+ * lesser of 1 s and TTL/5). Leases are lost together (etcd wiped, quorum back after an outage
+ * longer than the TTL), and every instance's renewal retries within the same 200 ms: without a
+ * spread all of them would grant, put and watch-notify at once (a thundering herd on etcd and
+ * on every watching client).
+ */
+export const ETCD_REREGISTER_SPREAD_MS = 1_000;
+/**
  * Delay before etcd3's watch manager reconnects its stream, in ms. Our watches end on the
  * first disconnection (see Discovery) and detach at once, so the manager finds nothing to
  * reconnect; a short constant delay keeps its timer from outliving `close()` (its default

@@ -6,6 +6,12 @@ export interface EtcdRegistryOptions {
   hosts: string[];
   /** Lease TTL of each registration, in seconds. Default 5; keep-alives go out every TTL/3. */
   ttlSeconds?: number;
+  /**
+   * Re-registration after a lost lease starts after a random 0..this many ms (0: at once).
+   * Default the lesser of 1000 and TTL/5, so instances that lost their leases together do not
+   * come back together.
+   */
+  reregisterSpreadMs?: number;
   /** Key prefix. Default `/nestmesh/services`. */
   prefix?: string;
   /** Deadline of each etcd request, in ms. Default 3000. */

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnOwned, startEtcd, type EtcdServer } from '@nestmesh/testing';
+import { spawnOwned, startEtcd, waitFor, type EtcdServer } from '@nestmesh/testing';
 
 import { RegistryUnavailableError } from '../../discovery.errors.js';
 import type { ServiceInstance } from '../../service-instance.js';
@@ -76,9 +76,13 @@ discoveryContract('etcd (a real etcd process)', async () => {
       start: () => etcd.start({ wipe: true }),
       failWithinMs: REQUEST_TIMEOUT_MS * ETCD3_ATTEMPTS + ETCD3_BREAKER_MS,
       // The lease is found lost at most 2 TTLs after the last keep-alive; then the breaker and
-      // the re-registration backoff; then the etcd start-up itself (waited for by start()).
+      // the re-registration spread and backoff; then the etcd start-up itself (waited for by start()).
       recoverWithinMs:
-        2 * TTL_SECONDS * 1000 + ETCD3_BREAKER_MS + ETCD_REREGISTER_BACKOFF.maxMs + REQUEST_TIMEOUT_MS,
+        2 * TTL_SECONDS * 1000 +
+        ETCD3_BREAKER_MS +
+        (TTL_SECONDS * 1000) / 5 +
+        ETCD_REREGISTER_BACKOFF.maxMs +
+        REQUEST_TIMEOUT_MS,
     },
   };
 });
@@ -164,6 +168,70 @@ describe('etcd registry: an etcd that stops answering', { timeout: 60_000 }, () 
     } finally {
       registry.close();
       proxy.close();
+    }
+  });
+});
+
+describe('etcd registry: instances that lost their leases together', { timeout: 90_000 }, () => {
+  let etcd: EtcdServer;
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(() => etcd.stop());
+
+  it('register again spread over reregisterSpreadMs, each once (no thundering herd)', async () => {
+    const SPREAD_MS = 1_500;
+    const COUNT = 20;
+    const registry = new EtcdRegistry({
+      hosts: [etcd.endpoint],
+      ttlSeconds: TTL_SECONDS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      reregisterSpreadMs: SPREAD_MS,
+    });
+    const reader = connectTo([etcd.endpoint]);
+    const name = `herd-${randomUUID().slice(0, 8)}`;
+    try {
+      const instances = Array.from({ length: COUNT }, (_, index) => ({
+        id: `${name}-${index}`,
+        name,
+        address: '127.0.0.1',
+        port: 1000 + index,
+        tags: [],
+        metadata: {},
+      }));
+      // Registered together, so their renewals run in step and find the leases gone together.
+      await Promise.all(instances.map((instance) => registry.register(instance)));
+      await etcd.kill();
+      await etcd.start({ wipe: true }); // every lease is gone
+      const firstSeen = new Map<string, number>();
+      await waitFor(
+        async () => {
+          const listed = await reader.instances(name).catch(() => []);
+          for (const { id } of listed) if (!firstSeen.has(id)) firstSeen.set(id, performance.now());
+          return firstSeen.size === COUNT;
+        },
+        {
+          timeoutMs:
+            2 * TTL_SECONDS * 1000 +
+            ETCD3_BREAKER_MS +
+            SPREAD_MS +
+            ETCD_REREGISTER_BACKOFF.maxMs +
+            4 * REQUEST_TIMEOUT_MS,
+          intervalMs: 20,
+          description: 'every instance registered again',
+        },
+      );
+      const times = [...firstSeen.values()];
+      // 20 uniform draws over 1.5 s span less than a third of it with probability < 1e-7; without
+      // the spread they all come back within one 200 ms renewal retry. Load only widens the span.
+      assert.ok(
+        Math.max(...times) - Math.min(...times) >= SPREAD_MS / 3,
+        `re-registrations spanned ${Math.round(Math.max(...times) - Math.min(...times))} ms`,
+      );
+      assert.equal((await reader.instances(name)).length, COUNT, 'each instance registered once');
+    } finally {
+      registry.close();
+      reader.close();
     }
   });
 });

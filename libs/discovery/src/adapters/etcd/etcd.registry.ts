@@ -17,6 +17,7 @@ import {
   DEFAULT_ETCD_TTL_SECONDS,
   ETCD_RENEW_RETRY_MS,
   ETCD_REREGISTER_BACKOFF,
+  ETCD_REREGISTER_SPREAD_MS,
 } from './etcd.constants.js';
 import type { EtcdRegistryOptions } from './etcd.options.js';
 import { createRegistryClient } from './etcd.client.js';
@@ -56,6 +57,8 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
   /** The URL as errors show it (redacted there). */
   private readonly name: string;
   private readonly ttlSeconds: number;
+  /** Upper bound of the random pause before a re-registration (see the option). */
+  private readonly reregisterSpreadMs: number;
   private readonly prefix: string;
   private readonly registrations = new Map<string, Registration>();
   /** Open watches, ended by close(): etcd3 keeps reconnecting a watcher until it is cancelled. */
@@ -65,6 +68,8 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
 
   constructor(private readonly options: EtcdRegistryOptions) {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_ETCD_TTL_SECONDS;
+    this.reregisterSpreadMs =
+      options.reregisterSpreadMs ?? Math.min(ETCD_REREGISTER_SPREAD_MS, (this.ttlSeconds * 1000) / 5);
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
     this.name =
       options.url ?? `etcd://${options.hosts.map((host) => host.replace(/^https?:\/\//, '')).join(',')}`;
@@ -237,6 +242,10 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     try {
       registration.lease?.release();
       const backoff = new Backoff(ETCD_REREGISTER_BACKOFF);
+      // Spread the instances that lost their leases together (see ETCD_REREGISTER_SPREAD_MS).
+      const spreadMs = Math.random() * this.reregisterSpreadMs;
+      if (spreadMs > 0)
+        await sleep(spreadMs, undefined, { signal: this.closing.signal }).catch(() => undefined);
       while (!registration.closed) {
         try {
           await this.attach(registration);
