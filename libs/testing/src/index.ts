@@ -26,3 +26,10 @@ export {
   type StartPrometheusOptions,
 } from './prometheus-server.js';
 export { ManualClock, settle } from './manual-clock.js';
+export {
+  startRedisCluster,
+  type RedisCluster,
+  type RedisClusterNode,
+  type StartRedisClusterOptions,
+} from './redis-cluster.js';
+export type { MigrateSlotOptions } from './redis-cluster-topology.js';
