@@ -4,6 +4,7 @@ import { BackendRegistry } from '@nestmesh/common';
 import { InvalidElectionOptionsError } from '../coordination.errors.js';
 import { registerEtcdElectionInspector } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryElectionInspector } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterElectionInspector } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisElectionInspector } from './adapters/redis/redis.scheme.js';
 import { leaderIdentity, type LeaderInfo } from './leader-election.js';
 
@@ -88,6 +89,7 @@ export const electionInspectors = new BackendRegistry<Record<string, never>, Ele
 export type ElectionInspectors = typeof electionInspectors;
 registerMemoryElectionInspector(electionInspectors);
 registerRedisElectionInspector(electionInspectors);
+registerRedisClusterElectionInspector(electionInspectors);
 registerEtcdElectionInspector(electionInspectors);
 
 /**

@@ -2,6 +2,7 @@ import { BackendRegistry, splitBackendUrls } from '@nestmesh/common';
 
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { registerMemoryLockScheme } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterLockScheme } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisLockSchemes } from './adapters/redis/redis.scheme.js';
 import { registerZookeeperLockScheme } from './adapters/zookeeper/zookeeper.scheme.js';
 import type { LockBackend } from './lock-backend.js';
@@ -37,6 +38,7 @@ export const lockBackends = new BackendRegistry<LockBackendOptions, ClosableLock
 export type LockBackends = typeof lockBackends;
 registerMemoryLockScheme(lockBackends);
 registerRedisLockSchemes(lockBackends);
+registerRedisClusterLockScheme(lockBackends);
 registerZookeeperLockScheme(lockBackends);
 
 /**

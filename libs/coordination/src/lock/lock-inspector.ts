@@ -2,6 +2,7 @@ import { BackendRegistry } from '@nestmesh/common';
 
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { registerMemoryLockInspector } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterLockInspector } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisLockInspectors } from './adapters/redis/redis.scheme.js';
 
 /** A lock someone holds now. */
@@ -43,6 +44,7 @@ export const lockInspectors = new BackendRegistry<Record<string, never>, LockIns
 export type LockInspectors = typeof lockInspectors;
 registerMemoryLockInspector(lockInspectors);
 registerRedisLockInspectors(lockInspectors);
+registerRedisClusterLockInspector(lockInspectors);
 
 /**
  * An inspector of the locks `url` names: `memory://` (every memory lock backend of this

@@ -7,3 +7,11 @@ export {
 } from '../../../election/adapters/redis/redis.election.js';
 export { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 export { REDIS_CONNECTION_QUERY, redisOptionsOf } from './redis.options.js';
+export { isCluster, primariesOf, type RedisClient } from './redis.client.js';
+export {
+  isRedisClusterUrl,
+  REDIS_CLUSTER_DEFAULTS,
+  REDIS_CLUSTER_SCHEMES,
+  redisClusterOptionsOf,
+  type RedisClusterConnection,
+} from './redis-cluster.options.js';

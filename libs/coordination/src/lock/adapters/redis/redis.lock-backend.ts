@@ -1,10 +1,11 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { createHash } from 'node:crypto';
 
-import { LockUnavailableError } from '../../../coordination.errors.js';
+import { InvalidLockOptionsError, LockUnavailableError } from '../../../coordination.errors.js';
 import { leadershipRecord, sinceOf } from '../../../election/leader-election.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { ReleaseWaiters } from '../../release-waiters.js';
+import { isCluster, type RedisClient } from './redis.client.js';
 import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 import { ReleaseSubscription } from './release.subscription.js';
 
@@ -101,7 +102,7 @@ export interface RedisLockBackendOptions {
  * deadline) with LockUnavailableError, so a caller never waits on a lock it cannot get.
  */
 export class RedisLockBackend implements LockBackend {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** Deadline of each command, in ms. */
   readonly commandTimeoutMs: number;
   /** Commands sent and not yet answered: id → when sent (monotonic ms), oldest first. */
@@ -114,6 +115,8 @@ export class RedisLockBackend implements LockBackend {
   /** Where announced releases are heard (announceReleases only). */
   private readonly releases: ReleaseSubscription | undefined;
   private closed = false;
+  /** On a Redis Cluster, where every script's keys must share one hash slot. */
+  private readonly clustered: boolean;
   /** waitForRelease() calls, by lock key. */
   private readonly releaseWaiters = new ReleaseWaiters();
 
@@ -133,6 +136,7 @@ export class RedisLockBackend implements LockBackend {
     });
     client.on('error', () => undefined); // surfaced per command as LockUnavailableError
     this.client = client;
+    this.clustered = isCluster(client);
     this.releases = this.announceReleases
       ? new ReleaseSubscription(client, this.releaseChannel, this.commandTimeoutMs, (lockKey) =>
           this.releaseWaiters.wake(lockKey),
@@ -189,6 +193,13 @@ export class RedisLockBackend implements LockBackend {
   // acquire/extend/release chain on script() instead of awaiting it: one async frame less per
   // command on the hot path.
   acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
+    if (this.clustered && (key === '' || key.startsWith('}')))
+      return Promise.reject(
+        new InvalidLockOptionsError(
+          'key',
+          `${JSON.stringify(key)} cannot be a lock key on a Redis Cluster: the hash tag {key} would be empty, and the lock and its fence counter would land in different slots (a key must not be empty nor start with "}")`,
+        ),
+      );
     return this.script(
       key,
       SCRIPTS.acquire,
