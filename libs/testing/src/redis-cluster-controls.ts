@@ -98,7 +98,8 @@ function firstRunning(nodes: readonly RedisClusterNode[]): RedisClusterNode {
 
 /**
  * Every running node says `cluster_state:ok`, flags no running node as failing, and they all
- * name the same primary for every slot (a failover or migration has reached them all).
+ * name the same primary for every slot (a failover or migration has reached them all); every
+ * running replica has synced.
  */
 async function healthy(nodes: readonly RedisClusterNode[]): Promise<boolean> {
   const running = nodes.filter((node) => node.running);
@@ -109,9 +110,16 @@ async function healthy(nodes: readonly RedisClusterNode[]): Promise<boolean> {
     if (info?.get('cluster_state') !== 'ok') return false;
     const view = await clusterNodes(node.port);
     if (view.some((seen) => seen.failing && runningPorts.has(seen.port))) return false;
+    if (!(await replicationUp(node.port))) return false;
     owners.add(slotOwners(view));
   }
   return owners.size === 1;
+}
+
+/** A primary, or a replica whose link to its primary is up (it has synced). */
+async function replicationUp(port: number): Promise<boolean> {
+  const info = await redisCli(port, ['INFO', 'replication']);
+  return info.includes('role:master') || info.includes('master_link_status:up');
 }
 
 /** Which port serves each range of slots, as one string to compare views. */

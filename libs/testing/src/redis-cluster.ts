@@ -65,7 +65,10 @@ export interface RedisCluster {
   killPrimary(primary: RedisClusterNode): Promise<RedisClusterNode>;
   /** Moves `slot` to `to` while it serves, keys in batches (ASK meanwhile; see migrateSlot). */
   migrateSlot(slot: number, to: RedisClusterNode, options?: MigrateSlotOptions): Promise<void>;
-  /** Resolves once every live node says `cluster_state:ok` and knows every node. */
+  /**
+   * Resolves once every running node says `cluster_state:ok`, they agree on who serves each
+   * slot, and every running replica's link to its primary is up (it has synced).
+   */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes their folders; safe to call twice. */
   stop(): Promise<void>;
@@ -119,6 +122,8 @@ function nodeProcess(port: number, folder: string, nodeTimeoutMs: number): Serve
     ...['--cluster-node-timeout', String(nodeTimeoutMs)],
     // A replica may take over however long it was cut off (a paused test node lags).
     ...['--cluster-replica-validity-factor', '0'],
+    // A new replica syncs at once (Redis waits 5 s by default for more replicas to join).
+    ...['--repl-diskless-sync-delay', '0'],
     ...['--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
   ];
   return serverProcess({

@@ -4,6 +4,7 @@ import { REDIS_CLUSTER_SCHEMES } from '../../../lock/adapters/redis/redis-cluste
 import {
   REDIS_CLUSTER_URL_QUERY,
   redisClusterClientUrl,
+  replicasOf,
 } from '../../../lock/adapters/redis/redis-cluster.scheme.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
@@ -19,7 +20,13 @@ export function registerRedisClusterElectionScheme(backends: ElectionBackends): 
       const clientUrl = redisClusterClientUrl(url);
       const requestTimeoutMs = agreedTimeoutMs([url], { name: 'requestTimeoutMs', value: option });
       const { RedisLeaderElection } = await import('./redis.election.js');
-      const election = new RedisLeaderElection({ url: clientUrl, group, timing, requestTimeoutMs });
+      const election = new RedisLeaderElection({
+        url: clientUrl,
+        group,
+        timing,
+        requestTimeoutMs,
+        replicas: replicasOf(url),
+      });
       await election.credentialsChecked().catch(async (error: unknown) => {
         await election.close();
         throw error;

@@ -13,6 +13,8 @@ export interface RedisLeaderElectionOptions {
   group: string;
   /** Default DEFAULT_ELECTION_TIMING. */
   timing?: Partial<ElectionTiming>;
+  /** Replicas a won lease must reach before it counts (see RedisLockBackendOptions.replicas). Default 0. */
+  replicas?: number;
   /** Deadline of each Redis command, in ms. Default 500. */
   requestTimeoutMs?: number;
 }
@@ -38,6 +40,7 @@ export class RedisLeaderElection extends LeaseLeaderElection {
       prefix: ELECTION_KEY_PREFIX,
       announceReleases: true,
       commandTimeoutMs,
+      replicas: options.replicas,
     });
     super(backend, group, timing, true);
     this.leases = backend;

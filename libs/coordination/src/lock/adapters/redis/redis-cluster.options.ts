@@ -1,7 +1,14 @@
 import type { BackendUrl } from '@nestmesh/common';
 import type { ClusterOptions } from 'ioredis';
 
-import { hostAndPort, REDIS_CONNECTION_QUERY } from './redis.options.js';
+import { hostAndPort } from './redis.options.js';
+
+/**
+ * The query a `redis+cluster://` URL takes: `timeout`, the command deadline in ms, and
+ * `replicas`, how many replicas a lock grant must reach before it is handed out (read by the
+ * lock and election schemes, not by the connection).
+ */
+export const REDIS_CLUSTER_QUERY = ['timeout', 'replicas'] as const;
 
 /** `redis+cluster://`: a Redis Cluster, served by ioredis' Cluster client. */
 export const REDIS_CLUSTER_SCHEMES = ['redis+cluster', 'rediss+cluster'] as const;
@@ -39,7 +46,7 @@ export function isRedisClusterUrl(url: BackendUrl): boolean {
 }
 
 /**
- * The seeds and options of `redis+cluster://[user:password@]host:port[,host:port…][?timeout=]`:
+ * The seeds and options of `redis+cluster://[user:password@]host:port[,host:port…][?timeout=&replicas=]`:
  * every host is a seed (list a few, so that the client starts while one is down); user and
  * password authenticate on every node. Refuses no host, a path (a cluster has one database,
  * 0) and unknown query parameters; `rediss+cluster://` is refused: TLS to a cluster is not
@@ -51,7 +58,7 @@ export function redisClusterOptionsOf(url: BackendUrl): RedisClusterConnection {
     url.fail('TLS to a Redis Cluster is not supported yet; use redis+cluster:// on a trusted network');
   if (url.hosts.length === 0) url.fail('names no cluster node (redis+cluster://host:6379,host:6380)');
   if (url.path && url.path !== '/') url.fail('a Redis Cluster has one database, 0: remove the path');
-  url.onlyQuery(REDIS_CONNECTION_QUERY.filter((name) => name === 'timeout'));
+  url.onlyQuery(REDIS_CLUSTER_QUERY);
   const { username, password } = url.credentials ?? {};
   return {
     nodes: url.hosts.map((host) => hostAndPort(url, host)),

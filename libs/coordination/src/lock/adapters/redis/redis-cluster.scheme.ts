@@ -4,10 +4,19 @@ import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
 import type { LockInspectors } from '../../lock-inspector.js';
-import { REDIS_CLUSTER_SCHEMES, redisClusterOptionsOf } from './redis-cluster.options.js';
+import {
+  REDIS_CLUSTER_QUERY,
+  REDIS_CLUSTER_SCHEMES,
+  redisClusterOptionsOf,
+} from './redis-cluster.options.js';
 
-/** The query a `redis+cluster://` URL takes: `timeout`, the command deadline in ms. */
-export const REDIS_CLUSTER_URL_QUERY = ['timeout'] as const;
+/** The query a `redis+cluster://` URL takes (see REDIS_CLUSTER_QUERY). */
+export const REDIS_CLUSTER_URL_QUERY = REDIS_CLUSTER_QUERY;
+
+/** `?replicas=N`: replicas a lock grant must reach before it is handed out; default 0. */
+export function replicasOf(url: BackendUrl): number {
+  return url.query.get('replicas') === '0' ? 0 : (url.positiveNumber('replicas', { integer: true }) ?? 0);
+}
 
 /**
  * The URL a cluster client of this lib is given for `url`: the same seeds and credentials,
@@ -36,7 +45,7 @@ export function registerRedisClusterLockScheme(backends: LockBackends): void {
       const clientUrl = redisClusterClientUrl(url);
       const commandTimeoutMs = agreedTimeoutMs([url], { name: 'commandTimeoutMs', value: option });
       const { RedisLockBackend } = await import('./redis.lock-backend.js');
-      const backend = new RedisLockBackend({ url: clientUrl, commandTimeoutMs });
+      const backend = new RedisLockBackend({ url: clientUrl, commandTimeoutMs, replicas: replicasOf(url) });
       // A refused password stops the app at startup (BackendAuthError), not at the first lock.
       await backend.credentialsChecked().catch(async (error: unknown) => {
         await backend.close();

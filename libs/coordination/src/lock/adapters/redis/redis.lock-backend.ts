@@ -8,6 +8,7 @@ import { ReleaseWaiters } from '../../release-waiters.js';
 import { isCluster, type RedisClient } from './redis.client.js';
 import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 import { ReleaseSubscription } from './release.subscription.js';
+import { evalThenWait } from './replicated-grant.js';
 
 /** Lock keys live under their own prefix; `{…}` keeps a key and its fence counter in one cluster slot. */
 export const LOCK_KEY_PREFIX = 'nestmesh:lock:';
@@ -92,6 +93,14 @@ export interface RedisLockBackendOptions {
    * Default false (locks); elections turn it on for fast handover.
    */
   announceReleases?: boolean;
+  /**
+   * Replicas that must have a grant before it is handed out (WAIT after the acquire script,
+   * within half the command deadline). Default 0: a grant is handed out as soon as the primary
+   * has it, and a failover before it reached a replica loses it (the next holder then gets
+   * the same fencing token). With 1 the lease and the fence survive the failover of one node;
+   * a grant no replica acknowledged in time is released and reported LockUnavailableError.
+   */
+  replicas?: number;
   /** Extra ioredis options. */
   redis?: RedisOptions;
 }
@@ -115,6 +124,8 @@ export class RedisLockBackend implements LockBackend {
   /** Where announced releases are heard (announceReleases only). */
   private readonly releases: ReleaseSubscription | undefined;
   private closed = false;
+  /** Replicas each grant must reach before acquire() resolves (see the option). */
+  private readonly replicas: number;
   /** On a Redis Cluster, where every script's keys must share one hash slot. */
   private readonly clustered: boolean;
   /** waitForRelease() calls, by lock key. */
@@ -124,6 +135,7 @@ export class RedisLockBackend implements LockBackend {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
     this.prefix = options.prefix ?? LOCK_KEY_PREFIX;
     this.announceReleases = options.announceReleases ?? false;
+    this.replicas = options.replicas ?? 0;
     const client = createRedisClient(options.url, {
       enableOfflineQueue: false,
       // With no retries, a dropped connection rejects every command in flight at once.
@@ -200,6 +212,7 @@ export class RedisLockBackend implements LockBackend {
           `${JSON.stringify(key)} cannot be a lock key on a Redis Cluster: the hash tag {key} would be empty, and the lock and its fence counter would land in different slots (a key must not be empty nor start with "}")`,
         ),
       );
+    if (this.replicas > 0) return this.acquireReplicated(key, owner, ttlMs);
     return this.script(
       key,
       SCRIPTS.acquire,
@@ -208,6 +221,35 @@ export class RedisLockBackend implements LockBackend {
       owner,
       Math.ceil(ttlMs),
     ).then((token) => (token === null ? undefined : BigInt(token as number)));
+  }
+
+  /**
+   * The acquire script and WAIT on one connection (see evalThenWait), so the grant is on
+   * `replicas` replicas before it is handed out: a failover then
+   * keeps the lease and the fence, and the next token is greater. A grant not acknowledged in
+   * half the command deadline is released and refused.
+   */
+  private async acquireReplicated(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
+    const waitMs = Math.max(1, Math.floor(this.commandTimeoutMs / 2));
+    const { answer: granted, acknowledged } = await this.command(key, () =>
+      evalThenWait(
+        this.client,
+        ACQUIRE,
+        [this.lockKey(key), this.fenceKey(key)],
+        [owner, Math.ceil(ttlMs)],
+        this.replicas,
+        waitMs,
+      ),
+    );
+    if (granted === null) return undefined;
+    if (acknowledged >= this.replicas) return BigInt(granted as number);
+    await this.release(key, owner).catch(() => undefined);
+    throw new LockUnavailableError(
+      key,
+      new Error(
+        `the grant reached ${acknowledged} of ${this.replicas} replica(s) within ${waitMs} ms; refused, since a failover would lose it`,
+      ),
+    );
   }
 
   extend(key: string, owner: string, ttlMs: number): Promise<boolean> {
