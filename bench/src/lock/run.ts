@@ -63,9 +63,11 @@ const zookeeperBackend = new ZookeeperLockBackend({
   requestTimeoutMs: 5000,
 });
 const zookeeperLocks = new LockService(zookeeperBackend);
-const clusterBackend = await lockBackends.create(cluster.url, {});
+// A 5 s deadline, as for ZooKeeper: six redis-servers share CPU 1 here, and one answer later
+// than 1 s would drop and remake the cluster client's connections (the watchdog) mid-run.
+const clusterBackend = await lockBackends.create(cluster.url, { commandTimeoutMs: 5000 });
 const clusterLocks = new LockService(clusterBackend);
-const replicatedBackend = await lockBackends.create(`${cluster.url}?replicas=1`, {});
+const replicatedBackend = await lockBackends.create(`${cluster.url}?replicas=1`, { commandTimeoutMs: 5000 });
 const replicatedLocks = new LockService(replicatedBackend);
 
 /** One acquire+release on `service`; false when the key is held. */

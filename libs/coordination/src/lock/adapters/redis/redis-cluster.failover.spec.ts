@@ -42,6 +42,10 @@ async function grantThenCrash(
   replica.resume();
   await cluster.killPrimary(primary);
   const promotedAfterMs = performance.now() - crashedAt;
+  // Detection takes the node timeout, the election a few hundred ms more (about 2 × on a quiet
+  // machine); the bound leaves room for a loaded one.
+  assert.ok(promotedAfterMs >= cluster.nodeTimeoutMs, `promoted after ${promotedAfterMs} ms`);
+  assert.ok(promotedAfterMs <= 10 * cluster.nodeTimeoutMs, `promoted after ${promotedAfterMs} ms`);
   await primary.start(); // back as a replica of the promoted node, for the next case
   await cluster.waitUntilHealthy();
   return { granted, promotedAfterMs };
