@@ -76,7 +76,16 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
       createLeaderElection({ group: 'g', url: 'memory://', requestTimeoutMs: -1 }),
       (error: unknown) => error instanceof InvalidElectionOptionsError && error.option === 'requestTimeoutMs',
     );
-    assert.deepEqual(electionBackends.schemes(), ['etcd', 'etcds', 'memory', 'redis', 'rediss', 'zk']);
+    assert.deepEqual(electionBackends.schemes(), [
+      'etcd',
+      'etcds',
+      'memory',
+      'redis',
+      'redis+cluster',
+      'rediss',
+      'rediss+cluster',
+      'zk',
+    ]);
   });
 
   it('bad timing with a Redis URL is refused before any connection is made: the app process exits by itself', async () => {
