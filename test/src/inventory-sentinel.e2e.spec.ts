@@ -23,7 +23,7 @@ describe(
       deployment = await startRedisSentinel();
       // The test's own view of the data, through the Sentinels like the apps': after the
       // failover it reads the new primary.
-      client = createRedisClient(deployment.url);
+      client = createRedisClient(deployment.url) as Redis; // a Sentinel URL is one connection, never a Cluster
       cluster = await startEmbeddedCluster({
         redisUrl: deployment.url,
         ordersInRedis: true,

@@ -8,11 +8,14 @@
 //   ZooKeeper     LockService.tryAcquire + release on zk:// (a standalone ZooKeeper started here,
 //                 Debian `zookeeper`): create the queue node, list the queue and read its czxid
 //                 (one round trip, pipelined), delete: three requests, two round trips waited on
+//   Redis Cluster LockService.tryAcquire + release on redis+cluster:// (3 primaries + 3
+//                 replicas started here), and with ?replicaAcks=1 (the acquire script, then WAIT 1
+//                 on the same connection: each grant acknowledged by a replica first)
 // The client is pinned to CPU 0, redis-server and ZooKeeper to CPU 1. Rounds alternate them; medians. Env: BENCH_ROUNDS (5), BENCH_OPS (3000 per round).
-import { LockHeldError, LockService } from '@nestmesh/coordination';
+import { LockHeldError, LockService, lockBackends } from '@nestmesh/coordination';
 import { RedisLockBackend } from '@nestmesh/coordination/redis';
 import { ZookeeperLockBackend } from '@nestmesh/coordination/zookeeper';
-import { startRedis, startZookeeper } from '@nestmesh/testing';
+import { startRedis, startRedisCluster, startZookeeper } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,12 +33,15 @@ type Cycle = (key: string) => Promise<boolean>; // true when the lock was taken 
 
 const redis = await startRedis();
 const zookeeper = await startZookeeper();
+const cluster = await startRedisCluster();
 // Client on CPU 0, the servers on CPU 1 (2-core machine): the runs vary less than unpinned.
 try {
   execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   execFileSync('taskset', ['-p', '-c', '1', String(redis.pid)], { stdio: 'ignore' });
   // Every thread of the JVM (-a), not only its main one.
   execFileSync('taskset', ['-a', '-p', '-c', '1', String(zookeeper.pid)], { stdio: 'ignore' });
+  for (const node of cluster.nodes)
+    execFileSync('taskset', ['-p', '-c', '1', String(node.pid)], { stdio: 'ignore' });
 } catch {
   console.warn('taskset (util-linux) not available: client and redis-server unpinned');
 }
@@ -57,6 +63,26 @@ const zookeeperBackend = new ZookeeperLockBackend({
   requestTimeoutMs: 5000,
 });
 const zookeeperLocks = new LockService(zookeeperBackend);
+// A 5 s deadline, as for ZooKeeper: six redis-servers share CPU 1 here, and one answer later
+// than 1 s would drop and remake the cluster client's connections (the watchdog) mid-run.
+const clusterBackend = await lockBackends.create(`${cluster.url}?replicaAcks=0`, { commandTimeoutMs: 5000 });
+const clusterLocks = new LockService(clusterBackend);
+const replicatedBackend = await lockBackends.create(`${cluster.url}?replicaAcks=1`, {
+  commandTimeoutMs: 5000,
+});
+const replicatedLocks = new LockService(replicatedBackend);
+
+/** One acquire+release on `service`; false when the key is held. */
+async function serviceCycle(service: LockService, key: string): Promise<boolean> {
+  try {
+    const lock = await service.tryAcquire(key, { ttlMs: TTL_MS });
+    await lock.release();
+    return true;
+  } catch (error) {
+    if (error instanceof LockHeldError) return false;
+    throw error;
+  }
+}
 
 const cycles: Record<string, Cycle> = {
   'raw ioredis (SET NX PX + release script)': async (key) => {
@@ -100,6 +126,8 @@ const cycles: Record<string, Cycle> = {
       throw error;
     }
   },
+  'NestMesh LockService on Redis Cluster': (key) => serviceCycle(clusterLocks, key),
+  'NestMesh LockService on Redis Cluster, ?replicaAcks=1': (key) => serviceCycle(replicatedLocks, key),
 };
 
 /**
@@ -184,7 +212,7 @@ for (let round = 0; round < rounds; round++) {
 const rawName = names[0];
 const redlockName = names[3];
 console.log(
-  `Node ${process.version}, redis-server 7 and ZooKeeper 3.8 (standalone) on loopback; ${rounds} rounds × ${ops} cycles; medians\n`,
+  `Node ${process.version}, redis-server 7, a Redis Cluster (3 primaries + 3 replicas) and ZooKeeper 3.8 (standalone) on loopback; ${rounds} rounds × ${ops} cycles; medians\n`,
 );
 console.log(
   '| lock | acquire+release/s | p50 ms | p99 ms | vs raw | vs redlock | contended handoffs/s (16 workers) | max wait ms |',
@@ -201,4 +229,6 @@ raw.disconnect();
 redlockClient.disconnect();
 await backend.close();
 await zookeeperBackend.close();
-await Promise.all([redis.stop(), zookeeper.stop()]);
+await clusterBackend.close?.();
+await replicatedBackend.close?.();
+await Promise.all([redis.stop(), zookeeper.stop(), cluster.stop()]);

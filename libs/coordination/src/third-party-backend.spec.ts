@@ -106,7 +106,9 @@ describe(
       await assert.rejects(startContext(LockModule.forRoot({ url: 'test://' })), refused(/names one table/));
       await assert.rejects(
         startContext(LockModule.forRoot({ url: 'nope://x' })),
-        refused(/known: memory:\/\/, redis:\/\/, redis\+sentinel:\/\/, rediss:\/\/, test:\/\/, zk:\/\//),
+        refused(
+          /known: memory:\/\/, redis:\/\/, redis\+cluster:\/\/, redis\+sentinel:\/\/, rediss:\/\/, rediss\+cluster:\/\/, test:\/\/, zk:\/\//,
+        ),
       );
     });
   },

@@ -41,3 +41,10 @@ export {
   type MemberStreams,
   type StartEtcdClusterOptions,
 } from './etcd-cluster.js';
+export {
+  startRedisCluster,
+  type RedisCluster,
+  type RedisClusterNode,
+  type StartRedisClusterOptions,
+} from './redis-cluster.js';
+export type { MigrateSlotOptions } from './redis-cluster-topology.js';

@@ -1,7 +1,7 @@
 // How the Redis stock store keeps its levels (a hash of decimal strings per SKU) and tells every
 // instance of a change: one pub/sub channel, `<sku>\n<fields as JSON>` per message.
 import type { StockLevel } from '@nestmesh/contracts/inventory/v1';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@nestmesh/coordination/redis';
 
 import type { ChangeFeedOptions } from './stock.store.js';
 
@@ -34,7 +34,7 @@ export function toFields(level: StockLevel): Fields {
  * Tells the watchers of `sku` its new fields. Best effort: the write has happened, and a
  * watcher that misses a message gets the next one (each carries the whole level).
  */
-export async function publishChange(redis: Redis, sku: string, fields: Fields): Promise<void> {
+export async function publishChange(redis: RedisClient, sku: string, fields: Fields): Promise<void> {
   await redis.publish(CHANGES, `${sku}\n${JSON.stringify(fields)}`).catch(() => undefined);
 }
 
@@ -44,7 +44,7 @@ export async function publishChange(redis: Redis, sku: string, fields: Fields): 
  * level, not a backlog.
  */
 export async function* stockChanges(
-  redis: Redis,
+  redis: RedisClient,
   skus: readonly string[],
   { signal, onReady }: ChangeFeedOptions,
 ): AsyncIterable<StockLevel> {

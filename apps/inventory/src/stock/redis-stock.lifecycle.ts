@@ -5,16 +5,10 @@
 // reads and writes themselves are the store's (FencedStock).
 import { ReservationStatus, type Reservation, type StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@nestmesh/coordination/redis';
 
 import { UnknownReservationError } from '../inventory.errors.js';
-import {
-  EXPIRING_KEY,
-  orderKey,
-  pairKey,
-  parseReservation,
-  reservationKey,
-} from './redis-stock.reservations.js';
+import { parseReservation, type StockKeys } from './redis-stock.reservations.js';
 import { isExpired, isHeld } from './reservation.js';
 import type { ReleaseTarget } from './stock.store.js';
 
@@ -23,7 +17,8 @@ export const LOCK_TIMING = { waitMs: 5_000, ttlMs: 5_000 };
 
 /** What the lifecycle needs of the store: its connection, its locks and its fenced scripts. */
 export interface FencedStock {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
+  readonly keys: StockKeys;
   readonly locks: LockService;
   readFenced(sku: string, token: bigint): Promise<StockLevel | undefined>;
   write(
@@ -45,7 +40,7 @@ export class RedisReservations {
       'reservationId' in target
         ? [target.reservationId]
         : await this.stock.guard('listing reservations', () =>
-            this.stock.redis.smembers(orderKey(target.orderId)),
+            this.stock.redis.smembers(this.stock.keys.order(target.orderId)),
           );
     const released: Reservation[] = [];
     for (const id of ids) {
@@ -62,7 +57,7 @@ export class RedisReservations {
 
   async confirm(orderId: string): Promise<Reservation[]> {
     const ids = await this.stock.guard('listing reservations', () =>
-      this.stock.redis.smembers(orderKey(orderId)),
+      this.stock.redis.smembers(this.stock.keys.order(orderId)),
     );
     const confirmed: Reservation[] = [];
     for (const id of ids) {
@@ -93,7 +88,7 @@ export class RedisReservations {
 
   async releaseExpired(now: number, epoch: bigint): Promise<Reservation[]> {
     const ids = await this.stock.guard('listing expired reservations', () =>
-      this.stock.redis.zrangebyscore(EXPIRING_KEY, '-inf', now),
+      this.stock.redis.zrangebyscore(this.stock.keys.expiring, '-inf', now),
     );
     const released: Reservation[] = [];
     for (const id of ids) {
@@ -133,7 +128,7 @@ export class RedisReservations {
   /** The reservation `id`, or undefined when there is none. */
   private async reservation(id: string): Promise<Reservation | undefined> {
     const raw = await this.stock.guard('reading a reservation', () =>
-      this.stock.redis.get(reservationKey(id)),
+      this.stock.redis.get(this.stock.keys.reservation(id)),
     );
     return raw ? parseReservation(raw) : undefined;
   }
@@ -141,7 +136,7 @@ export class RedisReservations {
   /** The reservation of `(orderId, sku)`, or undefined when the pair has none. */
   async reservationOfPair(orderId: string, sku: string): Promise<Reservation | undefined> {
     const id = await this.stock.guard('reading a reservation', () =>
-      this.stock.redis.get(pairKey(orderId, sku)),
+      this.stock.redis.get(this.stock.keys.pair(orderId, sku)),
     );
     return id ? this.reservation(id) : undefined;
   }

@@ -2,8 +2,13 @@ import { Logger } from '@nestjs/common';
 import { promiseTry, splitBackendUrls } from '@nestmesh/common';
 import type { Reservation, StockLevel } from '@nestmesh/contracts/inventory/v1';
 import type { LockHandle, LockService } from '@nestmesh/coordination';
-import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from '@nestmesh/coordination/redis';
-import type { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  isCluster,
+  redisAuthFailure,
+  redisCredentialsChecked,
+  type RedisClient,
+} from '@nestmesh/coordination/redis';
 
 import {
   StaleEpochError,
@@ -11,21 +16,13 @@ import {
   StockUnavailableError,
   UnknownSkuError,
 } from '../inventory.errors.js';
+import { publishChange, stockChanges, toFields, toLevel, type Fields } from './redis-stock.changes.js';
 import {
-  PREFIX,
-  publishChange,
-  stockChanges,
-  toFields,
-  toLevel,
-  type Fields,
-} from './redis-stock.changes.js';
-import {
-  EXPIRING_KEY,
+  CLUSTER_STOCK_KEYS,
   expiryScore,
-  orderKey,
-  pairKey,
-  reservationKey,
   serializeReservation,
+  STOCK_KEYS,
+  type StockKeys,
 } from './redis-stock.reservations.js';
 import { LOCK_TIMING, RedisReservations } from './redis-stock.lifecycle.js';
 import { ADD, CONFIRM, FENCED_READ, FENCED_WRITE, RESTOCK } from './redis-stock.scripts.js';
@@ -47,8 +44,6 @@ import type {
 } from './stock.store.js';
 import { DEFAULT_RESERVATION_POLICY } from './stock.store.js';
 
-const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
-
 /**
  * Stock in Redis, shared by every inventory instance. Each change to a SKU happens under the
  * distributed lock `sku:<sku>`, and both its read and its write carry the lock's fencing
@@ -61,7 +56,9 @@ const RESTOCK_EPOCH = `${PREFIX}restock:epoch`;
  */
 export class RedisStockStore implements StockStore {
   private readonly logger = new Logger('RedisStockStore');
-  readonly redis: Redis;
+  readonly redis: RedisClient;
+  /** Key names: on a Redis Cluster all under one hash tag (see CLUSTER_STOCK_KEYS). */
+  readonly keys: StockKeys;
   private readonly scripts: StockScriptTelemetry;
   private readonly reservations: RedisReservations;
 
@@ -78,10 +75,12 @@ export class RedisStockStore implements StockStore {
       { maxRetriesPerRequest: 1 },
       (message) => new Error(`inventory: REDIS_URL ${message}`),
     );
-    this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
+    this.keys = isCluster(this.redis) ? CLUSTER_STOCK_KEYS : STOCK_KEYS;
+    this.redis.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     this.scripts = new StockScriptTelemetry(this.redis);
     this.reservations = new RedisReservations({
       redis: this.redis,
+      keys: this.keys,
       locks,
       readFenced: (sku, token) => this.readFenced(sku, token),
       write: (lock, level, delta, reservation, epoch) => this.write(lock, level, delta, reservation, epoch),
@@ -91,7 +90,7 @@ export class RedisStockStore implements StockStore {
   }
 
   private skuKey(sku: string): string {
-    return `${PREFIX}sku:{${sku}}`;
+    return this.keys.sku(sku);
   }
 
   /**
@@ -110,7 +109,7 @@ export class RedisStockStore implements StockStore {
       await this.redis.hsetnx(key, 'reserved', '0');
       await this.redis.hsetnx(key, 'version', '1');
       await this.redis.hsetnx(key, 'updatedAt', String(Date.now()));
-      await this.redis.sadd(`${PREFIX}skus`, sku);
+      await this.redis.sadd(this.keys.skus, sku);
     }
   }
 
@@ -134,7 +133,7 @@ export class RedisStockStore implements StockStore {
             FENCED_READ,
             2,
             this.skuKey(sku),
-            RESTOCK_EPOCH,
+            this.keys.restockEpoch,
             token?.toString() ?? '',
             epoch?.toString() ?? '',
           ),
@@ -155,7 +154,7 @@ export class RedisStockStore implements StockStore {
   }
 
   async skus(): Promise<string[]> {
-    return this.guard('listing SKUs', () => this.redis.smembers(`${PREFIX}skus`));
+    return this.guard('listing SKUs', () => this.redis.smembers(this.keys.skus));
   }
 
   async reserve(input: ReserveInput, servedBy: string) {
@@ -216,7 +215,7 @@ export class RedisStockStore implements StockStore {
                 RESTOCK,
                 2,
                 this.skuKey(sku),
-                RESTOCK_EPOCH,
+                this.keys.restockEpoch,
                 lock.token.toString(),
                 epoch.toString(),
                 fields.available ?? '',
@@ -265,7 +264,7 @@ export class RedisStockStore implements StockStore {
                 ADD,
                 2,
                 this.skuKey(sku),
-                `${PREFIX}skus`,
+                this.keys.skus,
                 lock.token.toString(),
                 fields.available,
                 fields.reserved,
@@ -327,11 +326,11 @@ export class RedisStockStore implements StockStore {
             FENCED_WRITE,
             6,
             this.skuKey(level.sku),
-            reservationKey(reservation.reservationId),
-            orderKey(reservation.orderId),
-            pairKey(reservation.orderId, reservation.sku),
-            EXPIRING_KEY,
-            RESTOCK_EPOCH,
+            this.keys.reservation(reservation.reservationId),
+            this.keys.order(reservation.orderId),
+            this.keys.pair(reservation.orderId, reservation.sku),
+            this.keys.expiring,
+            this.keys.restockEpoch,
             lock.token.toString(),
             fields.available,
             fields.reserved,
@@ -378,8 +377,8 @@ export class RedisStockStore implements StockStore {
             CONFIRM,
             3,
             this.skuKey(reservation.sku),
-            reservationKey(reservation.reservationId),
-            EXPIRING_KEY,
+            this.keys.reservation(reservation.reservationId),
+            this.keys.expiring,
             lock.token.toString(),
             serializeReservation(reservation),
             reservation.reservationId,

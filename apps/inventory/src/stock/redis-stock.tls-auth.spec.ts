@@ -7,6 +7,7 @@ import { createTestCa, startRedis, type RedisServer, type TestCa } from '@nestme
 
 import { StockUnavailableError } from '../inventory.errors.js';
 import { RedisStockStore } from './redis-stock.store.js';
+import type { Redis } from 'ioredis';
 
 const PASSWORD = 'stock-s3cret';
 
@@ -77,8 +78,8 @@ describe('RedisStockStore on rediss:// with an ACL user', { timeout: 60_000 }, (
     const store = new RedisStockStore(list, new LockService(await createLockBackend({ url: 'memory://' })));
     t.after(() => store.close());
     await store.credentialsChecked();
-    assert.equal(store.redis.options.port, redis.port);
-    assert.equal(store.redis.options.username, 'inventory');
+    assert.equal((store.redis as Redis).options.port, redis.port);
+    assert.equal((store.redis as Redis).options.username, 'inventory');
     await store.seed({ 'LIST-1': 1n });
     assert.ok((await store.skus()).includes('LIST-1'));
   });

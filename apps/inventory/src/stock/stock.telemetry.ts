@@ -11,7 +11,7 @@ import {
   DB_SYSTEM_NAME_VALUE_REDIS,
   meshTracer,
 } from '@nestmesh/telemetry';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '@nestmesh/coordination/redis';
 
 const tracer = meshTracer('@nestmesh/inventory');
 
@@ -35,16 +35,16 @@ export type Refusal = Omit<FencingRejection, 'store'> | undefined;
 export class StockScriptTelemetry {
   private readonly attributes: Record<StockScript, Attributes>;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     // Locks fence its reads and writes by token, the restock job's by leadership epoch.
     declareFencedStore(STOCK_STORE, ['token', 'epoch']);
-    const { host = 'localhost', port = 6379, db = 0 } = redis.options;
+    // A cluster has no one server (each script runs on its slot's primary) and one database.
+    const { host = 'localhost', port = 6379, db = 0 } = isCluster(redis) ? { db: 0 } : redis.options;
     const common: Attributes = {
       [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_REDIS,
       [ATTR_DB_OPERATION_NAME]: 'EVAL',
       [ATTR_DB_NAMESPACE]: String(db),
-      [ATTR_SERVER_ADDRESS]: host,
-      [ATTR_SERVER_PORT]: port,
+      ...(isCluster(redis) ? {} : { [ATTR_SERVER_ADDRESS]: host, [ATTR_SERVER_PORT]: port }),
     };
     const of = (script: StockScript): Attributes => ({
       ...common,

@@ -7,6 +7,7 @@ import { MemoryOrderStore } from './memory-order.store.js';
 import { orderStoreProviders } from './order-store.providers.js';
 import { OrderStore } from './order.store.js';
 import { RedisOrderStore } from './redis-order.store.js';
+import type { Redis } from 'ioredis';
 
 /**
  * The store the providers would inject (a Redis store is closed by the caller). Its startup
@@ -43,8 +44,8 @@ describe('the order store OrderModule chooses', { timeout: 10_000 }, () => {
   it('takes ?timeout=<ms> as the Redis command deadline', async () => {
     const store = await storeOf(orderStoreProviders({ redisUrl: 'redis://127.0.0.1:1/2?timeout=750' }));
     assert.ok(store instanceof RedisOrderStore);
-    assert.equal(store.redis.options.commandTimeout, 750);
-    assert.equal(store.redis.options.db, 2);
+    assert.equal((store.redis as Redis).options.commandTimeout, 750);
+    assert.equal((store.redis as Redis).options.db, 2);
     await store.close();
   });
 

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import type { OnApplicationShutdown, Provider } from '@nestjs/common';
 import { BackendUrl, splitBackendUrls } from '@nestmesh/common';
-import { redisOptionsOf } from '@nestmesh/coordination/redis';
+import { isRedisClusterUrl, redisClusterOptionsOf, redisOptionsOf } from '@nestmesh/coordination/redis';
 import { DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
 
 import { MemoryOrderStore } from './memory-order.store.js';
@@ -61,8 +61,8 @@ export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
 
 /**
  * The one Redis the orders live in, checked at startup: `redis[s]://[user:password@]host[:port][/db]`
- * with the TLS files (`?ca=&cert=&key=`), or the primary of `redis+sentinel://…/<master>[/db]`,
- * and the optional `?timeout=<ms>` command deadline the
+ * with the TLS files (`?ca=&cert=&key=`), the primary of `redis+sentinel://…/<master>[/db]`, or a
+ * Redis Cluster (`redis+cluster://host:port[,host:port…]`), and the optional `?timeout=<ms>` command deadline the
  * lock backend takes too. A Redlock list of several URLs (locks only) or another query
  * parameter is refused rather than half-used; so is an unreadable TLS file.
  */
@@ -75,7 +75,9 @@ function redisConnection(value: string): { url: BackendUrl; commandTimeoutMs?: n
     );
   }
   const url = BackendUrl.parse(urls[0], invalid);
-  redisOptionsOf(url); // scheme, one host (or Sentinels), database path, known query, TLS files
+  // Scheme, hosts, database path, known query, readable TLS files.
+  if (isRedisClusterUrl(url)) redisClusterOptionsOf(url);
+  else redisOptionsOf(url);
   const commandTimeoutMs = url.positiveNumber('timeout', { integer: true });
   return { url, commandTimeoutMs };
 }

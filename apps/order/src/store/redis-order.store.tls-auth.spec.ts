@@ -11,6 +11,7 @@ import { controlledPlacement, sampleOrder } from './order-store.contract.js';
 import { orderStoreProviders } from './order-store.providers.js';
 import { OrderStore } from './order.store.js';
 import { RedisOrderStore } from './redis-order.store.js';
+import type { Redis } from 'ioredis';
 
 const PASSWORD = 'order p@ss';
 
@@ -39,7 +40,7 @@ describe('RedisOrderStore on rediss:// with requirepass', { timeout: 60_000 }, (
     assert.match(redis.url, /^rediss:\/\/:.+@127\.0\.0\.1:\d+\?ca=/);
     const store = await storeFor(`${redis.url}&timeout=2000`);
     t.after(() => store.close());
-    assert.ok(store.redis.options.tls, 'TLS is on');
+    assert.ok((store.redis as Redis).options.tls, 'TLS is on');
     const order = sampleOrder();
     await store.save(order);
     assert.deepEqual(await store.get(order.orderId), order);

@@ -1,8 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Backoff, type BackendUrl, promiseTry } from '@nestmesh/common';
 import { Order } from '@nestmesh/contracts/order/v1';
-import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from '@nestmesh/coordination/redis';
-import type { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  redisAuthFailure,
+  redisCredentialsChecked,
+  type RedisClient,
+} from '@nestmesh/coordination/redis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -53,12 +57,16 @@ export interface RedisOrderStoreOptions {
  */
 export class RedisOrderStore implements OrderStore {
   private readonly logger = new Logger('RedisOrderStore');
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly retentionMs: number;
   private readonly claimMarginMs: number;
   private readonly now: () => number;
 
-  /** `url`: `redis[s]://[user:password@]host[:port][/db][?ca=&cert=&key=]` or `redis+sentinel://…` (see createRedisClient). */
+  /**
+   * `url`: `redis[s]://[user:password@]host[:port][/db][?ca=&cert=&key=]`, `redis+sentinel://…`,
+   * or `redis+cluster://[user:password@]host:port[,host:port…]` (see createRedisClient): every
+   * command and script touches one key, so orders spread over the cluster's slots.
+   */
   constructor(url: string | BackendUrl, options: RedisOrderStoreOptions = {}) {
     this.retentionMs = options.idempotencyRetentionMs ?? DEFAULT_IDEMPOTENCY_RETENTION_MS;
     this.claimMarginMs = options.claimMarginMs ?? DEFAULT_CLAIM_MARGIN_MS;
@@ -68,7 +76,7 @@ export class RedisOrderStore implements OrderStore {
       maxRetriesPerRequest: 1,
       commandTimeout: options.commandTimeoutMs,
     });
-    this.redis.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
+    this.redis.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
   }
 
   async save(order: Order): Promise<void> {

@@ -4,6 +4,7 @@ import { BackendRegistry } from '@nestmesh/common';
 import { InvalidElectionOptionsError } from '../coordination.errors.js';
 import { registerEtcdElectionInspector } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryElectionInspector } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterElectionInspector } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisElectionInspector } from './adapters/redis/redis.scheme.js';
 import { registerRedisSentinelElectionInspector } from './adapters/redis/redis-sentinel.scheme.js';
 import { leaderIdentity, type LeaderInfo } from './leader-election.js';
@@ -90,6 +91,7 @@ export type ElectionInspectors = typeof electionInspectors;
 registerMemoryElectionInspector(electionInspectors);
 registerRedisElectionInspector(electionInspectors);
 registerRedisSentinelElectionInspector(electionInspectors);
+registerRedisClusterElectionInspector(electionInspectors);
 registerEtcdElectionInspector(electionInspectors);
 
 /**

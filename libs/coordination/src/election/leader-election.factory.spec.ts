@@ -53,7 +53,7 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
     const cases: [string, RegExp][] = [
       [
         'mongodb://u:s3cret@h:2181',
-        /unknown election scheme "mongodb:"; known: etcd:\/\/, etcds:\/\/, memory:\/\/, redis:\/\/, redis\+sentinel:\/\/, rediss:\/\/, zk:\/\//,
+        /unknown election scheme "mongodb:"; known: etcd:\/\/, etcds:\/\/, memory:\/\/, redis:\/\/, redis\+cluster:\/\/, redis\+sentinel:\/\/, rediss:\/\/, rediss\+cluster:\/\/, zk:\/\//,
       ],
       ['etcd://u:s3cret@', /names no etcd host/],
       ['etcd://u:s3cret@h:2379/prefix', /takes no path/],
@@ -81,8 +81,10 @@ describe('createLeaderElection: which URL, which backend', { timeout: 60_000 }, 
       'etcds',
       'memory',
       'redis',
+      'redis+cluster',
       'redis+sentinel',
       'rediss',
+      'rediss+cluster',
       'zk',
     ]);
   });

@@ -4,6 +4,7 @@ import { InvalidElectionOptionsError } from '../coordination.errors.js';
 import type { LeaseBackend } from '../lock/lock-backend.js';
 import { registerEtcdElectionScheme } from './adapters/etcd/etcd.scheme.js';
 import { registerMemoryElectionScheme } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterElectionScheme } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisElectionSchemes } from './adapters/redis/redis.scheme.js';
 import { registerRedisSentinelElectionScheme } from './adapters/redis/redis-sentinel.scheme.js';
 import { registerZookeeperElectionScheme } from './adapters/zookeeper/zookeeper.scheme.js';
@@ -56,6 +57,7 @@ export type ElectionBackends = typeof electionBackends;
 registerMemoryElectionScheme(electionBackends);
 registerRedisElectionSchemes(electionBackends);
 registerRedisSentinelElectionScheme(electionBackends);
+registerRedisClusterElectionScheme(electionBackends);
 registerEtcdElectionScheme(electionBackends);
 registerZookeeperElectionScheme(electionBackends);
 

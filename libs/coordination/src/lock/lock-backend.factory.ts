@@ -2,6 +2,7 @@ import { BackendRegistry, splitBackendUrls } from '@nestmesh/common';
 
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { registerMemoryLockScheme } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterLockScheme } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisLockSchemes } from './adapters/redis/redis.scheme.js';
 import { registerRedisSentinelLockSchemes } from './adapters/redis/redis-sentinel.scheme.js';
 import { registerZookeeperLockScheme } from './adapters/zookeeper/zookeeper.scheme.js';
@@ -39,6 +40,7 @@ export type LockBackends = typeof lockBackends;
 registerMemoryLockScheme(lockBackends);
 registerRedisLockSchemes(lockBackends);
 registerRedisSentinelLockSchemes(lockBackends);
+registerRedisClusterLockScheme(lockBackends);
 registerZookeeperLockScheme(lockBackends);
 
 /**

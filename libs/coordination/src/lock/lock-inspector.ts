@@ -2,6 +2,7 @@ import { BackendRegistry } from '@nestmesh/common';
 
 import { InvalidLockOptionsError } from '../coordination.errors.js';
 import { registerMemoryLockInspector } from './adapters/memory/memory.scheme.js';
+import { registerRedisClusterLockInspector } from './adapters/redis/redis-cluster.scheme.js';
 import { registerRedisLockInspectors } from './adapters/redis/redis.scheme.js';
 import { registerRedisSentinelLockInspectors } from './adapters/redis/redis-sentinel.scheme.js';
 
@@ -45,6 +46,7 @@ export type LockInspectors = typeof lockInspectors;
 registerMemoryLockInspector(lockInspectors);
 registerRedisLockInspectors(lockInspectors);
 registerRedisSentinelLockInspectors(lockInspectors);
+registerRedisClusterLockInspector(lockInspectors);
 
 /**
  * An inspector of the locks `url` names: `memory://` (every memory lock backend of this

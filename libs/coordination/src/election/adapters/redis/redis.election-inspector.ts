@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../lock/adapters/redis/redis.client.js';
 
 import { ElectionUnavailableError } from '../../../coordination.errors.js';
 import { abortable, failureText } from '../../../inspection.js';
@@ -16,7 +16,7 @@ import { ELECTION_KEY_PREFIX } from './redis.election.js';
  * is the fence's).
  */
 export class RedisElectionInspector extends PollingElectionInspector {
-  private readonly client: Redis;
+  private readonly client: RedisClient;
 
   constructor(
     private readonly url: string,

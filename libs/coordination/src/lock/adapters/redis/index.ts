@@ -12,3 +12,11 @@ export {
   REDIS_SENTINEL_SCHEME,
   redisSentinelOptionsOf,
 } from './redis-sentinel.options.js';
+export { isCluster, primariesOf, type RedisClient } from './redis.client.js';
+export {
+  isRedisClusterUrl,
+  REDIS_CLUSTER_DEFAULTS,
+  REDIS_CLUSTER_SCHEMES,
+  redisClusterOptionsOf,
+  type RedisClusterConnection,
+} from './redis-cluster.options.js';

@@ -14,15 +14,16 @@ export const SENTINEL_AUTH_QUERY = ['sentinelUsername', 'sentinelPassword'] as c
 export const REDIS_SENTINEL_QUERY = [...SENTINEL_AUTH_QUERY, 'timeout', 'replicaAcks'] as const;
 
 /**
- * Replicas that must acknowledge each lock grant behind Sentinel, by default: one, so that a
- * failover to that replica keeps the lease and the fencing counter (docs/coordination.md).
+ * Replicas that must acknowledge each lock grant behind Sentinel and on a Redis Cluster, by
+ * default: one, so that a failover to that replica keeps the lease and the fencing counter
+ * (docs/coordination.md).
  */
-export const DEFAULT_SENTINEL_REPLICA_ACKS = 1;
+export const DEFAULT_REPLICA_ACKS = 1;
 
-/** `?replicaAcks=`: a whole number ≥ 0; DEFAULT_SENTINEL_REPLICA_ACKS when absent. */
+/** `?replicaAcks=` (Sentinel, Cluster): a whole number ≥ 0; DEFAULT_REPLICA_ACKS when absent. */
 export function replicaAcksOf(url: BackendUrl): number {
   const raw = url.string('replicaAcks');
-  if (raw === undefined) return DEFAULT_SENTINEL_REPLICA_ACKS;
+  if (raw === undefined) return DEFAULT_REPLICA_ACKS;
   if (!/^\d+$/.test(raw)) url.fail(`replicaAcks=${raw} must be a whole number of replicas (0, 1, …)`);
   return Number(raw);
 }

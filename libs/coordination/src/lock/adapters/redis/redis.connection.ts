@@ -1,6 +1,9 @@
 import { BackendAuthError, BackendUrl, type InvalidUrl } from '@nestmesh/common';
 import { Redis, type RedisOptions } from 'ioredis';
 
+import { clusterErrorText, createRedisCluster } from './redis-cluster.connection.js';
+import { isRedisClusterUrl } from './redis-cluster.options.js';
+import { isCluster, type RedisClient } from './redis.client.js';
 import { redisOptionsOf } from './redis.options.js';
 
 /**
@@ -13,11 +16,12 @@ const AUTH_REPLY = /(?:^|Last error: )(?:WRONGPASS|NOAUTH)\b|invalid password|in
 const defaultRetry = (attempt: number): number => Math.min(attempt * 50, 2000);
 
 /** The credentials failure of each client made by {@link createRedisClient}, once Redis refused them. */
-const authFailures = new WeakMap<Redis, BackendAuthError>();
+const authFailures = new WeakMap<RedisClient, BackendAuthError>();
 
 /**
  * The one way NestMesh connects to Redis (locks, Redlock, elections, inspectors, the sample
- * apps' stores): options from {@link redisOptionsOf}, then `options` on top. When Redis refuses
+ * apps' stores): options from {@link redisOptionsOf}, then `options` on top; for a
+ * `redis+cluster://` URL ioredis' Cluster client (see createRedisCluster). When Redis refuses
  * the credentials the client stops reconnecting (a wrong password does not get better by
  * retrying) and {@link redisAuthFailure} holds the BackendAuthError naming redis and the
  * redacted URL: callers raise it instead of their "unavailable" error.
@@ -26,23 +30,27 @@ export function createRedisClient(
   url: string | BackendUrl,
   options: RedisOptions = {},
   invalid?: InvalidUrl,
-): Redis {
+): RedisClient {
   const parsed = typeof url === 'string' ? BackendUrl.parse(url, invalid) : url;
   const retry = options.retryStrategy ?? defaultRetry;
-  const client: Redis = new Redis({
-    ...redisOptionsOf(parsed),
-    ...options,
-    retryStrategy: (attempt) => (authFailures.has(client) ? null : retry(attempt)),
-  });
-  client.on('error', (error: Error) => {
-    if (!authFailures.has(client) && AUTH_REPLY.test(error.message))
-      authFailures.set(client, new BackendAuthError('redis', parsed.toString(), error.message));
-  });
+  const retryUnlessRefused = (attempt: number): number | null =>
+    authFailures.has(client) ? null : (retry(attempt) ?? null);
+  const client: RedisClient = isRedisClusterUrl(parsed)
+    ? createRedisCluster(parsed, options, retryUnlessRefused)
+    : new Redis({ ...redisOptionsOf(parsed), ...options, retryStrategy: retryUnlessRefused });
+  const noteRefusal = (error: Error): void => {
+    const text = isCluster(client) ? clusterErrorText(error) : error.message;
+    if (!authFailures.has(client) && AUTH_REPLY.test(text))
+      authFailures.set(client, new BackendAuthError('redis', parsed.toString(), text));
+  };
+  client.on('error', noteRefusal);
+  // A cluster reports each node's failure apart (a refused AUTH among them).
+  if (isCluster(client)) client.on('node error', noteRefusal);
   return client;
 }
 
 /** The BackendAuthError of a client whose credentials Redis refused, else undefined. */
-export function redisAuthFailure(client: Redis): BackendAuthError | undefined {
+export function redisAuthFailure(client: RedisClient): BackendAuthError | undefined {
   return authFailures.get(client);
 }
 
@@ -59,7 +67,10 @@ export const CREDENTIALS_CHECK_MS = 5_000;
  * startup: a wrong password stops the app with a typed error instead of failing every request
  * later. Its timer and listeners are cleared whichever comes first.
  */
-export function redisCredentialsChecked(client: Redis, timeoutMs = CREDENTIALS_CHECK_MS): Promise<void> {
+export function redisCredentialsChecked(
+  client: RedisClient,
+  timeoutMs = CREDENTIALS_CHECK_MS,
+): Promise<void> {
   const failure = authFailures.get(client);
   if (failure) return Promise.reject(failure);
   if (client.status === 'ready') return Promise.resolve();

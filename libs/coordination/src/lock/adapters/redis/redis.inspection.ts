@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 
+import { primariesOf, type RedisClient } from './redis.client.js';
+
 import { abortable } from '../../../inspection.js';
 import { createRedisClient } from './redis.connection.js';
 /** Keys asked for per SCAN step: small steps keep each one short for Redis. */
@@ -10,7 +12,7 @@ const SCAN_COUNT = 200;
  * for Redis), and while Redis is away a read fails at once or at `timeoutMs` instead of
  * queueing; ioredis reconnects in the background, so reads work again once Redis is back.
  */
-export function inspectionClient(url: string, timeoutMs: number): Redis {
+export function inspectionClient(url: string, timeoutMs: number): RedisClient {
   const client = createRedisClient(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -28,22 +30,26 @@ export function globEscape(text: string): string {
 
 /**
  * Every key matching `pattern`, by SCAN: never KEYS, which blocks Redis for the whole
- * keyspace. `read` gets each step's keys (so that their values are read in one pipeline per
- * step). Aborting `signal` rejects with its reason at once.
+ * keyspace. On a cluster every primary is scanned in turn (each holds its slots' keys only).
+ * `read` gets each step's keys and the connection to the node that holds them (so that their
+ * values are read in one pipeline per step: a cluster pipeline takes one slot only). Aborting
+ * `signal` rejects with its reason at once.
  */
 export async function scanKeys(
-  client: Redis,
+  client: RedisClient,
   pattern: string,
-  read: (keys: string[]) => Promise<void>,
+  read: (keys: string[], node: Redis) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
-  let cursor = '0';
-  do {
-    signal?.throwIfAborted();
-    const [next, keys] = await abortable(client.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT), signal);
-    if (keys.length > 0) await abortable(read(keys), signal);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of await abortable(primariesOf(client), signal)) {
+    let cursor = '0';
+    do {
+      signal?.throwIfAborted();
+      const [next, keys] = await abortable(node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT), signal);
+      if (keys.length > 0) await abortable(read(keys, node), signal);
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }
 
 /** A pipeline's answers, or its first error thrown. */

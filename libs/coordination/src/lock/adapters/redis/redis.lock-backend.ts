@@ -1,12 +1,14 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { createHash } from 'node:crypto';
 
-import { LockUnavailableError } from '../../../coordination.errors.js';
+import { InvalidLockOptionsError, LockUnavailableError } from '../../../coordination.errors.js';
 import { leadershipRecord, sinceOf } from '../../../election/leader-election.js';
 import type { LockBackend } from '../../lock-backend.js';
 import { ReleaseWaiters } from '../../release-waiters.js';
+import { isCluster, type RedisClient } from './redis.client.js';
 import { createRedisClient, redisAuthFailure, redisCredentialsChecked } from './redis.connection.js';
 import { ReleaseSubscription } from './release.subscription.js';
+import { evalThenWait } from './replicated-grant.js';
 
 /** Lock keys live under their own prefix; `{…}` keeps a key and its fence counter in one cluster slot. */
 export const LOCK_KEY_PREFIX = 'nestmesh:lock:';
@@ -92,11 +94,13 @@ export interface RedisLockBackendOptions {
    */
   announceReleases?: boolean;
   /**
-   * Replicas that must acknowledge each grant (WAIT, within half the command deadline) before
-   * acquire() returns it; fewer, and the lease is given back and acquire() fails with
-   * LockUnavailableError. A failover that promotes one of them then keeps the lease and the
-   * fencing counter, which asynchronous replication may otherwise lose (a token issued twice).
-   * Default 0 (redis://); redis+sentinel:// defaults to 1 (`?replicaAcks=`).
+   * Replicas that must acknowledge each grant before acquire() returns it: the acquire script
+   * and `WAIT replicaAcks` go in one pipeline on the key's connection, WAIT given half the
+   * command deadline; fewer acknowledgements, and the lease is given back and acquire() fails
+   * with LockUnavailableError. A failover that promotes one of them then keeps the lease and
+   * the fencing counter, which asynchronous replication may otherwise lose (a token issued
+   * twice). Default 0 (redis://); redis+sentinel:// and redis+cluster:// default to 1
+   * (`?replicaAcks=`).
    */
   replicaAcks?: number;
   /** Extra ioredis options. */
@@ -109,7 +113,7 @@ export interface RedisLockBackendOptions {
  * deadline) with LockUnavailableError, so a caller never waits on a lock it cannot get.
  */
 export class RedisLockBackend implements LockBackend {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** Deadline of each command, in ms. */
   readonly commandTimeoutMs: number;
   /** Commands sent and not yet answered: id → when sent (monotonic ms), oldest first. */
@@ -119,10 +123,13 @@ export class RedisLockBackend implements LockBackend {
   private connecting: Promise<void> | undefined;
   private readonly prefix: string;
   private readonly announceReleases: boolean;
+  /** Replicas each grant must reach before acquire() resolves (see the option). */
   private readonly replicaAcks: number;
   /** Where announced releases are heard (announceReleases only). */
   private readonly releases: ReleaseSubscription | undefined;
   private closed = false;
+  /** On a Redis Cluster, where every script's keys must share one hash slot. */
+  private readonly clustered: boolean;
   /** waitForRelease() calls, by lock key. */
   private readonly releaseWaiters = new ReleaseWaiters();
 
@@ -143,6 +150,7 @@ export class RedisLockBackend implements LockBackend {
     });
     client.on('error', () => undefined); // surfaced per command as LockUnavailableError
     this.client = client;
+    this.clustered = isCluster(client);
     this.releases = this.announceReleases
       ? new ReleaseSubscription(client, this.releaseChannel, this.commandTimeoutMs, (lockKey) =>
           this.releaseWaiters.wake(lockKey),
@@ -199,7 +207,15 @@ export class RedisLockBackend implements LockBackend {
   // acquire/extend/release chain on script() instead of awaiting it: one async frame less per
   // command on the hot path.
   acquire(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
-    const granted = this.script(
+    if (this.clustered && (key === '' || key.startsWith('}')))
+      return Promise.reject(
+        new InvalidLockOptionsError(
+          'key',
+          `${JSON.stringify(key)} cannot be a lock key on a Redis Cluster: the hash tag {key} would be empty, and the lock and its fence counter would land in different slots (a key must not be empty nor start with "}")`,
+        ),
+      );
+    if (this.replicaAcks > 0) return this.acquireReplicated(key, owner, ttlMs);
+    return this.script(
       key,
       SCRIPTS.acquire,
       this.lockKey(key),
@@ -207,23 +223,34 @@ export class RedisLockBackend implements LockBackend {
       owner,
       Math.ceil(ttlMs),
     ).then((token) => (token === null ? undefined : BigInt(token as number)));
-    return this.replicaAcks === 0
-      ? granted
-      : granted.then((token) => (token === undefined ? undefined : this.replicated(key, owner, token)));
   }
 
   /**
-   * `token` once `replicaAcks` replicas hold the grant. WAIT gets half the command deadline, so
-   * that the watchdog does not cut it short; a grant not replicated in time is given back.
+   * The acquire script and WAIT on one connection (see evalThenWait), so the grant is on
+   * `replicaAcks` replicas before it is handed out: a failover then
+   * keeps the lease and the fence, and the next token is greater. A grant not acknowledged in
+   * half the command deadline is released and refused.
    */
-  private async replicated(key: string, owner: string, token: bigint): Promise<bigint> {
+  private async acquireReplicated(key: string, owner: string, ttlMs: number): Promise<bigint | undefined> {
     const waitMs = Math.max(1, Math.floor(this.commandTimeoutMs / 2));
-    const acks = await this.command(key, () => this.client.wait(this.replicaAcks, waitMs));
-    if (acks >= this.replicaAcks) return token;
-    await this.release(key, owner).catch(() => undefined); // it expires anyway
+    const { answer: granted, acknowledged } = await this.command(key, () =>
+      evalThenWait(
+        this.client,
+        ACQUIRE,
+        [this.lockKey(key), this.fenceKey(key)],
+        [owner, Math.ceil(ttlMs)],
+        this.replicaAcks,
+        waitMs,
+      ),
+    );
+    if (granted === null) return undefined;
+    if (acknowledged >= this.replicaAcks) return BigInt(granted as number);
+    await this.release(key, owner).catch(() => undefined);
     throw new LockUnavailableError(
       key,
-      new Error(`the grant reached ${acks} of ${this.replicaAcks} replicas within ${waitMs} ms`),
+      new Error(
+        `the grant reached ${acknowledged} of ${this.replicaAcks} replica(s) within ${waitMs} ms; refused, since a failover would lose it`,
+      ),
     );
   }
 

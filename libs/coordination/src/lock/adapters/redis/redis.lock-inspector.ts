@@ -1,5 +1,5 @@
 import { redactUrl } from '@nestmesh/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.client.js';
 
 import { LockUnavailableError } from '../../../coordination.errors.js';
 import { abortable, failureText } from '../../../inspection.js';
@@ -30,7 +30,7 @@ interface NodeLock {
  * granted node's fence to the token it issued, so the nodes of the majority agree on it).
  */
 export class RedisLockInspector implements LockInspector {
-  private readonly clients: Redis[];
+  private readonly clients: RedisClient[];
   private readonly quorum: number;
 
   constructor(
@@ -80,7 +80,7 @@ export class RedisLockInspector implements LockInspector {
 
   /** One node's held locks under `prefix`, by key. */
   private async readNode(
-    client: Redis,
+    client: RedisClient,
     prefix: string,
     signal?: AbortSignal,
   ): Promise<Map<string, NodeLock>> {
@@ -89,8 +89,8 @@ export class RedisLockInspector implements LockInspector {
     await scanKeys(
       client,
       pattern,
-      async (ownerKeys) => {
-        const pipeline = client.pipeline();
+      async (ownerKeys, node) => {
+        const pipeline = node.pipeline();
         for (const ownerKey of ownerKeys) pipeline.eval(READ_LOCK, 2, ownerKey, `${ownerKey}:fence`);
         const read = answers(await abortable(pipeline.exec(), signal));
         ownerKeys.forEach((ownerKey, index) => {

@@ -38,7 +38,8 @@ export function redisOptionsOf(url: BackendUrl): RedisOptions {
   };
 }
 
-function hostAndPort(url: BackendUrl, item: string): { host: string; port: number } {
+/** `host[:port]` of a Redis URL (port 6379 by default; IPv6 in brackets). */
+export function hostAndPort(url: BackendUrl, item: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(item);
   if (!match) url.fail(`"${item}" is not host[:port]`);
   const port = match[2] === undefined ? 6379 : Number(match[2]);

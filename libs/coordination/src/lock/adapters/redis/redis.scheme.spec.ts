@@ -106,8 +106,8 @@ describe('redis:// and rediss:// URLs (locks and elections)', { timeout: 60_000 
       built.push(backend);
       return backend;
     };
-    assert.ok((await create(`rediss://127.0.0.1:${port}`)).client.options.tls);
-    assert.ok(!(await create(`redis://127.0.0.1:${port}`)).client.options.tls);
+    assert.ok(((await create(`rediss://127.0.0.1:${port}`)).client as Redis).options.tls);
+    assert.ok(!((await create(`redis://127.0.0.1:${port}`)).client as Redis).options.tls);
     assert.equal((await create(`redis://127.0.0.1:${port}?timeout=250`)).commandTimeoutMs, 250);
     assert.equal((await create(`redis://127.0.0.1:${port}?timeout=250`, 250)).commandTimeoutMs, 250);
     assert.equal((await create(`redis://127.0.0.1:${port}`, 300)).commandTimeoutMs, 300);
@@ -125,7 +125,7 @@ describe('redis:// and rediss:// URLs (locks and elections)', { timeout: 60_000 
       ['redis://u:s3cret@a:1,redis://b:2', /quorum mode needs at least 3 Redis masters, got 2/],
       [
         'mongodb://u:s3cret@a',
-        /unknown lock scheme "mongodb:"; known: memory:\/\/, redis:\/\/, redis\+sentinel:\/\/, rediss:\/\/, zk:\/\//,
+        /unknown lock scheme "mongodb:"; known: memory:\/\/, redis:\/\/, redis\+cluster:\/\/, redis\+sentinel:\/\/, rediss:\/\/, rediss\+cluster:\/\/, zk:\/\//,
       ],
       ['redis://a:1?timeout=5,redis://b:1?timeout=6,redis://c:1', /must give the same timeout/],
       ['u:s3cret@localhost:6379', /is not a backend URL/],

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis.client.js';
 
 /**
  * The subscriber connection on which a RedisLockBackend hears announced releases (elections):
@@ -6,14 +6,14 @@ import type { Redis } from 'ioredis';
  * with Redis away, it would reconnect for ever). ioredis resubscribes after reconnects.
  */
 export class ReleaseSubscription {
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   /** Resolves once `subscriber` listens on the channel; settles once. */
   private subscription: Promise<void> | undefined;
   private listening = false;
   private closed = false;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly channel: string,
     /** How long a caller waits for a subscription that is not there yet, in ms. */
     private readonly timeoutMs: number,
@@ -54,7 +54,13 @@ export class ReleaseSubscription {
   }
 
   private subscribe(): Promise<void> {
-    const subscriber = this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // A subscriber waits for its connection (offline queue) and retries for as long as it lives.
+    const subscriber = isCluster(this.client)
+      ? this.client.duplicate(undefined, {
+          enableOfflineQueue: true,
+          redisOptions: { ...this.client.options.redisOptions, maxRetriesPerRequest: null },
+        })
+      : this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, lockKey: string) => this.onRelease(lockKey));
