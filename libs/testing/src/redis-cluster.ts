@@ -102,7 +102,7 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   try {
     for (let index = 0; index < primaries * 2; index++) {
       const port = await freePort();
-      const server = nodeProcess(port, folder, nodeTimeoutMs);
+      const server = nodeProcess(port, await freePort(), folder, nodeTimeoutMs);
       processes.push({ port, server });
       await server.start();
     }
@@ -117,9 +117,11 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   }
 }
 
-function nodeProcess(port: number, folder: string, nodeTimeoutMs: number): ServerProcess {
+function nodeProcess(port: number, busPort: number, folder: string, nodeTimeoutMs: number): ServerProcess {
   const settings = [
     ...['--port', String(port), '--bind', '127.0.0.1', '--dir', folder],
+    // A free bus port of its own: Redis' default, port + 10000, may be another process' port.
+    ...['--cluster-port', String(busPort)],
     ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
     ...['--cluster-node-timeout', String(nodeTimeoutMs)],
     // A replica may take over however long it was cut off (a paused test node lags).

@@ -249,7 +249,7 @@ export class RedisLockBackend implements LockBackend {
     throw new LockUnavailableError(
       key,
       new Error(
-        `the grant reached ${acknowledged} of ${this.replicaAcks} replica(s) within ${waitMs} ms; refused, since a failover would lose it`,
+        `the grant reached ${acknowledged} of ${this.replicaAcks} replicas within ${waitMs} ms; refused, since a failover would lose it`,
       ),
     );
   }
