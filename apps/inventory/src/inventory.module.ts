@@ -6,6 +6,7 @@ import { descriptorSet } from '@nestmesh/contracts';
 import { InventoryServiceService } from '@nestmesh/contracts/inventory/v1';
 import { DiscoveryModule } from '@nestmesh/discovery';
 import { MeshGrpcModule, type ServerBinding } from '@nestmesh/grpc';
+import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { InventoryController } from './inventory.controller.js';
 import { InvalidReservationError } from './inventory.errors.js';
@@ -157,10 +158,7 @@ function stockStoreProvider(
     inject: [LockService],
     useFactory: async (locks: LockService) => {
       const store = new RedisStockStore(redisUrl, locks, policy);
-      await store.credentialsChecked().catch(async (error: unknown) => {
-        await store.close();
-        throw error;
-      });
+      await credentialsCheckedOrClosed(store);
       await store.seed(seed);
       return store;
     },

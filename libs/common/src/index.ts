@@ -20,4 +20,5 @@ export {
   type EtcdConnection,
   type EtcdTlsCredentials,
 } from './etcd-connection.js';
+export { credentialsCheckedOrClosed, type CredentialsCheckable } from './credentials-checked.js';
 export { promiseTry } from './promise-try.js';

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import type { OnApplicationShutdown, Provider } from '@nestjs/common';
-import { BackendUrl, splitBackendUrls } from '@nestmesh/common';
+import { BackendUrl, splitBackendUrls, credentialsCheckedOrClosed } from '@nestmesh/common';
 import { isRedisClusterUrl, redisClusterOptionsOf, redisOptionsOf } from '@nestmesh/coordination/redis';
 import { DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
 
@@ -48,11 +48,7 @@ export function orderStoreProviders(options: OrderStoreOptions): Provider[] {
         if (!connection) return new MemoryOrderStore();
         const store = new RedisOrderStore(connection.url, { idempotencyRetentionMs, ...connection });
         // A refused password stops the app at startup (BackendAuthError), not every request later.
-        await store.credentialsChecked().catch(async (error: unknown) => {
-          await store.close();
-          throw error;
-        });
-        return store;
+        return credentialsCheckedOrClosed(store);
       },
     },
     OrderStoreCloser,

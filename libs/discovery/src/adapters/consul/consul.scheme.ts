@@ -1,4 +1,11 @@
-import { BACKEND_TLS_QUERY, type BackendTls, type BackendUrl, readTlsFile, tlsOf } from '@nestmesh/common';
+import {
+  BACKEND_TLS_QUERY,
+  type BackendTls,
+  type BackendUrl,
+  readTlsFile,
+  tlsOf,
+  credentialsCheckedOrClosed,
+} from '@nestmesh/common';
 
 import type { DiscoveryBackends } from '../../discovery-backend.js';
 
@@ -54,11 +61,7 @@ export function registerConsulScheme(backends: DiscoveryBackends): void {
       };
       const { ConsulRegistry } = await import('./consul.registry.js');
       const registry = new ConsulRegistry(options);
-      await registry.credentialsChecked().catch(async (error: unknown) => {
-        await registry.close();
-        throw error;
-      });
-      return registry;
+      return credentialsCheckedOrClosed(registry);
     },
   });
 }

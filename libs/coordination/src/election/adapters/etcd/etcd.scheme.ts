@@ -1,4 +1,4 @@
-import { BACKEND_TLS_QUERY, etcdConnectionOf } from '@nestmesh/common';
+import { BACKEND_TLS_QUERY, etcdConnectionOf, credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
@@ -30,11 +30,7 @@ export function registerEtcdElectionScheme(backends: ElectionBackends): void {
         timing,
         requestTimeoutMs,
       });
-      await election.credentialsChecked().catch(async (error: unknown) => {
-        await election.close();
-        throw error;
-      });
-      return election;
+      return credentialsCheckedOrClosed(election);
     },
   });
 }

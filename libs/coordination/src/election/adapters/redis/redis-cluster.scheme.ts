@@ -8,6 +8,7 @@ import {
 import { replicaAcksOf } from '../../../lock/adapters/redis/redis-sentinel.options.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
+import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 /**
  * `redis+cluster://host:port[,host:port…]`: an election on a Redis Cluster (the group's lease,
@@ -27,11 +28,7 @@ export function registerRedisClusterElectionScheme(backends: ElectionBackends): 
         requestTimeoutMs,
         replicaAcks: replicaAcksOf(url),
       });
-      await election.credentialsChecked().catch(async (error: unknown) => {
-        await election.close();
-        throw error;
-      });
-      return election;
+      return credentialsCheckedOrClosed(election);
     },
   });
 }

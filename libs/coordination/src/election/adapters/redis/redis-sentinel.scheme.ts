@@ -8,6 +8,7 @@ import {
 } from '../../../lock/adapters/redis/redis-sentinel.options.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
+import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 /**
  * `redis+sentinel://`: an election on the primary the Sentinels name (RedisLeaderElection;
@@ -23,11 +24,7 @@ export function registerRedisSentinelElectionScheme(backends: ElectionBackends):
       const replicaAcks = replicaAcksOf(urls[0]);
       const election = new RedisLeaderElection({ url, group, timing, requestTimeoutMs, replicaAcks });
       // A refused password stops the app at startup (BackendAuthError), not a silent campaign.
-      await election.credentialsChecked().catch(async (error: unknown) => {
-        await election.close();
-        throw error;
-      });
-      return election;
+      return credentialsCheckedOrClosed(election);
     },
   });
 }

@@ -3,6 +3,7 @@ import { REDIS_URL_QUERY, redisClientUrl } from '../../../lock/adapters/redis/re
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
+import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 /**
  * `redis://` and `rediss://` (TLS): an election on one Redis (a quorum list is refused: the
@@ -17,11 +18,7 @@ export function registerRedisElectionSchemes(backends: ElectionBackends): void {
       const { RedisLeaderElection } = await import('./redis.election.js');
       const election = new RedisLeaderElection({ url, group, timing, requestTimeoutMs });
       // A refused password stops the app at startup (BackendAuthError), not a silent campaign.
-      await election.credentialsChecked().catch(async (error: unknown) => {
-        await election.close();
-        throw error;
-      });
-      return election;
+      return credentialsCheckedOrClosed(election);
     },
   });
 }

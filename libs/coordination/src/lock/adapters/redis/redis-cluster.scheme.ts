@@ -1,4 +1,5 @@
 import type { BackendUrl } from '@nestmesh/common';
+import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
@@ -47,11 +48,7 @@ export function registerRedisClusterLockScheme(backends: LockBackends): void {
         replicaAcks: replicaAcksOf(url),
       });
       // A refused password stops the app at startup (BackendAuthError), not at the first lock.
-      await backend.credentialsChecked().catch(async (error: unknown) => {
-        await backend.close();
-        throw error;
-      });
-      return backend;
+      return credentialsCheckedOrClosed(backend);
     },
   });
 }

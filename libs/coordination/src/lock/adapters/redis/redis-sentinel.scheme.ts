@@ -1,4 +1,5 @@
 import type { BackendUrl } from '@nestmesh/common';
+import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
@@ -57,11 +58,7 @@ export function registerRedisSentinelLockSchemes(backends: LockBackends): void {
       const { RedisLockBackend } = await import('./redis.lock-backend.js');
       const backend = new RedisLockBackend({ url, commandTimeoutMs, replicaAcks: replicaAcksOf(urls[0]) });
       // A refused password stops the app at startup (BackendAuthError), not at the first lock.
-      await backend.credentialsChecked().catch(async (error: unknown) => {
-        await backend.close();
-        throw error;
-      });
-      return backend;
+      return credentialsCheckedOrClosed(backend);
     },
   });
 }

@@ -1,4 +1,4 @@
-import { BACKEND_TLS_QUERY, type BackendUrl } from '@nestmesh/common';
+import { BACKEND_TLS_QUERY, type BackendUrl, credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
@@ -58,11 +58,7 @@ export function registerRedisLockSchemes(backends: LockBackends): void {
               commandTimeoutMs,
             });
       // A refused password stops the app at startup (BackendAuthError), not at the first lock.
-      await backend.credentialsChecked().catch(async (error: unknown) => {
-        await backend.close();
-        throw error;
-      });
-      return backend;
+      return credentialsCheckedOrClosed(backend);
     },
   });
 }
