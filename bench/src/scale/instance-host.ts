@@ -55,6 +55,7 @@ export class InstanceHost implements Host {
           ...settledMemory(),
           cpuSeconds: cpuSeconds(),
           instances: this.instances.size,
+          retried: this.retried,
         });
       default:
         return Promise.reject(new Error(`unknown operation ${operation}`));
