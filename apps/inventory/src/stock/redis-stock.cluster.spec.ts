@@ -7,13 +7,20 @@ import { startRedisCluster, type RedisCluster } from '@nestmesh/testing';
 import { CLUSTER_STOCK_KEYS, STOCK_KEYS } from './redis-stock.reservations.js';
 import { RedisStockStore } from './redis-stock.store.js';
 
+/**
+ * Each grant waits for a replica (replicaAcks=1, the cluster default) for half the command
+ * deadline: on a loaded machine a replica may take longer than the 500 ms the default 1 s
+ * deadline leaves, and the grant is then refused (as it should be in production).
+ */
+const LOADED_MACHINE = { commandTimeoutMs: 4_000 };
+
 describe('RedisStockStore on a Redis Cluster (3 primaries + 3 replicas)', { timeout: 90_000 }, () => {
   let cluster: RedisCluster;
   let store: RedisStockStore;
   let backend: ClosableLockBackend;
   before(async () => {
     cluster = await startRedisCluster();
-    backend = await lockBackends.create(cluster.url, {});
+    backend = await lockBackends.create(cluster.url, LOADED_MACHINE);
     const locks = new LockService(backend);
     store = new RedisStockStore(cluster.url, locks);
   });

@@ -15,6 +15,13 @@ import { isCluster } from './redis.client.js';
 import { REDIS_CLUSTER_DEFAULTS, redisClusterOptionsOf } from './redis-cluster.options.js';
 import { LOCK_KEY_PREFIX, RedisLockBackend } from './redis.lock-backend.js';
 
+/**
+ * Each grant waits for a replica (replicaAcks=1, the cluster default) for half the command
+ * deadline: on a loaded machine a replica may take longer than the 500 ms the default 1 s
+ * deadline leaves, and the grant is then refused (as it should be in production).
+ */
+const LOADED_MACHINE = { commandTimeoutMs: 4_000 };
+
 /** Lock keys with braces and other awkward characters: each must keep its keys in one slot. */
 const AWKWARD_KEYS = ['a', 'sku:{A}', '{x}', 'a}b', '{', '{}', 'x{y}z', '}', ':', 'клю{ч}', 'a b'].filter(
   (key) => !key.startsWith('}'),
@@ -78,7 +85,7 @@ describe(
     });
 
     it('locks awkward keys through the Cluster client, across primaries; refuses keys whose hash tag would be empty', async () => {
-      const backend = opened((await lockBackends.create(cluster.url, {})) as RedisLockBackend);
+      const backend = opened((await lockBackends.create(cluster.url, LOADED_MACHINE)) as RedisLockBackend);
       assert.ok(isCluster(backend.client));
       const primaries = new Set<number>();
       for (const key of AWKWARD_KEYS) {
@@ -120,7 +127,7 @@ describe(
 
     it('a LockService on the cluster serialises holders of one key', async () => {
       const service = new LockService(
-        opened((await lockBackends.create(cluster.url, {})) as RedisLockBackend),
+        opened((await lockBackends.create(cluster.url, LOADED_MACHINE)) as RedisLockBackend),
       );
       let inside = 0;
       let most = 0;
@@ -170,7 +177,7 @@ describe(
 
 lockBackendContract('redis+cluster:// (a real Redis Cluster)', async () => {
   const cluster = await startRedisCluster();
-  const backend = (await lockBackends.create(cluster.url, {})) as RedisLockBackend;
+  const backend = (await lockBackends.create(cluster.url, LOADED_MACHINE)) as RedisLockBackend;
   return {
     backend,
     close: async () => {
