@@ -46,9 +46,15 @@ export {
 } from './client/middleware/circuit-breaker.js';
 export {
   DEFAULT_CIRCUIT_BREAKER,
+  parseCircuitBreakerOptions,
   type BreakerClock,
   type CircuitBreakerOptions,
+  type CircuitBreakerSettings,
 } from './client/middleware/circuit-breaker.config.js';
+export {
+  AdaptiveThrottle,
+  type Rejection as ThrottleRejection,
+} from './client/middleware/adaptive-throttle.js';
 export { DEFAULT_BUDGET_MARGIN_MS } from './client/middleware/deadline-budget.js';
 export {
   currentInboundCall,

@@ -157,15 +157,78 @@ describe('adaptive throttle', { timeout: 10_000 }, () => {
     }
     assert.ok(admitted > 0 && admitted < 30, `let through: ${admitted} of 1000`);
   });
+
+  it('lets a probe out when no call has gone out for probeIntervalMs, then rejects again', () => {
+    const probeIntervalMs = 1_000;
+    const { throttle, clock, draw } = throttleOf({ minRequests: 20, probeIntervalMs });
+    settleMany(throttle, Status.UNAVAILABLE, 100);
+    draw.value = 0; // every draw rejects
+    assert.ok(throttle.admit(), 'no call has gone out since the throttle began: rejected');
+    clock.stall(probeIntervalMs - 1);
+    assert.ok(throttle.admit(), 'just under the interval since the throttle began: rejected');
+    clock.stall(1);
+    assert.equal(throttle.admit(), undefined, 'the interval is up: a probe');
+    assert.ok(throttle.admit(), 'the probe just went out: rejected');
+    clock.stall(probeIntervalMs / 2);
+    assert.ok(throttle.admit(), 'half an interval after the probe: rejected');
+    draw.value = 0.999_999; // a call the draw lets out restarts the interval too
+    assert.equal(throttle.admit(), undefined);
+    draw.value = 0;
+    clock.stall(probeIntervalMs - 1);
+    assert.ok(throttle.admit(), 'under an interval after the call the draw let out: rejected');
+    clock.stall(1);
+    assert.equal(throttle.admit(), undefined, 'a probe');
+  });
+
+  it('probes at most once per interval however many calls come, and the probes end the outage', () => {
+    const windowMs = 10_000;
+    const probeIntervalMs = 1_000;
+    const { throttle, clock, draw } = throttleOf({ minRequests: 20, windowMs, probeIntervalMs });
+    settleMany(throttle, Status.UNAVAILABLE, 200);
+    draw.value = 0; // only probes go out
+    // 100 calls a second for two windows, the service back: only the probes reach it, and each
+    // is accepted; the throttle rejects fewer as the outage leaves the window.
+    let probes = 0;
+    for (let step = 0; step < 200; step++) {
+      clock.stall(probeIntervalMs / 10);
+      for (let call = 0; call < 10; call++) {
+        if (throttle.admit() === undefined) {
+          probes++;
+          throttle.settle(Status.OK);
+        }
+      }
+    }
+    assert.equal(probes, 20, '20 s of calls: one probe a second, no more');
+    // The window holds only rejections and the probes, all accepted: K × ~10 accepts is what
+    // lets the draws (real ones, not these) start the slow start; without probes it is 0.
+    const rejection = throttle.admit();
+    assert.ok(rejection);
+    const perWindow = windowMs / probeIntervalMs;
+    assert.ok(
+      Math.abs(rejection.accepts - perWindow) <= 1,
+      `accepts in the window: ${rejection.accepts}, about ${perWindow}`,
+    );
+  });
 });
 
 describe('circuit breaker options', { timeout: 10_000 }, () => {
-  it('defaults to K 2, a 10 s window of ten buckets and 20 requests; false turns it off', () => {
+  it('defaults to K 2, a 10 s window of ten buckets, 20 requests and a probe a second; false turns it off', () => {
     assert.deepEqual(circuitBreakerSettings(undefined), {
       ...DEFAULT_CIRCUIT_BREAKER,
       clock: SYSTEM_BREAKER_CLOCK,
     });
-    assert.deepEqual(DEFAULT_CIRCUIT_BREAKER, { k: 2, windowMs: 10_000, buckets: 10, minRequests: 20 });
+    assert.deepEqual(DEFAULT_CIRCUIT_BREAKER, {
+      k: 2,
+      windowMs: 10_000,
+      buckets: 10,
+      minRequests: 20,
+      probeIntervalMs: 1_000,
+    });
+    assert.equal(
+      circuitBreakerSettings({ probeIntervalMs: Number.POSITIVE_INFINITY })?.probeIntervalMs,
+      Number.POSITIVE_INFINITY,
+      'Infinity: no probes',
+    );
     assert.equal(circuitBreakerSettings(false), undefined);
     assert.equal(circuitBreakerSettings({ k: 1.5 })?.k, 1.5);
   });
@@ -183,6 +246,10 @@ describe('circuit breaker options', { timeout: 10_000 }, () => {
       [{ buckets: 0 }, 'circuitBreaker.buckets'],
       [{ windowMs: 5, buckets: 10 }, 'circuitBreaker.buckets'],
       [{ minRequests: -1 }, 'circuitBreaker.minRequests'],
+      [{ probeIntervalMs: 0 }, 'circuitBreaker.probeIntervalMs'],
+      [{ probeIntervalMs: -5 }, 'circuitBreaker.probeIntervalMs'],
+      [{ probeIntervalMs: Number.NaN }, 'circuitBreaker.probeIntervalMs'],
+      [{ probeIntervalMs: '1s' }, 'circuitBreaker.probeIntervalMs'],
       [{ minimumRequests: 5 }, 'circuitBreaker.minimumRequests'],
       [{ clock: { now: () => 0 } }, 'circuitBreaker.clock'],
     ];

@@ -79,12 +79,19 @@ export interface Rejection {
   accepts: number;
 }
 
-/** SRE adaptive throttling of one method: a window of outcomes and the draw against it. */
+/**
+ * SRE adaptive throttling of one method: a window of outcomes and the draw against it, and a
+ * probe whenever no call has gone out for `probeIntervalMs`. Settings from
+ * `parseCircuitBreakerOptions`; usable alone for calls that are not gRPC.
+ */
 export class AdaptiveThrottle {
   private readonly window: BreakerWindow;
+  private lastOut: number;
 
   constructor(private readonly settings: CircuitBreakerSettings) {
-    this.window = new BreakerWindow(settings.windowMs, settings.buckets, settings.clock.now());
+    const now = settings.clock.now();
+    this.window = new BreakerWindow(settings.windowMs, settings.buckets, now);
+    this.lastOut = now;
   }
 
   /** The chance now that a request is rejected locally. */
@@ -96,12 +103,22 @@ export class AdaptiveThrottle {
 
   /**
    * Undefined when a request made now may go out (then {@link settle} its status); else why
-   * it is rejected — and it is counted as a request the service did not accept.
+   * it is rejected — and it is counted as a request the service did not accept. A request
+   * the draw would reject goes out all the same when none has for `probeIntervalMs`: with
+   * nothing accepted the draw lets about one a window out, and the probe finds a service
+   * that is back within the interval rather than within some windows.
    */
   admit(): Rejection | undefined {
     const probability = this.probability();
-    if (probability === 0 || this.settings.clock.random() >= probability) return undefined;
     const now = this.settings.clock.now();
+    if (
+      probability === 0 ||
+      this.settings.clock.random() >= probability ||
+      now - this.lastOut >= this.settings.probeIntervalMs
+    ) {
+      this.lastOut = now;
+      return undefined;
+    }
     this.window.record(now, false);
     return { probability, requests: this.window.requests(now), accepts: this.window.accepts(now) };
   }

@@ -23,6 +23,12 @@ export interface CircuitBreakerOptions {
   buckets?: number;
   /** Fewer requests than this in the window never reject: an integer ≥ 0. */
   minRequests?: number;
+  /**
+   * The longest the breaker goes without letting a call out: a call it would reject goes out
+   * anyway (a probe) when none has for this long. In ms, > 0; `Infinity`: no probes (the
+   * book's throttle alone, whose trickle is about one call a window once nothing is accepted).
+   */
+  probeIntervalMs?: number;
   /** Time and chance; tests inject a manual clock and seeded draws. */
   clock?: BreakerClock;
 }
@@ -39,15 +45,19 @@ export type CircuitBreakerSettings = Required<CircuitBreakerOptions>;
  * buckets forget in tenths of the window rather than all at once. 20 requests (2 per second
  * over the window) before anything is rejected: fewer say little (one failure in three calls
  * would already reject a quarter of them) and a client sending so few hardly loads a service.
+ * A probe a second (go-zero forces one through after 1 s too): with nothing accepted the
+ * book's chance lets about one call a window out, at random, so a service that is back could
+ * go unnoticed for several windows; one call a second is no load for a service that is not.
  */
 export const DEFAULT_CIRCUIT_BREAKER: Readonly<Omit<CircuitBreakerSettings, 'clock'>> = Object.freeze({
   k: 2,
   windowMs: 10_000,
   buckets: 10,
   minRequests: 20,
+  probeIntervalMs: 1_000,
 });
 
-const KEYS = ['k', 'windowMs', 'buckets', 'minRequests', 'clock'];
+const KEYS = ['k', 'windowMs', 'buckets', 'minRequests', 'probeIntervalMs', 'clock'];
 
 /**
  * The settings `option` asks for over the defaults; undefined when it is `false` (no
@@ -63,7 +73,7 @@ export function parseCircuitBreakerOptions(option: unknown = {}): CircuitBreaker
   if (option === null || typeof option !== 'object' || Array.isArray(option)) {
     throw new InvalidGrpcOptionsError(
       'circuitBreaker',
-      `must be false or an object ({ k, windowMs, buckets, minRequests }), got ${JSON.stringify(option)}`,
+      `must be false or an object ({ k, windowMs, buckets, minRequests, probeIntervalMs }), got ${JSON.stringify(option)}`,
     );
   }
   const given = option as Record<string, unknown>;
@@ -91,6 +101,16 @@ export function parseCircuitBreakerOptions(option: unknown = {}): CircuitBreaker
       isCount(0),
       'an integer ≥ 0',
     ),
+    probeIntervalMs:
+      given.probeIntervalMs === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : number(
+            given,
+            'probeIntervalMs',
+            DEFAULT_CIRCUIT_BREAKER.probeIntervalMs,
+            (value) => value > 0,
+            'a duration in ms > 0, or Infinity (no probes)',
+          ),
     clock: clockOf(given.clock),
   };
   if (settings.windowMs / settings.buckets < 1) {
