@@ -11,6 +11,8 @@
 import { status as Status } from '@grpc/grpc-js';
 import { AdaptiveThrottle, parseCircuitBreakerOptions, type CircuitBreakerOptions } from '@nestmesh/grpc';
 
+import { seeded } from '../seeded.js';
+
 const seeds = Number(process.env.BREAKER_SEEDS ?? 5);
 const outageMs = Number(process.env.BREAKER_OUTAGE_S ?? 30) * 1000;
 const rates = (process.env.BREAKER_RATES ?? '20,100,1000').split(',').map(Number);
@@ -22,17 +24,6 @@ const configs: Record<string, CircuitBreakerOptions> = {
   'windowMs 3000': { windowMs: 3_000 },
   'windowMs 3000, no probes': { windowMs: 3_000, probeIntervalMs: Number.POSITIVE_INFINITY },
 };
-
-/** A seeded PRNG (mulberry32) in [0, 1). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Recovery {
   firstOut: number;

@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { clientOffset, subsetOf } from '@nestmesh/grpc';
 
+import { seeded } from '../seeded.js';
+
 const clients = Number(process.env.SUBSET_CLIENTS ?? 50);
 const instanceCount = Number(process.env.SUBSET_INSTANCES ?? 300);
 const size = Number(process.env.SUBSET_SIZE ?? 20);
@@ -20,17 +22,6 @@ const ring: Algorithm = (ids, client) =>
     size,
     clientOffset(client, clients),
   ).map(({ id }) => id);
-
-/** A seeded PRNG (mulberry32): the same shuffle for the same round in every client. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The SRE book's algorithm: clients in rounds of N/K, each round one seeded shuffle sliced in K. */
 const shuffledRounds: Algorithm = (ids, client) => {
