@@ -94,9 +94,8 @@ export class AdaptiveThrottle {
     this.lastOut = now;
   }
 
-  /** The chance now that a request is rejected locally. */
-  probability(): number {
-    const now = this.settings.clock.now();
+  /** The chance that a request is rejected locally at `now` (the clock's, by default). */
+  probability(now = this.settings.clock.now()): number {
     const { k, minRequests } = this.settings;
     return rejectionProbability(this.window.requests(now), this.window.accepts(now), k, minRequests);
   }
@@ -109,8 +108,8 @@ export class AdaptiveThrottle {
    * that is back within the interval rather than within some windows.
    */
   admit(): Rejection | undefined {
-    const probability = this.probability();
     const now = this.settings.clock.now();
+    const probability = this.probability(now);
     if (
       probability === 0 ||
       this.settings.clock.random() >= probability ||
