@@ -1,7 +1,14 @@
-import { redactUrl } from '@nestmesh/common';
+import { redactUrl, type BackendUrl } from '@nestmesh/common';
+
+import { agreedTimeoutMs } from './backend-timeout.js';
 
 /** Deadline of an inspection request (and of connecting), in ms, unless the URL's `?timeout=` says. */
 export const DEFAULT_INSPECTION_TIMEOUT_MS = 2000;
+
+/** An inspector's deadline per read: the URLs' agreed `?timeout=`, else DEFAULT_INSPECTION_TIMEOUT_MS. */
+export function inspectionTimeoutMs(urls: readonly BackendUrl[]): number {
+  return agreedTimeoutMs(urls, { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+}
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts (the listener is removed either way). */
 export async function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -1,7 +1,7 @@
 import { BACKEND_TLS_QUERY, etcdConnectionOf, credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
 
@@ -45,8 +45,7 @@ export function registerEtcdElectionInspector(inspectors: ElectionInspectors): v
     create: async ([url]) => {
       if (url.path) url.fail('takes no path (etcd://host:2379[,host:2379])');
       const connection = etcdConnectionOf(url);
-      const timeoutMs =
-        agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs([url]);
       const { EtcdElectionInspector } = await import('./etcd.election-inspector.js');
       return new EtcdElectionInspector(String(url), connection, timeoutMs);
     },

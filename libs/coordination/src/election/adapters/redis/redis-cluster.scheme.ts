@@ -1,5 +1,5 @@
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import { REDIS_CLUSTER_SCHEMES } from '../../../lock/adapters/redis/redis-cluster.options.js';
 import {
   REDIS_CLUSTER_URL_QUERY,
@@ -39,8 +39,7 @@ export function registerRedisClusterElectionInspector(inspectors: ElectionInspec
     query: REDIS_CLUSTER_URL_QUERY,
     create: async ([url]) => {
       const clientUrl = redisClusterClientUrl(url);
-      const timeoutMs =
-        agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs([url]);
       const { RedisElectionInspector } = await import('./redis.election-inspector.js');
       return new RedisElectionInspector(clientUrl, timeoutMs);
     },

@@ -1,5 +1,5 @@
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import { redisSentinelClientUrl } from '../../../lock/adapters/redis/redis-sentinel.scheme.js';
 import {
   REDIS_SENTINEL_QUERY,
@@ -38,8 +38,7 @@ export function registerRedisSentinelElectionInspector(inspectors: ElectionInspe
     query: REDIS_SENTINEL_QUERY,
     create: async ([url]) => {
       const clientUrl = redisSentinelClientUrl(url);
-      const timeoutMs =
-        agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs([url]);
       const { RedisElectionInspector } = await import('./redis.election-inspector.js');
       return new RedisElectionInspector(clientUrl, timeoutMs);
     },

@@ -1,6 +1,6 @@
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
 import { REDIS_URL_QUERY, redisClientUrl } from '../../../lock/adapters/redis/redis.scheme.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import type { ElectionInspectors } from '../../election-inspector.js';
 import type { ElectionBackends } from '../../leader-election.factory.js';
 import { credentialsCheckedOrClosed } from '@nestmesh/common';
@@ -33,8 +33,7 @@ export function registerRedisElectionInspector(inspectors: ElectionInspectors): 
     query: REDIS_URL_QUERY,
     create: async ([url]) => {
       const clientUrl = redisClientUrl(url);
-      const timeoutMs =
-        agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs([url]);
       const { RedisElectionInspector } = await import('./redis.election-inspector.js');
       return new RedisElectionInspector(clientUrl, timeoutMs);
     },

@@ -2,7 +2,7 @@ import type { BackendUrl } from '@nestmesh/common';
 import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
 import type { LockInspectors } from '../../lock-inspector.js';
 import {
@@ -59,8 +59,7 @@ export function registerRedisClusterLockInspector(inspectors: LockInspectors): v
     query: REDIS_CLUSTER_URL_QUERY,
     create: async ([url]) => {
       const clientUrl = redisClusterClientUrl(url);
-      const timeoutMs =
-        agreedTimeoutMs([url], { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs([url]);
       const { RedisLockInspector } = await import('./redis.lock-inspector.js');
       return new RedisLockInspector([clientUrl], timeoutMs);
     },

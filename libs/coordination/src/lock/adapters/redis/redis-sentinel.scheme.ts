@@ -2,7 +2,7 @@ import type { BackendUrl } from '@nestmesh/common';
 import { credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
 import type { LockInspectors } from '../../lock-inspector.js';
 import {
@@ -74,8 +74,7 @@ export function registerRedisSentinelLockInspectors(inspectors: LockInspectors):
     create: async (urls) => {
       if (urls.length > 1) throw inspectors.invalid(`"${urls.join(',')}": ${NO_SENTINEL_REDLOCK}`);
       const clientUrl = redisSentinelClientUrl(urls[0]);
-      const timeoutMs =
-        agreedTimeoutMs(urls, { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs(urls);
       const { RedisLockInspector } = await import('./redis.lock-inspector.js');
       return new RedisLockInspector([clientUrl], timeoutMs);
     },

@@ -1,7 +1,7 @@
 import { BACKEND_TLS_QUERY, type BackendUrl, credentialsCheckedOrClosed } from '@nestmesh/common';
 
 import { agreedTimeoutMs } from '../../../backend-timeout.js';
-import { DEFAULT_INSPECTION_TIMEOUT_MS } from '../../../inspection.js';
+import { inspectionTimeoutMs } from '../../../inspection.js';
 import type { LockBackends } from '../../lock-backend.factory.js';
 import type { LockInspectors } from '../../lock-inspector.js';
 import { REDIS_CONNECTION_QUERY, redisOptionsOf } from './redis.options.js';
@@ -79,8 +79,7 @@ export function registerRedisLockInspectors(inspectors: LockInspectors): void {
           `"${urls.join(',')}": quorum mode needs at least ${MIN_REDLOCK_NODES} Redis masters, got ${urls.length}`,
         );
       const { RedisLockInspector } = await import('./redis.lock-inspector.js');
-      const timeoutMs =
-        agreedTimeoutMs(urls, { name: 'timeout', value: undefined }) ?? DEFAULT_INSPECTION_TIMEOUT_MS;
+      const timeoutMs = inspectionTimeoutMs(urls);
       return new RedisLockInspector(clientUrls, timeoutMs);
     },
   });
