@@ -5,9 +5,9 @@ import { createRedisClient, type RedisClient } from '@nestmesh/coordination/redi
 import { startRedisCluster, waitFor, type RedisCluster, type RedisClusterNode } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 
-import { postJson, startEmbeddedCluster, type EmbeddedCluster } from './support/embedded-cluster.js';
+import { startEmbeddedCluster, type EmbeddedCluster } from './support/embedded-cluster.js';
 import { assertSuccessOrTypedError } from './support/http-outcomes.js';
-import { orderInWaves, type OrderWaves } from './support/order-waves.js';
+import { orderInWaves, orderOne, type OrderWaves } from './support/order-waves.js';
 import {
   assertOrderHoldsItsReservation,
   CLUSTER_PREFIX,
@@ -57,8 +57,7 @@ describe(
     it('never oversells while the stock’s slot and the SKU lock’s slot migrate to other primaries under the load (ASK, then MOVED)', async (t) => {
       const stockSlot = await cluster.slotOf(`${CLUSTER_PREFIX}sku:{HOT-1}`);
       const lockSlot = await cluster.slotOf('nestmesh:lock:{sku:HOT-1}');
-      const order = () =>
-        postJson(`${apps.url}/orders`, { items: [{ sku: 'HOT-1', quantity: 1 }] }, { signal: t.signal });
+      const order = () => orderOne(apps.url, 'HOT-1', t.signal);
       // Waves of orders until both slots have moved and the stock is gone (sold out, an order
       // still takes the SKU's lock and reads its stock: the load goes on through the locks).
       // While the stock's slot moves key by key, its script gets TRYAGAIN and orders may time

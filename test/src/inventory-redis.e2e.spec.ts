@@ -6,9 +6,9 @@ import { RedisStockStore, StaleWriteError } from '@nestmesh/inventory';
 import { startRedis, waitFor, type RedisServer } from '@nestmesh/testing';
 import { Redis } from 'ioredis';
 
-import { postJson, startEmbeddedCluster, type EmbeddedCluster } from './support/embedded-cluster.js';
+import { startEmbeddedCluster, type EmbeddedCluster } from './support/embedded-cluster.js';
 import { assertSuccessOrTypedError } from './support/http-outcomes.js';
-import { orderInWaves } from './support/order-waves.js';
+import { orderInWaves, orderOne } from './support/order-waves.js';
 import { assertOrderHoldsItsReservation, reservationsInRedis, stockInRedis } from './support/redis-stock.js';
 
 const STOCK = 50;
@@ -36,8 +36,7 @@ describe('inventory on Redis (real redis-server), two instances', () => {
   });
 
   it('never oversells: waves of concurrent orders through both instances reserve at most the stock of 50, and every unit is accounted for', async (t) => {
-    const order = () =>
-      postJson(`${cluster.url}/orders`, { items: [{ sku: 'HOT-1', quantity: 1 }] }, { signal: t.signal });
+    const order = () => orderOne(cluster.url, 'HOT-1', t.signal);
     // Waves of concurrent orders until the stock is gone. Under load some time out (504) while
     // queued on the SKU's lock, so one wave may leave units behind, and a wave of timeouts may
     // trip the breaker toward inventory; progress is an acknowledged order every ORDER_STALL_MS.

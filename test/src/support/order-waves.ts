@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_CIRCUIT_BREAKER, DEFAULT_CLIENT_TIMEOUT_MS } from '@nestmesh/grpc';
 
+import { postJson } from './embedded-cluster.js';
 import { errorCode, type HttpOutcome } from './http-outcomes.js';
 
 /**
@@ -12,6 +13,11 @@ import { errorCode, type HttpOutcome } from './http-outcomes.js';
  * deadline.
  */
 export const ORDER_STALL_MS = 2 * DEFAULT_CIRCUIT_BREAKER.windowMs + 2 * DEFAULT_CLIENT_TIMEOUT_MS;
+
+/** One order of one unit of `sku`, through the order app at `baseUrl`. */
+export function orderOne(baseUrl: string, sku: string, signal: AbortSignal): Promise<HttpOutcome> {
+  return postJson(`${baseUrl}/orders`, { items: [{ sku, quantity: 1 }] }, { signal });
+}
 
 export interface OrderWaves {
   /** Every answer, in the order the waves came back. */
