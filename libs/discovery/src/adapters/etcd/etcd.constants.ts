@@ -6,7 +6,13 @@ export const DEFAULT_ETCD_PREFIX = '/nestmesh/services';
 export const DEFAULT_ETCD_REQUEST_TIMEOUT_MS = 3_000;
 /** A lease keep-alive that failed is sent again after this long, in ms (renewals go every TTL/3). */
 export const ETCD_RENEW_RETRY_MS = 200;
-/** Re-registration after a lost lease retries with jittered backoff, doubling between these (ms). */
+/**
+ * Re-registration after a lost lease retries with jittered backoff, doubling between these (ms);
+ * the registry caps the delay at TTL/2 too. A lease the registrar gave up during a lost quorum
+ * still lives about a TTL (plus an election timeout) after the quorum is back, since the new
+ * leader renews every lease: retrying within half a TTL re-registers the instance before that
+ * old key expires, so watchers see no instance vanish and come back.
+ */
 export const ETCD_REREGISTER_BACKOFF = { initialMs: 100, maxMs: 2_000 } as const;
 /**
  * The first re-registration after a lost lease waits a random 0..this long, in ms (default: the

@@ -59,6 +59,8 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
   private readonly ttlSeconds: number;
   /** Upper bound of the random pause before a re-registration (see the option). */
   private readonly reregisterSpreadMs: number;
+  /** Retry delays of a re-registration: ETCD_REREGISTER_BACKOFF, at most TTL/2. */
+  private readonly reregisterBackoff: { initialMs: number; maxMs: number };
   private readonly prefix: string;
   private readonly registrations = new Map<string, Registration>();
   /** Open watches, ended by close(): etcd3 keeps reconnecting a watcher until it is cancelled. */
@@ -70,6 +72,11 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_ETCD_TTL_SECONDS;
     this.reregisterSpreadMs =
       options.reregisterSpreadMs ?? Math.min(ETCD_REREGISTER_SPREAD_MS, (this.ttlSeconds * 1000) / 5);
+    const halfTtlMs = (this.ttlSeconds * 1000) / 2;
+    this.reregisterBackoff = {
+      initialMs: Math.min(ETCD_REREGISTER_BACKOFF.initialMs, halfTtlMs),
+      maxMs: Math.min(ETCD_REREGISTER_BACKOFF.maxMs, halfTtlMs),
+    };
     this.prefix = (options.prefix ?? DEFAULT_ETCD_PREFIX).replace(/\/+$/, '');
     this.name =
       options.url ?? `etcd://${options.hosts.map((host) => host.replace(/^https?:\/\//, '')).join(',')}`;
@@ -241,7 +248,7 @@ export class EtcdRegistry implements Registrar, Discovery, Catalog {
     registration.reattaching = true;
     try {
       registration.lease?.release();
-      const backoff = new Backoff(ETCD_REREGISTER_BACKOFF);
+      const backoff = new Backoff(this.reregisterBackoff);
       // Spread the instances that lost their leases together (see ETCD_REREGISTER_SPREAD_MS).
       const spreadMs = Math.random() * this.reregisterSpreadMs;
       if (spreadMs > 0)
