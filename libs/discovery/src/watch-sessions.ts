@@ -9,7 +9,10 @@ export interface WatchFeed {
    * aborted, the backend closed, a failure): the producer stops and releases what it holds.
    */
   readonly signal: AbortSignal;
-  /** Hands over the whole current list; a list equal to the last one is dropped. */
+  /**
+   * Hands over the whole current list. Cheap: only the newest list is kept, and a list equal to
+   * the last one the consumer got is dropped when the consumer takes it.
+   */
   publish(instances: ServiceInstance[]): void;
   /** Ends the watch by throwing `error` to the consumer (a RegistryUnavailableError). */
   fail(error: Error): void;
@@ -47,8 +50,14 @@ export class WatchSessions {
       void Promise.resolve()
         .then(() => (session.signal.aborted ? undefined : produce(feed))) // no request for an ended watch
         .catch((error: unknown) => feed.fail(error instanceof Error ? error : new Error(String(error))));
+      // Compared when taken, not when published: a burst of changes (a mass restart: hundreds
+      // of events per watch) costs one comparison per list the consumer takes, not one per event.
+      let lastKey: string | undefined;
       for (let next = await channel.next(); !next.done; next = await channel.next()) {
         if (next.value instanceof Error) throw next.value;
+        const key = instanceListKey(next.value);
+        if (key === lastKey) continue;
+        lastKey = key;
         yield next.value;
       }
     } finally {
@@ -69,15 +78,10 @@ export class WatchSessions {
     session: AbortController,
     channel: LatestValueChannel<ServiceInstance[] | Error>,
   ): WatchFeed {
-    let lastKey: string | undefined;
     return {
       signal: session.signal,
       publish(instances) {
-        if (session.signal.aborted) return;
-        const key = instanceListKey(instances);
-        if (key === lastKey) return;
-        lastKey = key;
-        channel.publish(instances);
+        if (!session.signal.aborted) channel.publish(instances);
       },
       fail(error) {
         if (session.signal.aborted) return;
